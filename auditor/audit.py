@@ -1,0 +1,104 @@
+"""Orchestration: sources -> inventory -> engine -> report writers. Returns the exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, TextIO
+
+from auditor import arm
+from auditor.collect.snapshot import read_snapshots
+from auditor.config import ScanConfig
+from auditor.demo import DEMO_AS_OF, DEMO_DIR
+from auditor.engine.evaluate import evaluate
+from auditor.engine.loader import load_rules
+from auditor.errors import InputError
+from auditor.inventory import Inventory, InventoryBuilder
+from auditor.model import CollectionError
+from auditor.report.document import build_document
+from auditor.report.formats import write_reports
+from auditor.report.summary import summary_text
+from auditor.scan import ScanOutcome
+from auditor.timeutil import utc_now
+
+
+def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]]:
+    """Read the configured sources into an inventory; returns it and the source records."""
+    builder = InventoryBuilder()
+    sources: list[dict[str, Any]] = []
+    if config.demo:
+        for stats in read_snapshots([DEMO_DIR], builder, kind="demo"):
+            sources.append(
+                {
+                    "kind": "demo",
+                    "path": "auditor/demo/estate",
+                    "files": stats.files,
+                    "records": stats.records,
+                }
+            )
+    if config.snapshots:
+        for stats in read_snapshots(config.snapshots, builder):
+            sources.append(
+                {
+                    "kind": "snapshot",
+                    "path": stats.path,
+                    "files": stats.files,
+                    "records": stats.records,
+                }
+            )
+    if not sources:
+        raise InputError("nothing to scan: give --snapshot PATH (evidence files) or --demo")
+    return builder.build(), sources
+
+
+def scan(config: ScanConfig) -> ScanOutcome:
+    """Run a whole scan and return its outcome (no files written)."""
+    started = utc_now()
+    rules = load_rules(config.rules_dirs)
+    inventory, sources = build_inventory(config)
+    as_of = config.as_of or (DEMO_AS_OF if config.demo and not config.snapshots else started)
+    results = evaluate(rules, inventory, as_of, {"key_max_age_days": config.key_max_age_days})
+    errors: list[CollectionError] = list(inventory.errors)
+    if not inventory.ai_ml_resources() and not config.allow_empty:
+        errors.append(
+            CollectionError(
+                scope="(scan)",
+                operation="find AI/ML resources",
+                message="the input holds no Azure ML or AI Services resource: nothing was "
+                "assessed (pass --allow-empty if that is expected)",
+            )
+        )
+    counts = Counter(r.type for r in inventory)
+    return ScanOutcome(
+        started_at=started,
+        finished_at=utc_now(),
+        as_of=as_of,
+        sources=sources,
+        subscriptions=list(inventory.subscriptions.values()),
+        rules=rules,
+        results=results,
+        errors=errors,
+        resource_counts={t: counts.get(t, 0) for t in arm.AUDITED_TYPES},
+        skipped_types=inventory.skipped_types,
+        fail_on=config.fail_on,
+        settings={
+            "fail_on": config.fail_on.value if config.fail_on else "none",
+            "key_max_age_days": config.key_max_age_days,
+            "include_passed": config.include_passed,
+            "formats": [f.value for f in config.formats],
+        },
+    )
+
+
+def run(config: ScanConfig, stderr: TextIO | None = None) -> int:
+    """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
+    err = stderr or sys.stderr
+    outcome = scan(config)
+    document = build_document(outcome, include_passed=config.include_passed)
+    written = write_reports(document, config.formats, Path(config.output_dir))
+    if not config.quiet:
+        print(summary_text(document), file=err)
+        for path in written:
+            print(f"wrote {path}", file=err)
+    return outcome.exit_code()

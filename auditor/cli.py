@@ -1,0 +1,216 @@
+"""Command line: parse arguments into a config, call the orchestrator, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor import __version__
+from auditor.audit import run
+from auditor.config import ScanConfig
+from auditor.engine.loader import load_rules
+from auditor.errors import AuditorError, InputError
+from auditor.model import Rule, Severity
+from auditor.report.formats import Format
+from auditor.timeutil import parse_timestamp
+
+
+def _fail_on(text: str) -> Severity | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return Severity.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}, or none") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _as_of(text: str) -> dt.datetime:
+    moment = parse_timestamp(text)
+    if moment is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date or time")
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="auditor",
+        description="Security compliance auditor for Azure Machine Learning and Azure AI Services.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    scan = sub.add_parser("scan", help="scan evidence (or the demo estate) and write reports")
+    source = scan.add_argument_group("what to scan")
+    source.add_argument(
+        "--snapshot",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="a JSON file or a folder of them (read recursively); repeatable",
+    )
+    source.add_argument("--demo", action="store_true", help="scan the bundled demo estate")
+    out = scan.add_argument_group("reports")
+    out.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="folder for the reports (default: reports/)",
+    )
+    out.add_argument(
+        "--format",
+        default="json,html",
+        metavar="LIST",
+        help=f"comma list of {', '.join(f.value for f in Format)} (default: json,html)",
+    )
+    out.add_argument(
+        "--include-passed", action="store_true", help="list passing results in the reports too"
+    )
+    out.add_argument("--quiet", action="store_true", help="print no summary")
+    gate = scan.add_argument_group("gate")
+    gate.add_argument(
+        "--fail-on",
+        type=_fail_on,
+        default=Severity.LOW,
+        metavar="SEVERITY",
+        help="exit 1 on failures at or above: critical, high, medium, low (default), info, or none",
+    )
+    gate.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="a scan that finds no AI/ML resource is complete, not exit 3",
+    )
+    rules = scan.add_argument_group("rules")
+    rules.add_argument(
+        "--key-max-age-days",
+        type=_positive_int,
+        default=90,
+        metavar="N",
+        help="keys not regenerated within N days fail AIS002/AML002 (default 90)",
+    )
+    rules.add_argument(
+        "--as-of",
+        type=_as_of,
+        metavar="WHEN",
+        help="judge as of this ISO 8601 date/time instead of now",
+    )
+    rules.add_argument(
+        "--rules-dir",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="load rules from this folder instead of the bundled ones; repeatable",
+    )
+
+    rules_cmd = sub.add_parser("rules", help="list the rules, or show one")
+    rules_sub = rules_cmd.add_subparsers(dest="rules_command", metavar="ACTION")
+    rules_sub.add_parser("list", help="list every rule (the default)")
+    show = rules_sub.add_parser("show", help="print one rule's full text")
+    show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
+    return parser
+
+
+def _scan_config(args: argparse.Namespace) -> ScanConfig:
+    return ScanConfig(
+        snapshots=tuple(args.snapshot),
+        demo=args.demo,
+        output_dir=args.output_dir,
+        formats=tuple(Format.parse_list(args.format)),
+        fail_on=args.fail_on,
+        include_passed=args.include_passed,
+        key_max_age_days=args.key_max_age_days,
+        as_of=args.as_of,
+        allow_empty=args.allow_empty,
+        rules_dirs=tuple(args.rules_dir) if args.rules_dir else None,
+        quiet=args.quiet,
+    )
+
+
+def find_rule(rules: Sequence[Rule], name: str) -> Rule:
+    """A rule by id, slug or alias, case-insensitively."""
+    wanted = name.strip().lower()
+    for rule in rules:
+        if wanted in {rule.id.lower(), rule.slug, *(a.lower() for a in rule.aliases)}:
+            return rule
+    raise InputError(f"no rule {name!r} (see `auditor rules`)")
+
+
+def rule_text(rule: Rule) -> str:
+    """A rule's full text for the terminal."""
+    parts = [
+        f"{rule.id}  {rule.slug}  [{rule.severity.value}]",
+        rule.title,
+        "",
+        f"Resource types: {', '.join(rule.resource_types)}",
+        "",
+        "Description:",
+        rule.description,
+        "",
+        "Rationale:",
+        rule.rationale,
+        "",
+        "Remediation:",
+        rule.remediation.summary,
+    ]
+    for label, text in (
+        ("Portal", rule.remediation.portal),
+        ("Azure CLI", rule.remediation.cli),
+        ("Bicep", rule.remediation.bicep),
+    ):
+        if text:
+            parts += ["", f"{label}:", text.rstrip()]
+    parts += ["", "References:", *(f"  {r}" for r in rule.references)]
+    if rule.controls:
+        parts += ["", "Controls:", *(f"  {k}: {', '.join(v)}" for k, v in rule.controls.items())]
+    if rule.equivalents:
+        parts += [
+            "",
+            "Equivalents:",
+            *(f"  {k}: {', '.join(v)}" for k, v in rule.equivalents.items()),
+        ]
+    return "\n".join(parts)
+
+
+def _rules_command(args: argparse.Namespace) -> int:
+    rules = load_rules()
+    if args.rules_command == "show":
+        print(rule_text(find_rule(rules, args.rule)))
+        return 0
+    width = max(len(r.slug) for r in rules)
+    for rule in rules:
+        print(f"{rule.id:<8} {rule.slug:<{width}}  {rule.severity.value:<8}  {rule.title}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``auditor`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scan":
+            return run(_scan_config(args))
+        if args.command == "rules":
+            return _rules_command(args)
+        parser.error(f"unknown command {args.command!r}")
+    except AuditorError as exc:
+        print(f"auditor: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("auditor: interrupted", file=sys.stderr)
+        return 130
+    return 2

@@ -1,0 +1,36 @@
+"""The settings of one scan, built by the CLI (or a test) for :func:`auditor.audit.run`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.model import Severity
+from auditor.report.formats import Format
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Everything ``auditor scan`` needs to know."""
+
+    snapshots: Sequence[Path] = ()
+    """Snapshot files or folders to read (``--snapshot``)."""
+    demo: bool = False
+    """Scan the bundled demo estate (``--demo``)."""
+    output_dir: Path = Path("reports")
+    formats: Sequence[Format] = (Format.JSON, Format.HTML)
+    fail_on: Severity | None = Severity.LOW
+    """Lowest failing severity that fails the gate; None never fails on findings."""
+    include_passed: bool = False
+    key_max_age_days: int = 90
+    as_of: dt.datetime | None = None
+    """Judge as of this moment instead of now (re-checking old evidence)."""
+    allow_empty: bool = False
+    """Do not treat a scan that found no AI/ML resource as incomplete."""
+    rules_dirs: Sequence[Path] | None = None
+    """Rule folders; None means the bundled rules."""
+    quiet: bool = False
+    """No terminal summary."""
+    extra: dict[str, object] = field(default_factory=dict)

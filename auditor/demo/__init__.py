@@ -1,0 +1,10 @@
+"""The bundled demo estate: a realistic two-subscription estate that exercises every rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parent / "estate"
+DEMO_AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+"""The demo estate is judged as of this date, so its key-rotation findings never age."""

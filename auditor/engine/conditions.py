@@ -1,0 +1,174 @@
+"""The declarative operator set rule files use, evaluated with three values.
+
+A condition is a mapping:
+
+- ``{"allOf": [c, ...]}``, ``{"anyOf": [c, ...]}``, ``{"not": c}``
+- ``{"field": "properties.disableLocalAuth", OP: value}`` with OP one of ``equals``,
+  ``notEquals``, ``in``, ``notIn``, ``exists``, ``greater``, ``greaterOrEquals``, ``less``,
+  ``lessOrEquals``, ``contains``, ``isEmpty``; optionally ``default: value``, the value ARM
+  means when the field is absent.
+
+Field paths are dotted and case-sensitive (a typo must not silently match). String values
+compare case-insensitively, as ARM enum values do. A field that is absent (with no
+``default``) makes the clause *missing* (None); ``allOf``/``anyOf``/``not`` follow Kleene
+logic, so a missing field decides the outcome only when nothing else does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+MISSING_TEXT = "<missing>"
+
+FIELD_OPERATORS = frozenset(
+    {
+        "equals",
+        "notEquals",
+        "in",
+        "notIn",
+        "exists",
+        "greater",
+        "greaterOrEquals",
+        "less",
+        "lessOrEquals",
+        "contains",
+        "isEmpty",
+    }
+)
+LOGICAL_OPERATORS = frozenset({"allOf", "anyOf", "not"})
+
+_ABSENT = object()
+
+
+class ConditionError(ValueError):
+    """A condition that does not follow the operator grammar."""
+
+
+def validate(condition: object, where: str = "condition") -> list[str]:
+    """Check a condition against the grammar; returns the field paths it reads."""
+    if not isinstance(condition, Mapping):
+        raise ConditionError(f"{where}: must be a mapping, found {type(condition).__name__}")
+    keys = set(condition)
+    logical = keys & LOGICAL_OPERATORS
+    if logical:
+        if len(keys) != 1:
+            raise ConditionError(
+                f"{where}: {sorted(logical)[0]} must stand alone, found {sorted(keys)}"
+            )
+        op = next(iter(logical))
+        if op == "not":
+            return validate(condition["not"], f"{where}.not")
+        items = condition[op]
+        if not isinstance(items, list) or not items:
+            raise ConditionError(f"{where}.{op}: must be a non-empty list")
+        fields: list[str] = []
+        for index, item in enumerate(items):
+            fields += validate(item, f"{where}.{op}[{index}]")
+        return fields
+    if "field" not in keys:
+        raise ConditionError(f"{where}: needs 'field' or one of {sorted(LOGICAL_OPERATORS)}")
+    path = condition["field"]
+    if not isinstance(path, str) or not path or any(not part for part in path.split(".")):
+        raise ConditionError(f"{where}: 'field' must be a dotted path, found {path!r}")
+    ops = keys - {"field", "default"}
+    unknown = ops - FIELD_OPERATORS
+    if unknown:
+        raise ConditionError(f"{where}: unknown operator {sorted(unknown)[0]!r}")
+    if len(ops) != 1:
+        raise ConditionError(f"{where}: needs exactly one operator, found {sorted(ops)}")
+    op = next(iter(ops))
+    value = condition[op]
+    if op in ("in", "notIn") and not isinstance(value, list):
+        raise ConditionError(f"{where}: '{op}' takes a list")
+    if op in ("exists", "isEmpty") and not isinstance(value, bool):
+        raise ConditionError(f"{where}: '{op}' takes true or false")
+    return [path]
+
+
+def read_field(data: Mapping[str, Any], path: str) -> Any:
+    """The value at a dotted path, or the sentinel ``_ABSENT``."""
+    current: Any = data
+    for part in path.split("."):
+        if isinstance(current, Mapping) and part in current:
+            current = current[part]
+        else:
+            return _ABSENT
+    return current
+
+
+def _fold(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(_fold(a) == _fold(b))
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    if op == "equals":
+        return _same(actual, expected)
+    if op == "notEquals":
+        return not _same(actual, expected)
+    if op == "in":
+        return any(_same(actual, e) for e in expected)
+    if op == "notIn":
+        return not any(_same(actual, e) for e in expected)
+    if op == "contains":
+        if isinstance(actual, str):
+            return isinstance(expected, str) and expected.lower() in actual.lower()
+        if isinstance(actual, list):
+            return any(_same(item, expected) for item in actual)
+        return False
+    if op == "isEmpty":
+        empty = actual is None or (isinstance(actual, (str, list, dict)) and len(actual) == 0)
+        return empty is expected
+    if op in ("greater", "greaterOrEquals", "less", "lessOrEquals"):
+        if not isinstance(actual, (int, float)) or isinstance(actual, bool):
+            return False
+        if op == "greater":
+            return bool(actual > expected)
+        if op == "greaterOrEquals":
+            return bool(actual >= expected)
+        if op == "less":
+            return bool(actual < expected)
+        return bool(actual <= expected)
+    raise ConditionError(f"unknown operator {op!r}")
+
+
+def evaluate(
+    condition: Mapping[str, Any], data: Mapping[str, Any], evidence: MutableMapping[str, Any]
+) -> bool | None:
+    """True, False, or None when a field it needed was missing. Records what it read."""
+    if "allOf" in condition:
+        results = [evaluate(c, data, evidence) for c in condition["allOf"]]
+        if any(r is False for r in results):
+            return False
+        return None if any(r is None for r in results) else True
+    if "anyOf" in condition:
+        results = [evaluate(c, data, evidence) for c in condition["anyOf"]]
+        if any(r is True for r in results):
+            return True
+        return None if any(r is None for r in results) else False
+    if "not" in condition:
+        inner = evaluate(condition["not"], data, evidence)
+        return None if inner is None else not inner
+    path = condition["field"]
+    op = next(k for k in condition if k in FIELD_OPERATORS)
+    actual = read_field(data, path)
+    if actual is _ABSENT or actual is None:  # ARM writes unset properties as null
+        if op == "exists":
+            evidence[path] = MISSING_TEXT
+            return condition[op] is False
+        if "default" in condition:
+            actual = condition["default"]
+            evidence[path] = f"{MISSING_TEXT} (ARM default: {actual!r})"
+            return _compare(op, actual, condition[op])
+        evidence[path] = MISSING_TEXT
+        return None
+    evidence[path] = actual
+    if op == "exists":
+        return condition[op] is True
+    return _compare(op, actual, condition[op])

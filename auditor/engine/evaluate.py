@@ -1,0 +1,106 @@
+"""The engine: inventory + rules -> results. Pure: no I/O, no clock (``as_of`` is given)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from auditor.engine import conditions
+from auditor.engine.predicates import PREDICATES, EvalContext, Outcome
+from auditor.inventory import Inventory
+from auditor.model import Resource, Result, Rule, Status
+
+_PLACEHOLDER_RE = re.compile(r"\{(name|type|id|resource_group|subscription_id)\}")
+
+
+def render_message(template: str, resource: Resource) -> str:
+    """Expand ``{name}``, ``{type}``, ``{id}``, ``{resource_group}``, ``{subscription_id}``."""
+    values = {
+        "name": resource.name,
+        "type": resource.type,
+        "id": resource.id,
+        "resource_group": resource.resource_group or "",
+        "subscription_id": resource.subscription_id or "",
+    }
+    return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], template)
+
+
+def _declarative(rule: Rule, resource: Resource) -> Outcome:
+    assert rule.condition is not None
+    evidence: dict[str, Any] = {}
+    verdict = conditions.evaluate(rule.condition, resource.data, evidence)
+    if verdict is True:
+        return Outcome(Status.PASS, rule.messages.get("pass", "compliant"), evidence)
+    if verdict is False:
+        return Outcome(Status.FAIL, rule.messages.get("fail", rule.title), evidence)
+    missing = [path for path, value in evidence.items() if value == conditions.MISSING_TEXT]
+    reason = f"field(s) missing: {', '.join(missing)}"
+    if rule.missing is Status.UNKNOWN:
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    status_message = rule.messages.get(rule.missing.value, rule.title)
+    return Outcome(rule.missing, f"{status_message} ({reason})", evidence)
+
+
+def evaluate_rule(
+    rule: Rule, inventory: Inventory, as_of: dt.datetime, overrides: Mapping[str, Any]
+) -> list[Result]:
+    """Evaluate one rule on every resource of its types."""
+    parameters = {k: overrides.get(k, v) for k, v in rule.parameters.items()}
+    context = EvalContext(inventory=inventory, as_of=as_of, parameters=parameters)
+    results: list[Result] = []
+    resources = sorted(
+        (r for t in rule.resource_types for r in inventory.of_type(t)), key=lambda r: r.key
+    )
+    for resource in resources:
+        outcome = _applicability(rule, resource)
+        if outcome is None:
+            if rule.predicate is not None:
+                outcome = PREDICATES[rule.predicate](resource, context)
+            else:
+                outcome = _declarative(rule, resource)
+        results.append(
+            Result(
+                rule=rule,
+                resource=resource,
+                status=outcome.status,
+                severity=outcome.severity or rule.severity,
+                message=render_message(outcome.message, resource),
+                evidence=dict(outcome.evidence),
+                reason=outcome.reason,
+            )
+        )
+    return results
+
+
+def _applicability(rule: Rule, resource: Resource) -> Outcome | None:
+    """None when the rule applies; otherwise the not-applicable (or unknown) outcome."""
+    if rule.applies_when is None:
+        return None
+    evidence: dict[str, Any] = {}
+    applies = conditions.evaluate(rule.applies_when, resource.data, evidence)
+    if applies is True:
+        return None
+    if applies is False:
+        reason = "; ".join(f"{k} = {v!r}" for k, v in evidence.items())
+        return Outcome(Status.NOT_APPLICABLE, f"not applicable: {reason}", evidence, reason=reason)
+    reason = (
+        "cannot tell whether the rule applies: "
+        + ", ".join(k for k, v in evidence.items() if v == conditions.MISSING_TEXT)
+        + " missing"
+    )
+    return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+
+
+def evaluate(
+    rules: Iterable[Rule],
+    inventory: Inventory,
+    as_of: dt.datetime,
+    overrides: Mapping[str, Any] | None = None,
+) -> list[Result]:
+    """Every rule on every resource of its types, ordered by rule id then resource id."""
+    results: list[Result] = []
+    for rule in sorted(rules, key=lambda r: r.id):
+        results.extend(evaluate_rule(rule, inventory, as_of, overrides or {}))
+    return results

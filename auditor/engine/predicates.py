@@ -1,0 +1,340 @@
+"""Named Python checks for what the declarative operators cannot express.
+
+Rule files name a predicate (``predicate: keys_not_rotated``); the registry at the bottom is
+the only way in. A predicate reads the inventory, never SDK objects or HTTP, and returns one
+:class:`Outcome` for one resource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor import arm
+from auditor.engine import roles
+from auditor.inventory import ENV_PATHS, Inventory, get_path
+from auditor.model import Resource, Severity, Status
+from auditor.secrets import classify
+from auditor.timeutil import iso, parse_timestamp
+
+ACTIVITY_LOG_RETENTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What a predicate may read besides the resource."""
+
+    inventory: Inventory
+    as_of: dt.datetime
+    """The moment the scan judges at (ages of keys are measured to it)."""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A predicate's verdict on one resource."""
+
+    status: Status
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    severity: Severity | None = None
+    """A severity narrower than the rule's, when the predicate can tell."""
+    reason: str | None = None
+
+
+Predicate = Callable[[Resource, EvalContext], Outcome]
+
+
+def _is_true(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
+    """Key auth in use and no successful key regeneration within the allowed age."""
+    max_age = int(ctx.parameters["key_max_age_days"])
+    operation = str(ctx.parameters["operation"]).lower()
+    cutoff = ctx.as_of - dt.timedelta(days=max_age)
+    created_text = get_path(resource.data, ("systemData", "createdAt")) or get_path(
+        resource.data, ("properties", "dateCreated")
+    )
+    created = parse_timestamp(created_text)
+    evidence: dict[str, Any] = {
+        "key_max_age_days": max_age,
+        "as_of": iso(ctx.as_of),
+        "created_at": iso(created) if created else "<missing>",
+        "operation": ctx.parameters["operation"],
+    }
+    if created is not None and created > cutoff:
+        return Outcome(
+            Status.PASS,
+            f"created {(ctx.as_of - created).days} days ago, within {max_age}",
+            evidence,
+        )
+    rotations = sorted(
+        (
+            e.timestamp
+            for e in ctx.inventory.events_for(resource.key)
+            if e.operation.lower() == operation
+            and e.status.lower() == "succeeded"
+            and e.timestamp <= ctx.as_of
+        ),
+        reverse=True,
+    )
+    if rotations:
+        evidence["last_rotation"] = iso(rotations[0])
+        if rotations[0] >= cutoff:
+            return Outcome(
+                Status.PASS,
+                f"keys regenerated {iso(rotations[0])}, within {max_age} days",
+                evidence,
+            )
+    if not ctx.inventory.has_data("activity_log", resource.subscription_id):
+        error = ctx.inventory.error_for("activity_log", resource.subscription_id)
+        reason = f"no Activity Log data was collected for subscription {resource.subscription_id}"
+        if error is not None:
+            reason += f" ({error.message})"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if max_age > ACTIVITY_LOG_RETENTION_DAYS and not rotations:
+        reason = (
+            f"the Activity Log keeps {ACTIVITY_LOG_RETENTION_DAYS} days, so a rotation within "
+            f"{max_age} days cannot be ruled out"
+        )
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    return Outcome(
+        Status.FAIL,
+        f"no successful key regeneration in the last {max_age} days while key auth is enabled",
+        evidence,
+    )
+
+
+def compute_region_mismatch(resource: Resource, ctx: EvalContext) -> Outcome:
+    """A compute whose region differs from its workspace's region."""
+    workspace = ctx.inventory.parent(resource)
+    compute_region = (
+        arm.normalise_region(get_path(resource.data, ("properties", "computeLocation")))
+        or resource.location
+    )
+    evidence: dict[str, Any] = {
+        "properties.computeLocation": get_path(resource.data, ("properties", "computeLocation"))
+        or "<missing>",
+        "location": resource.location or "<missing>",
+    }
+    if workspace is None:
+        reason = f"its workspace {resource.parent_key} is not in the inventory"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    evidence["workspace.location"] = workspace.location or "<missing>"
+    if compute_region is None or workspace.location is None:
+        reason = "the compute's or the workspace's region is missing"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if compute_region == workspace.location:
+        return Outcome(Status.PASS, f"compute and workspace are both in {compute_region}", evidence)
+    return Outcome(
+        Status.FAIL,
+        f"compute is in {compute_region} but its workspace {workspace.name} is in "
+        f"{workspace.location}: token auth and the control plane depend on the workspace region",
+        evidence,
+    )
+
+
+def _web_service_auth(resource: Resource) -> tuple[str, bool, bool, dict[str, Any]]:
+    """(computeType, key auth on, token auth requested, evidence) with documented defaults."""
+    props = resource.data.get("properties") or {}
+    compute_type = str(props.get("computeType") or "").upper()
+    key_raw = props.get("authEnabled")
+    # Defaults from the v1 docs: AKS has key auth on, ACI has it off.
+    key_auth = _is_true(key_raw) if key_raw is not None else compute_type == "AKS"
+    token_fields = {k: props.get(k) for k in ("aadAuthEnabled", "tokenAuthEnabled")}
+    token_auth = any(_is_true(v) for v in token_fields.values())
+    evidence: dict[str, Any] = {
+        "properties.computeType": props.get("computeType", "<missing>"),
+        "properties.authEnabled": key_raw
+        if key_raw is not None
+        else f"<missing> (default for {compute_type or 'unknown'}: {key_auth})",
+    }
+    for name, value in token_fields.items():
+        evidence[f"properties.{name}"] = (
+            value if value is not None else "<missing> (default: False)"
+        )
+    return compute_type, key_auth, token_auth, evidence
+
+
+def aci_token_auth(resource: Resource, ctx: EvalContext) -> Outcome:
+    """An ACI web service that asks for token auth, which ACI does not support."""
+    _, key_auth, token_auth, evidence = _web_service_auth(resource)
+    if not token_auth:
+        return Outcome(Status.PASS, "token auth is not requested", evidence)
+    if key_auth:
+        return Outcome(
+            Status.FAIL,
+            "token auth is requested but ACI does not support it; only key auth protects it",
+            evidence,
+            severity=Severity.MEDIUM,
+        )
+    return Outcome(
+        Status.FAIL,
+        "token auth is requested but ACI does not support it, and key auth is off: "
+        "the service answers anyone",
+        evidence,
+        severity=Severity.HIGH,
+    )
+
+
+def web_service_no_auth(resource: Resource, ctx: EvalContext) -> Outcome:
+    """A v1 web service that accepts unauthenticated calls."""
+    compute_type, key_auth, token_auth, evidence = _web_service_auth(resource)
+    effective_token = token_auth and compute_type == "AKS"  # ACI ignores token auth
+    if key_auth or effective_token:
+        which = "key" if key_auth else "token"
+        return Outcome(Status.PASS, f"{which} authentication is enabled", evidence)
+    extra = " (token auth is requested but ACI does not support it)" if token_auth else ""
+    return Outcome(
+        Status.FAIL,
+        f"neither key nor token authentication is enabled: anyone can call it{extra}",
+        evidence,
+    )
+
+
+def plaintext_secrets(resource: Resource, ctx: EvalContext) -> Outcome:
+    """Environment variables whose name or value looks like a secret. Names only."""
+    path = ENV_PATHS[resource.type]
+    variables = get_path(resource.data, path)
+    dotted = ".".join(path)
+    if not isinstance(variables, dict) or not variables:
+        return Outcome(Status.PASS, "no environment variables", {dotted: "<none>"})
+    found = {
+        str(name): reason
+        for name, value in variables.items()
+        if (reason := classify(str(name), value)) is not None
+    }
+    evidence: dict[str, Any] = {"variables_checked": len(variables)}
+    if not found:
+        return Outcome(
+            Status.PASS, f"none of {len(variables)} variables looks like a secret", evidence
+        )
+    evidence["secret_variables"] = [
+        {"name": n, "reason": r, "where": dotted} for n, r in found.items()
+    ]
+    names = ", ".join(sorted(found))
+    return Outcome(
+        Status.FAIL,
+        f"plain-text secret in environment variable(s) {names}: use Key Vault or secret injection",
+        evidence,
+    )
+
+
+def _assignment_fields(resource: Resource) -> tuple[str, str, str, str]:
+    props = resource.data.get("properties") or {}
+    role_id = str(props.get("roleDefinitionId") or "")
+    scope = props.get("scope")
+    if not isinstance(scope, str) or not scope:
+        marker = "/providers/microsoft.authorization/roleassignments/"
+        index = resource.key.find(marker)
+        scope = resource.id[:index] if index > 0 else "/"
+    return (
+        arm.last_segment(role_id).lower() if role_id else "",
+        scope,
+        str(props.get("principalId") or "<missing>"),
+        str(props.get("principalType") or "<missing>"),
+    )
+
+
+def reached_resources(inventory: Inventory, scope: str) -> list[Resource]:
+    """AI/ML resources an assignment at ``scope`` reaches."""
+    level = arm.scope_level(scope)
+    if level == "root":
+        return inventory.ai_ml_resources()
+    if level == "management_group":
+        subs = inventory.subscriptions_under(scope)
+        return [r for r in inventory.ai_ml_resources() if subs is None or r.subscription_id in subs]
+    return inventory.ai_ml_resources_under(arm.normalise_id(scope))
+
+
+def _wildcard_actions(definition: Resource, patterns: frozenset[str]) -> list[str]:
+    permissions = get_path(definition.data, ("properties", "permissions")) or []
+    hits: list[str] = []
+    for permission in permissions if isinstance(permissions, list) else []:
+        actions = permission.get("actions") if isinstance(permission, dict) else None
+        for action in actions if isinstance(actions, list) else []:
+            if isinstance(action, str) and action.lower() in patterns:
+                hits.append(action)
+    return hits
+
+
+def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
+    """A broad role assigned at a scope that reaches AI/ML resources."""
+    guid, scope, principal, principal_type = _assignment_fields(resource)
+    reached = reached_resources(ctx.inventory, scope)
+    level = arm.scope_level(scope)
+    evidence: dict[str, Any] = {
+        "principal_id": principal,
+        "principal_type": principal_type,
+        "role_definition_id": guid or "<missing>",
+        "scope": scope,
+        "scope_level": level,
+    }
+    if not reached:
+        reason = "its scope reaches no audited AI/ML resource"
+        return Outcome(Status.NOT_APPLICABLE, reason, evidence, reason=reason)
+    definition = ctx.inventory.role_definition(guid) if guid else None
+    role_name = roles.BUILT_IN_NAMES.get(guid) or (
+        str(get_path(definition.data, ("properties", "roleName")) or guid) if definition else guid
+    )
+    evidence["role"] = role_name
+    broad = guid in roles.BROAD_BUILT_INS
+    if not broad and definition is not None:
+        wildcard = _wildcard_actions(definition, frozenset({"*"}))
+        if wildcard:
+            broad = True
+            evidence["role_actions"] = wildcard
+    elif not broad and guid not in roles.BUILT_IN_NAMES:
+        reason = (
+            f"role definition {guid or '<missing>'} is not a known built-in role "
+            "and was not collected"
+        )
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if not broad:
+        return Outcome(Status.PASS, f"{role_name} is not a broad role", evidence)
+    evidence["reaches_count"] = len(reached)
+    evidence["reaches"] = sorted(r.id for r in reached)[:25]
+    severity = (
+        Severity.HIGH if level in ("root", "management_group", "subscription") else Severity.MEDIUM
+    )
+    return Outcome(
+        Status.FAIL,
+        f"{principal_type} {principal} holds {role_name} at {level.replace('_', ' ')} scope "
+        f"{scope}, reaching {len(reached)} AI/ML resource(s)",
+        evidence,
+        severity=severity,
+    )
+
+
+def custom_role_wildcard(resource: Resource, ctx: EvalContext) -> Outcome:
+    """A custom role whose actions include a wildcard over everything or an AI/ML provider."""
+    patterns = frozenset(str(p).lower() for p in ctx.parameters["wildcards"])
+    hits = _wildcard_actions(resource, patterns)
+    name = get_path(resource.data, ("properties", "roleName")) or resource.name
+    evidence: dict[str, Any] = {"role_name": name, "wildcard_actions": hits}
+    if get_path(resource.data, ("properties", "permissions")) is None:
+        reason = "the role definition has no properties.permissions"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if not hits:
+        return Outcome(Status.PASS, "no wildcard actions", evidence)
+    return Outcome(
+        Status.FAIL,
+        f"custom role {name} grants {', '.join(hits)}: list the actions it needs",
+        evidence,
+    )
+
+
+PREDICATES: Mapping[str, Predicate] = {
+    "keys_not_rotated": keys_not_rotated,
+    "compute_region_mismatch": compute_region_mismatch,
+    "aci_token_auth": aci_token_auth,
+    "web_service_no_auth": web_service_no_auth,
+    "plaintext_secrets": plaintext_secrets,
+    "broad_role_on_ai_scope": broad_role_on_ai_scope,
+    "custom_role_wildcard": custom_role_wildcard,
+}
+"""Every predicate a rule file may name. Adding one here is the only way to add one."""

@@ -1,0 +1,206 @@
+"""The data every stage shares: severities, statuses, inventory records, rules and results.
+
+Everything here is a frozen dataclass or an enum. Collection fills an :class:`Inventory`;
+the engine turns an inventory and rules into :class:`Result` objects; report writers read
+results. Nothing here knows about files, HTTP or SDK objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.Enum):
+    """How bad a failing result is; ordered from least to most severe."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order info < low < medium < high < critical."""
+        return _SEVERITY_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse a severity name case-insensitively; raises ValueError naming the choices."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose one of: {choices})") from None
+
+
+_SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+
+
+class Status(enum.Enum):
+    """The outcome of one rule on one resource."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    """The data needed was missing or unreadable; never counts as a pass."""
+    NOT_APPLICABLE = "not_applicable"
+    SUPPRESSED = "suppressed"
+    """A failure hidden by an accountable suppression; still reported."""
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record came from."""
+
+    kind: str
+    """``snapshot``, ``live``, ``demo`` or ``template``."""
+    path: str | None = None
+    """The file it was read from, when it came from a file."""
+    line: int | None = None
+    """The line of the record in that file, when known."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One audited ARM resource (workspace, compute, endpoint, account, role assignment, ...).
+
+    ``data`` is the ARM JSON object with secret-looking values already redacted; declarative
+    rule conditions read it by dotted path.
+    """
+
+    id: str
+    """The ARM id as it was given (original casing)."""
+    key: str
+    """The normalised (lower-case, no trailing slash) id used for every comparison."""
+    type: str
+    """Canonical ARM type, e.g. ``Microsoft.CognitiveServices/accounts``."""
+    name: str
+    subscription_id: str | None
+    """Lower-case subscription GUID; None for management-group or tenant scoped records."""
+    resource_group: str | None
+    location: str | None
+    """Normalised region name (``eastus``), or None when the record has none."""
+    data: Mapping[str, Any]
+    source: SourceRef
+    parent_key: str | None = None
+    """Key of the parent resource (workspace of a compute, endpoint of a deployment)."""
+
+
+@dataclass(frozen=True)
+class ActivityEvent:
+    """One Activity Log (administrative) event, reduced to what rules need."""
+
+    operation: str
+    """``operationName.value``, ``Microsoft.CognitiveServices/accounts/regenerateKey/action``."""
+    status: str
+    """``status.value``: ``Started``, ``Succeeded``, ``Failed``, ..."""
+    timestamp: dt.datetime
+    """``eventTimestamp``, timezone-aware."""
+    resource_key: str
+    """Normalised id of the resource the event is about."""
+    subscription_id: str | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscription seen in the input, with its display name when known."""
+
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class CollectionError:
+    """Something that could not be read. Rules that needed it report ``unknown``."""
+
+    scope: str
+    """The ARM scope or file the failure concerns."""
+    operation: str
+    """What was being read, e.g. ``list role assignments``."""
+    message: str
+    status_code: int | None = None
+    missing_permission: str | None = None
+    """The Azure action that was denied, when the response names it."""
+    data_kinds: tuple[str, ...] = ()
+    """Which data kinds (see :data:`DATA_KINDS`) this failure leaves unread for the scope."""
+
+
+DATA_KINDS = (
+    "workspaces",
+    "computes",
+    "online_endpoints",
+    "online_deployments",
+    "web_services",
+    "ai_accounts",
+    "role_assignments",
+    "role_definitions",
+    "activity_log",
+)
+"""Kinds of data a scan collects per subscription; coverage is tracked per kind."""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """How to fix a failure, in the forms users ask for."""
+
+    summary: str
+    portal: str | None = None
+    cli: str | None = None
+    bicep: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule, loaded from one YAML file under ``rules/``."""
+
+    id: str
+    slug: str
+    title: str
+    severity: Severity
+    resource_types: tuple[str, ...]
+    """Canonical ARM types the rule judges."""
+    description: str
+    rationale: str
+    remediation: Remediation
+    references: tuple[str, ...]
+    controls: Mapping[str, tuple[str, ...]]
+    """Control mappings, e.g. ``{"mcsb": ("IM-1",), "azure_policy": ("71ef...",)}``."""
+    condition: Mapping[str, Any] | None
+    """Declarative condition that holds for a compliant resource (exclusive with predicate)."""
+    predicate: str | None
+    """Name of a Python predicate in :mod:`auditor.engine.predicates`."""
+    applies_when: Mapping[str, Any] | None
+    """Declarative filter; a resource for which it is false is ``not_applicable``."""
+    missing: Status
+    """What a field the condition needs but cannot find means: pass, fail or unknown."""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    messages: Mapping[str, str] = field(default_factory=dict)
+    """Message templates per status (``fail``, ``pass``, ...); ``{name}`` and ``{type}`` expand."""
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The same check in other tools (psrule, checkov, defender), for users migrating."""
+    path: str | None = None
+    """The rule file it was loaded from."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One rule evaluated on one resource."""
+
+    rule: Rule
+    resource: Resource
+    status: Status
+    severity: Severity
+    """The rule's severity, or a narrower one the predicate chose for this resource."""
+    message: str
+    evidence: Mapping[str, Any]
+    """The fields and values that decided the outcome (never a secret value)."""
+    reason: str | None = None
+    """Why the result is ``unknown`` or ``not_applicable``."""
+    suppression: Mapping[str, Any] | None = None

@@ -1,0 +1,1 @@
+"""Report writers: the JSON document and the formats rendered from it."""

@@ -1,0 +1,52 @@
+"""The record of one finished scan, handed from the orchestrator to the report writers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.model import CollectionError, Result, Rule, Severity, Status, Subscription
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """Everything a report needs about a finished scan."""
+
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    as_of: dt.datetime
+    """The moment results were judged at (key ages are measured to it)."""
+    sources: Sequence[Mapping[str, Any]]
+    """What was read: ``{"kind": "snapshot", "path": ..., "files": n, "records": n}``."""
+    subscriptions: Sequence[Subscription]
+    rules: Sequence[Rule]
+    results: Sequence[Result]
+    errors: Sequence[CollectionError]
+    resource_counts: Mapping[str, int]
+    """Audited resources per ARM type."""
+    skipped_types: Mapping[str, int]
+    """Records of types the tool does not audit, counted, not judged."""
+    fail_on: Severity | None
+    """Lowest severity that fails the gate; None for ``--fail-on none``."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def failing(self) -> list[Result]:
+        """Failures at or above the gate threshold."""
+        if self.fail_on is None:
+            return []
+        threshold = self.fail_on.rank
+        return [r for r in self.results if r.status is Status.FAIL and r.severity.rank >= threshold]
+
+    def incomplete(self) -> bool:
+        """True when something could not be assessed: unknown results or collection errors."""
+        return bool(self.errors) or any(r.status is Status.UNKNOWN for r in self.results)
+
+    def exit_code(self) -> int:
+        """0 pass, 1 failures at or above ``fail_on``, 3 no such failures but incomplete."""
+        if self.failing():
+            return 1
+        if self.incomplete():
+            return 3
+        return 0

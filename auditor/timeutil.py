@@ -1,0 +1,32 @@
+"""Timestamps as ARM writes them (ISO 8601, often with 7 fractional digits and ``Z``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_timestamp(value: object) -> dt.datetime | None:
+    """Parse an ARM timestamp to an aware datetime (UTC assumed when no offset); None if bad."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = _FRACTION_RE.sub(r"\1", value.strip())
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def utc_now() -> dt.datetime:
+    """The current time, aware, in UTC, without microseconds (reports stay readable)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def iso(moment: dt.datetime) -> str:
+    """ISO 8601 in UTC with a ``Z`` suffix."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

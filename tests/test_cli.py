@@ -1,0 +1,187 @@
+"""The CLI end to end: exit codes, the gate, rules listing, reports written or not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO, write_json
+
+AIS001 = FIXTURES / "rules" / "AIS001"
+SUB = "aaaaaaaa-0000-4000-8000-000000000001"
+
+
+def keyless_account() -> dict[str, object]:
+    return {
+        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/ok",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "name": "ok",
+        "kind": "OpenAI",
+        "properties": {"disableLocalAuth": True},
+    }
+
+
+def test_failures_exit_1_and_reports_are_written(run_cli: Any) -> None:
+    """Failing findings at the default threshold exit 1 and write JSON and HTML."""
+    result = run_cli(["scan", "--snapshot", str(AIS001)])
+    assert result.code == 1
+    assert (result.output_dir / "auditor.json").is_file()
+    assert (result.output_dir / "auditor.html").is_file()
+    assert "Gate (--fail-on low): FAIL" in result.err
+    report = result.report()
+    # AIS002 cannot be judged without Activity Log data: the scan is also incomplete.
+    assert report["summary"]["gate"] == {
+        "fail_on": "low",
+        "failing": 3,
+        "incomplete": True,
+        "exit_code": 1,
+    }
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("critical", 3), ("high", 1), ("none", 3)])
+def test_fail_on_threshold(run_cli: Any, fail_on: str, code: int) -> None:
+    """AIS001 failures are high: exit 1 at high; above it the unknown AIS002 results give 3."""
+    result = run_cli(["scan", "--snapshot", str(AIS001), "--fail-on", fail_on])
+    assert result.code == code
+
+
+def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
+    """A keyless account with no other data passes every rule that applies: exit 0."""
+    path = write_json(tmp_path / "in" / "a.json", keyless_account())
+    result = run_cli(["scan", "--snapshot", str(path)])
+    assert result.code == 0, result.err
+    assert result.report()["summary"]["by_status"]["pass"] == 1
+
+
+def test_unknown_results_exit_3(run_cli: Any, tmp_path: Path) -> None:
+    """Key auth on, no Activity Log for the subscription, and --fail-on critical: incomplete, 3."""
+    account = keyless_account() | {"properties": {}}
+    path = write_json(tmp_path / "in" / "a.json", account)
+    result = run_cli(["scan", "--snapshot", str(path), "--fail-on", "critical"])
+    assert result.code == 3
+    report = result.report()
+    assert report["summary"]["by_status"]["unknown"] == 1
+    [unknown] = [f for f in report["findings"] if f["status"] == "unknown"]
+    assert unknown["rule_id"] == "AIS002"
+    assert "no Activity Log data" in unknown["reason"]
+
+
+def test_scan_that_saw_nothing_is_incomplete(run_cli: Any, tmp_path: Path) -> None:
+    """Input with no AI/ML resource cannot pass a gate: exit 3 unless --allow-empty."""
+    path = write_json(
+        tmp_path / "in" / "subs.json",
+        {"value": [{"id": f"/subscriptions/{SUB}", "subscriptionId": SUB}]},
+    )
+    result = run_cli(["scan", "--snapshot", str(path)])
+    assert result.code == 3
+    assert "holds no Azure ML or AI Services resource" in result.report()["errors"][0]["message"]
+    assert run_cli(["scan", "--snapshot", str(path), "--allow-empty"]).code == 0
+
+
+def test_corrupt_file_exits_2_naming_it_and_writes_nothing(run_cli: Any, tmp_path: Path) -> None:
+    """One corrupt file among good ones: exit 2, the file named, no report written."""
+    folder = tmp_path / "in"
+    write_json(folder / "good.json", keyless_account())
+    (folder / "zz-corrupt.json").write_text("{not json", encoding="utf-8")
+    result = run_cli(["scan", "--snapshot", str(folder)])
+    assert result.code == 2
+    assert "zz-corrupt.json:1:2: invalid JSON" in result.err
+    assert not result.output_dir.exists()
+
+
+def test_failed_scan_keeps_the_previous_report(run_cli: Any, tmp_path: Path) -> None:
+    """A failed scan neither deletes nor half-overwrites the last good report."""
+    out = tmp_path / "out"
+    good = run_cli(["scan", "--snapshot", str(AIS001)], output_dir=out)
+    before = (out / "auditor.json").read_text()
+    bad = write_json(tmp_path / "bad" / "x.json", {"value": [{"nope": 1}]})
+    assert run_cli(["scan", "--snapshot", str(bad)], output_dir=out).code == 2
+    assert good.code == 1
+    assert (out / "auditor.json").read_text() == before
+    assert {p.name for p in out.iterdir()} == {"auditor.json", "auditor.html"}  # no temp files
+
+
+def test_usage_errors_exit_2(run_cli: Any) -> None:
+    """Bad options are usage errors with exit code 2."""
+    assert run_cli(["scan"]).code == 2
+    assert run_cli(["scan", "--demo", "--format", "pdf"]).code == 2
+    with pytest.raises(SystemExit) as exc:
+        run_cli(["scan", "--demo", "--fail-on", "severe"])
+    assert exc.value.code == 2
+
+
+def test_formats_select_files(run_cli: Any) -> None:
+    """--format json writes only the JSON report."""
+    result = run_cli(["scan", "--snapshot", str(AIS001), "--format", "json"])
+    assert sorted(p.name for p in result.output_dir.iterdir()) == ["auditor.json"]
+
+
+def test_include_passed_lists_passes(run_cli: Any) -> None:
+    """Passing results appear in findings only with --include-passed."""
+    plain = run_cli(["scan", "--snapshot", str(AIS001)]).report()
+    assert all(f["status"] != "pass" for f in plain["findings"])
+    full = run_cli(["scan", "--snapshot", str(AIS001), "--include-passed"]).report()
+    assert [f["resource_name"] for f in full["findings"] if f["status"] == "pass"] == ["keyless"]
+
+
+def test_key_max_age_days_changes_the_verdict(run_cli: Any) -> None:
+    """A rotation 153 days old fails at 90 days and passes at 180; no rotation at 180 is unknown."""
+    folder = FIXTURES / "rules" / "AIS002"
+    strict = run_cli(["scan", "--snapshot", str(folder), "--as-of", "2026-11-01"]).report()
+    lenient = run_cli(
+        ["scan", "--snapshot", str(folder), "--as-of", "2026-11-01", "--key-max-age-days", "180"]
+    ).report()
+
+    def status(report: dict[str, Any], name: str) -> str:
+        for finding in report["findings"]:
+            if finding["resource_name"] == name and finding["rule_id"] == "AIS002":
+                return str(finding["status"])
+        return "pass"  # passes are not listed without --include-passed
+
+    assert status(strict, "stale") == "fail"
+    assert status(lenient, "stale") == "pass"
+    assert status(lenient, "only-failed") == "unknown"  # the Activity Log keeps only 90 days
+
+
+def test_rules_list_and_show(run_cli: Any) -> None:
+    """`auditor rules` lists every rule; `rules show` prints one by id or slug; unknown is 2."""
+    listing = run_cli(["rules"])
+    assert listing.code == 0
+    for rule_id in ("AIS001", "AIS002", "AML001", "AML007", "IAM001", "IAM002"):
+        assert rule_id in listing.out
+    shown = run_cli(["rules", "show", "web-service-no-auth"])
+    assert shown.code == 0
+    assert shown.out.startswith("AML005  web-service-no-auth  [critical]")
+    assert "Remediation:" in shown.out and "References:" in shown.out
+    assert run_cli(["rules", "show", "XYZ999"]).code == 2
+
+
+def test_python_dash_m_and_version() -> None:
+    """`python -m auditor --version` works as a real process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("auditor ")
+
+
+def test_demo_scan_as_a_process(tmp_path: Path) -> None:
+    """`python -m auditor scan --demo` exits 1 and writes both reports."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "scan", "--demo", "--output-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert json.loads((tmp_path / "auditor.json").read_text())["summary"]["gate"]["exit_code"] == 1

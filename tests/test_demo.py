@@ -1,0 +1,26 @@
+"""The bundled demo estate exercises every rule: each fails somewhere and passes somewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.engine.loader import load_rules
+
+
+def test_demo_fails_and_passes_every_rule(run_cli: Any) -> None:
+    """`auditor scan --demo` exits 1; every rule has at least one fail and one pass."""
+    result = run_cli(["scan", "--demo", "--include-passed"])
+    assert result.code == 1
+    by_rule = result.report()["summary"]["by_rule"]
+    for rule in load_rules():
+        assert by_rule[rule.id]["fail"] >= 1, f"{rule.id} never fails in the demo"
+        assert by_rule[rule.id]["pass"] >= 1, f"{rule.id} never passes in the demo"
+
+
+def test_demo_shows_what_it_could_not_see(run_cli: Any) -> None:
+    """The demo's sandbox subscription has no Activity Log: unknown results and a 403 error."""
+    report = run_cli(["scan", "--demo"]).report()
+    assert report["summary"]["by_status"]["unknown"] >= 1
+    assert report["errors"][0]["missing_permission"] == "Microsoft.Insights/eventtypes/values/read"
+    assert len(report["scan"]["subscriptions"]) == 3
+    assert report["scan"]["as_of"] == "2026-11-01T00:00:00Z"

@@ -1,0 +1,41 @@
+"""`pip install .` alone is enough: the wheel carries the rules, the demo estate and the schema."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.mark.slow
+def test_wheel_ships_rules_demo_and_schema(tmp_path: Path) -> None:
+    """Building the wheel puts every rule file, the demo estate and the JSON schema inside."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [wheel] = tmp_path.glob("auditor-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    rule_files = {p.name for p in (REPO / "rules").glob("*.yaml")}
+    assert rule_files and {f"auditor/_rules/{n}" for n in rule_files} <= names
+    assert "auditor/demo/estate/manifest.json" in names
+    assert "auditor/report/schema/report.schema.json" in names
+    assert "auditor/report/templates/report.html.j2" in names
