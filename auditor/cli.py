@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from auditor import __version__
 from auditor.audit import run
@@ -54,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="scan evidence (or the demo estate) and write reports")
+    _add_source_options(scan)
+    _add_report_options(scan)
+    _add_gate_options(scan)
+    _add_rule_options(scan)
+    _add_rules_command(sub)
+    return parser
+
+
+def _add_source_options(scan: argparse.ArgumentParser) -> None:
     source = scan.add_argument_group("what to scan")
     source.add_argument(
         "--snapshot",
@@ -64,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a JSON file or a folder of them (read recursively); repeatable",
     )
     source.add_argument("--demo", action="store_true", help="scan the bundled demo estate")
+
+
+def _add_report_options(scan: argparse.ArgumentParser) -> None:
     out = scan.add_argument_group("reports")
     out.add_argument(
         "--output-dir",
@@ -82,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-passed", action="store_true", help="list passing results in the reports too"
     )
     out.add_argument("--quiet", action="store_true", help="print no summary")
+
+
+def _add_gate_options(scan: argparse.ArgumentParser) -> None:
     gate = scan.add_argument_group("gate")
     gate.add_argument(
         "--fail-on",
@@ -95,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a scan that finds no AI/ML resource is complete, not exit 3",
     )
+
+
+def _add_rule_options(scan: argparse.ArgumentParser) -> None:
     rules = scan.add_argument_group("rules")
     rules.add_argument(
         "--key-max-age-days",
@@ -117,12 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="load rules from this folder instead of the bundled ones; repeatable",
     )
 
+
+def _add_rules_command(sub: Any) -> None:
     rules_cmd = sub.add_parser("rules", help="list the rules, or show one")
     rules_sub = rules_cmd.add_subparsers(dest="rules_command", metavar="ACTION")
     rules_sub.add_parser("list", help="list every rule (the default)")
     show = rules_sub.add_parser("show", help="print one rule's full text")
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
-    return parser
 
 
 def _scan_config(args: argparse.Namespace) -> ScanConfig:
