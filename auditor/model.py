@@ -185,6 +185,9 @@ class Rule:
     tags: tuple[str, ...] = ()
     equivalents: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """The same check in other tools (psrule, checkov, defender), for users migrating."""
+    requires: tuple[str, ...] = ()
+    """Data kinds (see :data:`DATA_KINDS`) only a live scan or snapshot has, e.g.
+    ``activity_log``: resources read from templates are ``not_applicable`` for such rules."""
     path: str | None = None
     """The rule file it was loaded from."""
 

@@ -106,3 +106,11 @@ def test_duplicate_ids_are_errors(tmp_path: Path) -> None:
     second = write_rule(tmp_path / "b", GOOD)
     with pytest.raises(RuleError, match="already used"):
         load_rules([first, second])
+
+
+def test_requires_names_known_data_kinds(tmp_path: Path) -> None:
+    """`requires` lists data kinds a template cannot have; an unknown kind is an error."""
+    [rule] = load_rules([write_rule(tmp_path / "ok", GOOD | {"requires": ["activity_log"]})])
+    assert rule.requires == ("activity_log",)
+    with pytest.raises(RuleError, match="unknown data kind"):
+        load_rules([write_rule(tmp_path / "bad", GOOD | {"requires": ["weather"]})])

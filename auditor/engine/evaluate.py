@@ -76,6 +76,9 @@ def evaluate_rule(
 
 def _applicability(rule: Rule, resource: Resource) -> Outcome | None:
     """None when the rule applies; otherwise the not-applicable (or unknown) outcome."""
+    if rule.requires and resource.source.kind == "template":
+        reason = f"a template cannot show {', '.join(rule.requires)}; judged on live data only"
+        return Outcome(Status.NOT_APPLICABLE, reason, {}, reason=reason)
     if rule.applies_when is None:
         return None
     evidence: dict[str, Any] = {}

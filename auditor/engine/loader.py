@@ -13,7 +13,7 @@ from auditor import arm
 from auditor.engine import conditions
 from auditor.engine.predicates import PREDICATES
 from auditor.errors import RuleError
-from auditor.model import Remediation, Rule, Severity, Status
+from auditor.model import DATA_KINDS, Remediation, Rule, Severity, Status
 
 ID_RE = re.compile(r"^(AIS|AML|IAM)\d{3}$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -40,6 +40,7 @@ OPTIONAL = {
     "aliases",
     "tags",
     "equivalents",
+    "requires",
 }
 REMEDIATION_KEYS = {"summary", "portal", "cli", "bicep"}
 MISSING_CHOICES = {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN}
@@ -133,6 +134,10 @@ def parse_rule(doc: object, path: Path) -> Rule:
     messages = doc.get("messages", {})
     if not isinstance(messages, dict) or not set(messages) <= {s.value for s in Status}:
         raise RuleError(f"{path}: 'messages' must map statuses (pass, fail, ...) to text")
+    requires = _str_list(doc["requires"], f"{path}: requires") if doc.get("requires") else ()
+    unknown_kinds = sorted(set(requires) - set(DATA_KINDS))
+    if unknown_kinds:
+        raise RuleError(f"{path}: requires unknown data kind(s): {', '.join(unknown_kinds)}")
     equivalents = doc.get("equivalents", {})
     if not isinstance(equivalents, dict):
         raise RuleError(f"{path}: 'equivalents' must map a tool to a list of ids")
@@ -163,6 +168,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
         equivalents={
             str(k): _str_list(v, f"{path}: equivalents.{k}") for k, v in equivalents.items()
         },
+        requires=requires,
         path=str(path),
     )
 
