@@ -17,7 +17,7 @@ from auditor.errors import InputError
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
 from auditor.report.document import build_document
-from auditor.report.formats import write_reports
+from auditor.report.formats import render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
 from auditor.timeutil import utc_now
@@ -91,12 +91,16 @@ def scan(config: ScanConfig) -> ScanOutcome:
     )
 
 
-def run(config: ScanConfig, stderr: TextIO | None = None) -> int:
+def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
     err = stderr or sys.stderr
     outcome = scan(config)
     document = build_document(outcome, include_passed=config.include_passed)
-    written = write_reports(document, config.formats, Path(config.output_dir))
+    written: list[Path] = []
+    if config.stdout:
+        (stdout or sys.stdout).write(render(config.formats[0], document))
+    else:
+        written = write_reports(document, config.formats, Path(config.output_dir))
     if not config.quiet:
         print(summary_text(document), file=err)
         for path in written:

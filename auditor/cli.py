@@ -79,11 +79,12 @@ def _add_source_options(scan: argparse.ArgumentParser) -> None:
 def _add_report_options(scan: argparse.ArgumentParser) -> None:
     out = scan.add_argument_group("reports")
     out.add_argument(
+        "-o",
         "--output-dir",
         type=Path,
         default=Path("reports"),
         metavar="DIR",
-        help="folder for the reports (default: reports/)",
+        help="folder for the reports (default: reports/); '-' streams the one --format to stdout",
     )
     out.add_argument(
         "--format",
@@ -92,7 +93,14 @@ def _add_report_options(scan: argparse.ArgumentParser) -> None:
         help=f"comma list of {', '.join(f.value for f in Format)} (default: json,html)",
     )
     out.add_argument(
-        "--include-passed", action="store_true", help="list passing results in the reports too"
+        "--stdout",
+        metavar="FORMAT",
+        help="stream this one format to standard output and write no files",
+    )
+    out.add_argument(
+        "--include-passed",
+        action="store_true",
+        help="list passing and not-applicable results in the reports too",
     )
     out.add_argument("--quiet", action="store_true", help="print no summary")
 
@@ -145,12 +153,27 @@ def _add_rules_command(sub: Any) -> None:
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
 
 
+def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
+    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``)."""
+    if args.stdout:
+        formats = Format.parse_list(args.stdout)
+    else:
+        formats = Format.parse_list(args.format)
+        if str(args.output_dir) != "-":
+            return formats, False
+    if len(formats) != 1:
+        raise InputError("standard output takes exactly one format (e.g. --stdout sarif)")
+    return formats, True
+
+
 def _scan_config(args: argparse.Namespace) -> ScanConfig:
+    formats, to_stdout = _output(args)
     return ScanConfig(
         snapshots=tuple(args.snapshot),
         demo=args.demo,
         output_dir=args.output_dir,
-        formats=tuple(Format.parse_list(args.format)),
+        formats=tuple(formats),
+        stdout=to_stdout,
         fail_on=args.fail_on,
         include_passed=args.include_passed,
         key_max_age_days=args.key_max_age_days,

@@ -21,6 +21,8 @@ class ScanConfig:
     """Scan the bundled demo estate (``--demo``)."""
     output_dir: Path = Path("reports")
     formats: Sequence[Format] = (Format.JSON, Format.HTML)
+    stdout: bool = False
+    """Stream the one format to standard output instead of writing files."""
     fail_on: Severity | None = Severity.LOW
     """Lowest failing severity that fails the gate; None never fails on findings."""
     include_passed: bool = False

@@ -39,7 +39,7 @@ def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Any:
     def _run(args: Sequence[str], output_dir: Path | None = None) -> CliRun:
         out_dir = output_dir or tmp_path / "reports"
         argv = list(args)
-        if argv and argv[0] == "scan" and "--output-dir" not in argv:
+        if argv and argv[0] == "scan" and not {"--output-dir", "-o"} & set(argv):
             argv += ["--output-dir", str(out_dir)]
         code = main(argv)
         captured = capsys.readouterr()

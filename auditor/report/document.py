@@ -13,6 +13,8 @@ from auditor.timeutil import iso
 
 SCHEMA_VERSION = "1.0"
 REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
+LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
+"""Statuses ``--include-passed`` adds (JUnit then has one test case per rule x resource)."""
 
 
 def fingerprint(rule_id: str, resource_key: str) -> str:
@@ -89,7 +91,7 @@ def build_document(outcome: ScanOutcome, include_passed: bool = False) -> dict[s
     shown = [
         r
         for r in outcome.results
-        if r.status in REPORTED_STATUSES or (include_passed and r.status is Status.PASS)
+        if r.status in REPORTED_STATUSES or (include_passed and r.status in LISTED_WHEN_PASSED)
     ]
     failing = outcome.failing()
     return {

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, assert_never
 
 from auditor.errors import InputError, ReportError
-from auditor.report import html
+from auditor.report import csv_report, html, junit, markdown, sarif
 
 
 class Format(enum.Enum):
@@ -19,11 +19,15 @@ class Format(enum.Enum):
 
     JSON = "json"
     HTML = "html"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    CSV = "csv"
+    MARKDOWN = "markdown"
 
     @property
     def filename(self) -> str:
         """The file this format is written to in the output folder."""
-        return f"auditor.{self.value}"
+        return _FILENAMES.get(self, f"auditor.{self.value}")
 
     @classmethod
     def parse_list(cls, text: str) -> list[Format]:
@@ -33,7 +37,7 @@ class Format(enum.Enum):
             if not part:
                 continue
             try:
-                fmt = cls(part)
+                fmt = cls(_ALIASES.get(part, part))
             except ValueError:
                 choices = ", ".join(f.value for f in cls)
                 raise InputError(f"unknown format {part!r} (choose from: {choices})") from None
@@ -44,12 +48,26 @@ class Format(enum.Enum):
         return formats
 
 
+_FILENAMES = {Format.JUNIT: "auditor.junit.xml", Format.MARKDOWN: "auditor.md"}
+_ALIASES = {"md": "markdown", "xml": "junit"}
+
+
 def render(fmt: Format, document: Mapping[str, Any]) -> str:
     """Render the report document in one format."""
     if fmt is Format.JSON:
         return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     if fmt is Format.HTML:
         return html.render_html(document)
+    if fmt is Format.SARIF:
+        # Evidence files under the working directory (the repository in CI) become
+        # repository-relative SARIF locations.
+        return sarif.render_sarif(document, Path.cwd())
+    if fmt is Format.JUNIT:
+        return junit.render_junit(document)
+    if fmt is Format.CSV:
+        return csv_report.render_csv(document)
+    if fmt is Format.MARKDOWN:
+        return markdown.render_markdown(document)
     assert_never(fmt)
 
 

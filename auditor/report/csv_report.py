@@ -1,0 +1,69 @@
+"""CSV (``auditor.csv``): one row per listed result, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+
+COLUMNS = (
+    "rule_id",
+    "title",
+    "severity",
+    "status",
+    "baseline",
+    "resource_name",
+    "resource_type",
+    "resource_id",
+    "subscription_id",
+    "resource_group",
+    "location",
+    "message",
+    "reason",
+    "suppression_reason",
+    "suppression_owner",
+    "suppression_expires",
+    "remediation",
+    "source_path",
+    "source_line",
+    "fingerprint",
+)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets."""
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell text, with a leading apostrophe when it would otherwise start a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def csv_row(finding: Mapping[str, Any]) -> list[str]:
+    """One finding as CSV cells in :data:`COLUMNS` order."""
+    suppression = finding.get("suppression") or {}
+    values: dict[str, object] = {
+        **{key: finding.get(key) for key in COLUMNS},
+        "suppression_reason": suppression.get("reason"),
+        "suppression_owner": suppression.get("owner"),
+        "suppression_expires": suppression.get("expires"),
+        "remediation": finding["remediation"]["summary"].strip(),
+        "source_path": finding["source"]["path"],
+        "source_line": finding["source"]["line"],
+    }
+    return [spreadsheet_safe(values[key]) for key in COLUMNS]
+
+
+def render_csv(document: Mapping[str, Any]) -> str:
+    """Render the report's findings as CSV (RFC 4180: CRLF line ends, quoted when needed)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for finding in document["findings"]:
+        writer.writerow(csv_row(finding))
+    return buffer.getvalue()

@@ -1,0 +1,130 @@
+"""JUnit XML (``auditor.junit.xml``) for Azure DevOps ``PublishTestResults`` and GitLab.
+
+One ``testsuite`` per rule, one ``testcase`` per rule x resource listed in the report:
+``fail`` is a ``<failure>``, ``unknown`` an ``<error>`` (the check could not run),
+``suppressed`` and ``not_applicable`` are ``<skipped>``, ``pass`` is a plain test case.
+Passing and not-applicable results are listed only with ``--include-passed``; without it a
+rule's unlisted results are summed up in one passing test case so suites are never empty
+and the counts stay truthful.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from typing import Any
+
+_XML_INVALID = {c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+
+
+def _clean(text: object) -> str:
+    """Text safe in XML 1.0 (control characters dropped)."""
+    return "".join(ch for ch in str(text) if ord(ch) not in _XML_INVALID)
+
+
+def _details(finding: Mapping[str, Any]) -> str:
+    lines = [
+        f"resource: {finding['resource_id']}",
+        f"type: {finding['resource_type']}",
+        f"severity: {finding['severity']}",
+        f"message: {finding['message']}",
+    ]
+    if finding.get("reason"):
+        lines.append(f"reason: {finding['reason']}")
+    for key, value in sorted(finding["evidence"].items()):
+        lines.append(f"evidence {key}: {value}")
+    suppression = finding.get("suppression")
+    if suppression:
+        lines.append(
+            f"suppressed by {suppression.get('owner')} until {suppression.get('expires')}: "
+            f"{suppression.get('reason')}"
+        )
+    if finding.get("baseline"):
+        lines.append(f"baseline: {finding['baseline']}")
+    lines.append(f"remediation: {finding['remediation']['summary'].strip()}")
+    return _clean("\n".join(lines))
+
+
+def _testcase(suite: ET.Element, finding: Mapping[str, Any]) -> str:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "classname": _clean(f"auditor.{finding['rule_id']}"),
+            "name": _clean(
+                f"{finding['rule_id']} {finding['resource_name']} ({finding['resource_id']})"
+            ),
+            "file": _clean(finding["source"]["path"] or ""),
+            "time": "0",
+        },
+    )
+    status = finding["status"]
+    message = _clean(finding["message"])
+    if status == "fail":
+        child = ET.SubElement(case, "failure", {"message": message, "type": finding["severity"]})
+        child.text = _details(finding)
+    elif status == "unknown":
+        error_message = _clean(finding.get("reason") or finding["message"])
+        child = ET.SubElement(case, "error", {"message": error_message, "type": "unknown"})
+        child.text = _details(finding)
+    elif status in ("suppressed", "not_applicable"):
+        why = finding.get("reason") or status
+        if status == "suppressed" and finding.get("suppression"):
+            why = f"suppressed: {finding['suppression'].get('reason')}"
+        ET.SubElement(case, "skipped", {"message": _clean(why)})
+    return str(status)
+
+
+def junit_tree(document: Mapping[str, Any]) -> ET.Element:
+    """The report document as a ``<testsuites>`` element."""
+    timestamp = document["scan"]["started_at"].removesuffix("Z")
+    root = ET.Element("testsuites", {"name": "auditor"})
+    by_rule: dict[str, list[Mapping[str, Any]]] = {}
+    for finding in document["findings"]:
+        by_rule.setdefault(finding["rule_id"], []).append(finding)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for rule in document["rules"]:
+        suite = ET.Element(
+            "testsuite",
+            {"name": _clean(f"{rule['id']} {rule['title']}"), "timestamp": timestamp},
+        )
+        listed = sorted(
+            by_rule.get(rule["id"], []),
+            key=lambda f: (f["resource_name"].lower(), f["resource_id"].lower()),
+        )
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for finding in listed:
+            status = _testcase(suite, finding)
+            counts["tests"] += 1
+            counts["failures"] += status == "fail"
+            counts["errors"] += status == "unknown"
+            counts["skipped"] += status in ("suppressed", "not_applicable")
+        rule_counts = document["summary"]["by_rule"].get(rule["id"], {})
+        unlisted = sum(rule_counts.values()) - len(listed)
+        if unlisted > 0 or not listed:
+            ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": f"auditor.{rule['id']}",
+                    "name": f"{rule['id']} {unlisted} other resource(s) passed or not applicable",
+                    "time": "0",
+                },
+            )
+            counts["tests"] += 1
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        suite.set("time", "0")
+        root.append(suite)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    root.set("time", "0")
+    return root
+
+
+def render_junit(document: Mapping[str, Any]) -> str:
+    """Render the report document as JUnit XML."""
+    root = junit_tree(document)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,225 @@
+"""SARIF 2.1.0 (``auditor.sarif``) for GitHub code scanning and Azure DevOps.
+
+Only ``fail`` findings become SARIF results (suppressed ones are a decision already taken,
+unknown ones are not findings). Every rule is a ``reportingDescriptor`` with help text and a
+``security-severity`` so code scanning ranks alerts by it.
+
+Locations. GitHub code scanning drops a result that has no physical location, so every
+result points at a file: for template findings the template file and line; for snapshot,
+demo and live findings the evidence file the resource was read from (``source.path``), at
+the line when known, else line 1. The ARM resource id, which is the real subject of a
+posture finding, is carried as a ``logicalLocation`` (kind ``resource``) and in the result's
+properties. Paths under the base folder (the working directory when rendered by the CLI) are
+written relative to ``%SRCROOT%`` so alerts link to the repository file; other paths become
+``file://`` URIs. A finding with no file at all (a live scan) points at the resource id as a
+relative artifact URI under the ``AZURE`` base so the location stays stable between runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+
+SECURITY_SEVERITY = {
+    "critical": "9.5",
+    "high": "8.0",
+    "medium": "5.5",
+    "low": "3.0",
+    "info": "0.0",
+}
+"""CVSS-like scores code scanning maps to its critical/high/medium/low levels."""
+
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+PROBLEM_SEVERITY = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "recommendation",
+    "info": "recommendation",
+}
+FINGERPRINT_KEY = "auditorFingerprint/v1"
+
+
+def _help_markdown(rule: Mapping[str, Any]) -> str:
+    remediation = rule["remediation"]
+    parts = [
+        f"**{rule['title']}** ({rule['severity']})",
+        "",
+        rule["description"].strip(),
+        "",
+        "**Why it matters.** " + rule["rationale"].strip(),
+        "",
+        "**Remediation.** " + remediation["summary"].strip(),
+    ]
+    for label, key, lang in (("Azure CLI", "cli", "bash"), ("Bicep", "bicep", "bicep")):
+        if remediation.get(key):
+            parts += ["", f"{label}:", "", f"```{lang}", remediation[key].rstrip(), "```"]
+    if rule["references"]:
+        parts += ["", "References:", "", *(f"- <{url}>" for url in rule["references"])]
+    return "\n".join(parts)
+
+
+def _help_text(rule: Mapping[str, Any]) -> str:
+    remediation = rule["remediation"]
+    parts = [rule["description"].strip(), "", "Remediation: " + remediation["summary"].strip()]
+    if remediation.get("cli"):
+        parts += ["", "Azure CLI: " + remediation["cli"].strip()]
+    if rule["references"]:
+        parts += ["", "References: " + " ".join(rule["references"])]
+    return "\n".join(parts)
+
+
+def _tags(rule: Mapping[str, Any]) -> list[str]:
+    tags = ["security", "azure", *rule.get("tags", [])]
+    for framework, controls in sorted(rule.get("controls", {}).items()):
+        if framework == "mcsb":
+            tags += [f"external/mcsb/{control}" for control in controls]
+    return list(dict.fromkeys(tags))
+
+
+def reporting_descriptor(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """One rule as a SARIF ``reportingDescriptor``."""
+    severity = rule["severity"]
+    descriptor: dict[str, Any] = {
+        "id": rule["id"],
+        "name": rule["slug"],
+        "shortDescription": {"text": rule["title"]},
+        "fullDescription": {"text": rule["description"].strip()},
+        "help": {"text": _help_text(rule), "markdown": _help_markdown(rule)},
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[severity],
+            "problem.severity": PROBLEM_SEVERITY[severity],
+            # Posture checks read a definite property value: no heuristics, few false alarms.
+            "precision": "very-high",
+            "tags": _tags(rule),
+        },
+    }
+    if rule["references"]:
+        descriptor["helpUri"] = rule["references"][0]
+    return descriptor
+
+
+def _artifact_location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
+    path = finding["source"]["path"]
+    if path:
+        file = Path(path)
+        if not file.is_absolute():
+            return {"uri": PurePosixPath(*file.parts).as_posix(), "uriBaseId": "%SRCROOT%"}
+        if base is not None:
+            try:
+                relative = file.relative_to(base)
+            except ValueError:
+                pass
+            else:
+                return {"uri": PurePosixPath(*relative.parts).as_posix(), "uriBaseId": "%SRCROOT%"}
+        return {"uri": file.as_uri()}
+    resource_path = finding["resource_id"].lstrip("/")
+    return {"uri": quote(resource_path, safe="/"), "uriBaseId": "AZURE"}
+
+
+def _location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
+    line = finding["source"]["line"] or 1
+    return {
+        "physicalLocation": {
+            "artifactLocation": _artifact_location(finding, base),
+            "region": {"startLine": line},
+        },
+        "logicalLocations": [
+            {
+                "name": finding["resource_name"],
+                "fullyQualifiedName": finding["resource_id"],
+                "kind": "resource",
+            }
+        ],
+        "message": {"text": f"{finding['resource_type']} {finding['resource_name']}"},
+    }
+
+
+def sarif_result(
+    finding: Mapping[str, Any], rule_index: Mapping[str, int], base: Path | None
+) -> dict[str, Any]:
+    """One failing finding as a SARIF ``result``."""
+    properties: dict[str, Any] = {
+        "severity": finding["severity"],
+        "resourceId": finding["resource_id"],
+        "resourceType": finding["resource_type"],
+        "subscriptionId": finding["subscription_id"],
+        "resourceGroup": finding["resource_group"],
+        "location": finding["location"],
+        "evidence": finding["evidence"],
+    }
+    if finding.get("baseline"):
+        properties["baseline"] = finding["baseline"]
+    result: dict[str, Any] = {
+        "ruleId": finding["rule_id"],
+        "level": LEVEL[finding["severity"]],
+        "message": {"text": finding["message"]},
+        "locations": [_location(finding, base)],
+        "partialFingerprints": {FINGERPRINT_KEY: finding["fingerprint"]},
+        "properties": properties,
+    }
+    if finding["rule_id"] in rule_index:
+        result["ruleIndex"] = rule_index[finding["rule_id"]]
+    if finding.get("baseline") in ("new", "existing"):
+        result["baselineState"] = "new" if finding["baseline"] == "new" else "unchanged"
+    return result
+
+
+def sarif_log(document: Mapping[str, Any], base: Path | None = None) -> dict[str, Any]:
+    """The SARIF log of a report document, as JSON data."""
+    rules = list(document["rules"])
+    rule_index = {rule["id"]: index for index, rule in enumerate(rules)}
+    findings = sorted(
+        (f for f in document["findings"] if f["status"] == "fail"),
+        key=lambda f: (f["rule_id"], f["resource_id"].lower()),
+    )
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": document["tool"]["name"],
+                "version": document["tool"]["version"],
+                "rules": [reporting_descriptor(rule) for rule in rules],
+            }
+        },
+        "automationDetails": {"id": "auditor/"},
+        "originalUriBaseIds": {
+            "AZURE": {
+                "uri": "https://management.azure.com/",
+                "description": {"text": "Azure Resource Manager: resource ids are paths here"},
+            }
+        },
+        "results": [sarif_result(f, rule_index, base) for f in findings],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "startTimeUtc": document["scan"]["started_at"],
+                "endTimeUtc": document["scan"]["finished_at"],
+                "toolExecutionNotifications": [
+                    {"level": "warning", "message": {"text": _error_text(e)}}
+                    for e in document["errors"]
+                ],
+            }
+        ],
+        "properties": {
+            "schemaVersion": document["schema_version"],
+            "asOf": document["scan"]["as_of"],
+            "gate": document["summary"]["gate"],
+        },
+    }
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _error_text(error: Mapping[str, Any]) -> str:
+    return f"{error['scope']}: {error['operation']}: {error['message']}"
+
+
+def render_sarif(document: Mapping[str, Any], base: Path | None = None) -> str:
+    """Render the report document as a SARIF 2.1.0 log."""
+    return json.dumps(sarif_log(document, base), indent=2, ensure_ascii=False) + "\n"
