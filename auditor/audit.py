@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from auditor import arm
+from auditor.baseline import load_report, mark_results
 from auditor.collect.snapshot import read_snapshots
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
@@ -20,6 +21,7 @@ from auditor.report.document import build_document
 from auditor.report.formats import render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
+from auditor.suppress import apply_suppressions, load_suppressions
 from auditor.timeutil import utc_now
 
 
@@ -55,10 +57,22 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]
 def scan(config: ScanConfig) -> ScanOutcome:
     """Run a whole scan and return its outcome (no files written)."""
     started = utc_now()
+    if config.fail_on_new_only and config.baseline is None:
+        raise InputError("--fail-on-new-only needs --baseline OLD.json")
+    baseline = load_report(config.baseline) if config.baseline else None
     rules = load_rules(config.rules_dirs)
     inventory, sources = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if config.demo and not config.snapshots else started)
+    suppressions = load_suppressions(
+        config.suppressions,
+        horizon_from=max(started.date(), as_of.date()),
+        max_days=config.max_suppression_days,
+    )
     results = evaluate(rules, inventory, as_of, {"key_max_age_days": config.key_max_age_days})
+    results, warnings = apply_suppressions(results, suppressions, as_of)
+    baseline_section = None
+    if baseline is not None:
+        results, baseline_section = mark_results(results, baseline, str(config.baseline))
     errors: list[CollectionError] = list(inventory.errors)
     if not inventory.ai_ml_resources() and not config.allow_empty:
         errors.append(
@@ -82,11 +96,18 @@ def scan(config: ScanConfig) -> ScanOutcome:
         resource_counts={t: counts.get(t, 0) for t in arm.AUDITED_TYPES},
         skipped_types=inventory.skipped_types,
         fail_on=config.fail_on,
+        warnings=warnings,
+        baseline=baseline_section,
+        fail_on_new_only=config.fail_on_new_only,
         settings={
             "fail_on": config.fail_on.value if config.fail_on else "none",
             "key_max_age_days": config.key_max_age_days,
             "include_passed": config.include_passed,
             "formats": [f.value for f in config.formats],
+            "baseline": str(config.baseline) if config.baseline else None,
+            "fail_on_new_only": config.fail_on_new_only,
+            "suppressions": str(config.suppressions) if config.suppressions else None,
+            "max_suppression_days": config.max_suppression_days,
         },
     )
 
@@ -101,6 +122,8 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
         (stdout or sys.stdout).write(render(config.formats[0], document))
     else:
         written = write_reports(document, config.formats, Path(config.output_dir))
+    for warning in document["warnings"]:
+        print(f"auditor: warning: {warning['message']}", file=err)
     if not config.quiet:
         print(summary_text(document), file=err)
         for path in written:

@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.audit import run
+from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
 from auditor.engine.loader import load_rules
 from auditor.errors import AuditorError, InputError
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gate_options(scan)
     _add_rule_options(scan)
     _add_rules_command(sub)
+    add_commands(sub, _fail_on, _positive_int)
     return parser
 
 
@@ -119,6 +121,7 @@ def _add_gate_options(scan: argparse.ArgumentParser) -> None:
         action="store_true",
         help="a scan that finds no AI/ML resource is complete, not exit 3",
     )
+    add_gate_file_options(gate, _positive_int)
 
 
 def _add_rule_options(scan: argparse.ArgumentParser) -> None:
@@ -174,6 +177,10 @@ def _scan_config(args: argparse.Namespace) -> ScanConfig:
         output_dir=args.output_dir,
         formats=tuple(formats),
         stdout=to_stdout,
+        baseline=args.baseline,
+        fail_on_new_only=args.fail_on_new_only,
+        suppressions=args.suppressions,
+        max_suppression_days=args.max_suppression_days,
         fail_on=args.fail_on,
         include_passed=args.include_passed,
         key_max_age_days=args.key_max_age_days,
@@ -243,12 +250,18 @@ def _rules_command(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``auditor`` command; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "config":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "scan":
-            return run(_scan_config(args))
+            scan_argv = argv[argv.index("scan") + 1 :]
+            return run(_scan_config(resolve_scan(parser, args, scan_argv).args))
         if args.command == "rules":
             return _rules_command(args)
+        if args.command in ("suppress", "diff", "config"):
+            return run_command(parser, args, extra)
         parser.error(f"unknown command {args.command!r}")
     except AuditorError as exc:
         print(f"auditor: error: {exc}", file=sys.stderr)

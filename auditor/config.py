@@ -23,6 +23,14 @@ class ScanConfig:
     formats: Sequence[Format] = (Format.JSON, Format.HTML)
     stdout: bool = False
     """Stream the one format to standard output instead of writing files."""
+    baseline: Path | None = None
+    """An earlier auditor.json to mark findings new or existing against."""
+    fail_on_new_only: bool = False
+    """Gate only on failures the baseline does not hold (needs ``baseline``)."""
+    suppressions: Path | None = None
+    """Suppressions file; None means ``.auditor/suppressions.yaml`` when it exists."""
+    max_suppression_days: int = 180
+    """How far ahead a suppression may expire."""
     fail_on: Severity | None = Severity.LOW
     """Lowest failing severity that fails the gate; None never fails on findings."""
     include_passed: bool = False

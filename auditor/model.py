@@ -207,3 +207,5 @@ class Result:
     reason: str | None = None
     """Why the result is ``unknown`` or ``not_applicable``."""
     suppression: Mapping[str, Any] | None = None
+    baseline: str | None = None
+    """``new`` or ``existing`` when compared with a baseline report, else None."""

@@ -31,13 +31,25 @@ class ScanOutcome:
     fail_on: Severity | None
     """Lowest severity that fails the gate; None for ``--fail-on none``."""
     settings: Mapping[str, Any] = field(default_factory=dict)
+    warnings: Sequence[Mapping[str, Any]] = ()
+    """Things a user should act on that do not change results (expired or stale suppressions)."""
+    baseline: Mapping[str, Any] | None = None
+    """The comparison with ``--baseline`` (path, new/existing/fixed counts, fixed findings)."""
+    fail_on_new_only: bool = False
+    """Gate only on failures the baseline does not hold."""
 
     def failing(self) -> list[Result]:
-        """Failures at or above the gate threshold."""
+        """Failures at or above the gate threshold (only new ones with ``fail_on_new_only``)."""
         if self.fail_on is None:
             return []
         threshold = self.fail_on.rank
-        return [r for r in self.results if r.status is Status.FAIL and r.severity.rank >= threshold]
+        return [
+            r
+            for r in self.results
+            if r.status is Status.FAIL
+            and r.severity.rank >= threshold
+            and (not self.fail_on_new_only or r.baseline == "new")
+        ]
 
     def incomplete(self) -> bool:
         """True when something could not be assessed: unknown results or collection errors."""

@@ -40,6 +40,7 @@ def test_failures_exit_1_and_reports_are_written(run_cli: Any) -> None:
         "failing": 3,
         "incomplete": True,
         "exit_code": 1,
+        "new_only": False,
     }
 
 

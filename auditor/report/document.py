@@ -11,7 +11,7 @@ from auditor.model import Result, Rule, Severity, Status
 from auditor.scan import ScanOutcome
 from auditor.timeutil import iso
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
 LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
 """Statuses ``--include-passed`` adds (JUnit then has one test case per rule x resource)."""
@@ -74,6 +74,7 @@ def finding_document(result: Result) -> dict[str, Any]:
         },
         "fingerprint": fingerprint(rule.id, resource.key),
         "suppression": dict(result.suppression) if result.suppression else None,
+        "baseline": result.baseline,
     }
 
 
@@ -122,6 +123,7 @@ def build_document(outcome: ScanOutcome, include_passed: bool = False) -> dict[s
                 "failing": len(failing),
                 "incomplete": outcome.incomplete(),
                 "exit_code": outcome.exit_code(),
+                "new_only": outcome.fail_on_new_only,
             },
         },
         "rules": [rule_document(rule) for rule in outcome.rules],
@@ -137,4 +139,6 @@ def build_document(outcome: ScanOutcome, include_passed: bool = False) -> dict[s
             }
             for e in outcome.errors
         ],
+        "warnings": [dict(w) for w in outcome.warnings],
+        "baseline": dict(outcome.baseline) if outcome.baseline is not None else None,
     }

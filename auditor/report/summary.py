@@ -41,10 +41,18 @@ def summary_text(document: Mapping[str, Any]) -> str:
         lines.append(f"  {len(document['errors'])} collection error(s): see the report's errors")
         for error in document["errors"][:5]:
             lines.append(f"   - {error['scope']}: {error['operation']}: {error['message']}")
+    baseline = document.get("baseline")
+    if baseline:
+        lines.append("")
+        lines.append(
+            f"  baseline {baseline['path']}: {baseline['new']} new, {baseline['existing']} "
+            f"existing, {baseline['fixed']} fixed"
+        )
     gate = summary["gate"]
+    new = " new" if gate.get("new_only") else ""
     verdict = {
         0: "PASS",
-        1: f"FAIL: {gate['failing']} failing finding(s) at or above {gate['fail_on']}",
+        1: f"FAIL: {gate['failing']}{new} failing finding(s) at or above {gate['fail_on']}",
         3: "INCOMPLETE: some resources could not be assessed (unknown results or errors)",
     }[gate["exit_code"]]
     lines.append("")
