@@ -42,7 +42,14 @@ AI_ML_TYPES: tuple[str, ...] = (
 )
 """The AI/ML resources themselves (not access-control records)."""
 
+SUBSCRIPTION = "Microsoft.Resources/subscriptions"
+"""Not an inventory record type: rules on it judge each subscription seen in the input."""
+
+RULE_TARGET_TYPES: tuple[str, ...] = (*AUDITED_TYPES, SUBSCRIPTION)
+"""Types a rule may judge: every audited type, plus subscriptions."""
+
 _CANONICAL = {t.lower(): t for t in AUDITED_TYPES}
+_RULE_TARGETS = {t.lower(): t for t in RULE_TARGET_TYPES}
 
 _SUBSCRIPTION_RE = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 _RESOURCE_GROUP_RE = re.compile(r"^/subscriptions/[^/]+/resourcegroups/([^/]+)", re.IGNORECASE)
@@ -62,6 +69,11 @@ def normalise_id(resource_id: str) -> str:
 def canonical_type(arm_type: str) -> str | None:
     """The canonical spelling of an audited ARM type, or None when it is not audited."""
     return _CANONICAL.get(arm_type.strip().lower())
+
+
+def rule_target_type(arm_type: str) -> str | None:
+    """The canonical spelling of a type a rule may judge, or None."""
+    return _RULE_TARGETS.get(arm_type.strip().lower())
 
 
 def type_from_id(resource_id: str) -> str:

@@ -190,6 +190,8 @@ class Rule:
     ``activity_log``: resources read from templates are ``not_applicable`` for such rules."""
     path: str | None = None
     """The rule file it was loaded from."""
+    default_enabled: bool = True
+    """False for opt-in rules: they run only when ``--select`` names them (id, slug, alias)."""
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,41 @@ def test_evidence_records_what_was_read() -> None:
         evidence,
     )
     assert evidence == {"properties.mode": "Key", "properties.absent": "<missing> (ARM default: 0)"}
+
+
+PE = {
+    "properties": {
+        "privateEndpointConnections": [
+            {"properties": {"privateLinkServiceConnectionState": {"status": "Pending"}}},
+            {"properties": {"privateLinkServiceConnectionState": {"status": "approved"}}},
+        ],
+        "unsure": [{"properties": {}}],
+        "none": [],
+    }
+}
+APPROVED = {"field": "properties.privateLinkServiceConnectionState.status", "equals": "Approved"}
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"field": "properties.privateEndpointConnections", "any": APPROVED}, True),
+        ({"field": "properties.none", "any": APPROVED}, False),
+        ({"field": "properties.unsure", "any": APPROVED}, None),
+        ({"field": "properties.absent", "any": APPROVED}, None),
+        ({"field": "properties.absent", "any": APPROVED, "default": []}, False),
+    ],
+)
+def test_any_over_array_elements(condition: dict[str, Any], expected: bool | None) -> None:
+    """`any` is true when one element matches, false for none, unknown when one cannot tell."""
+    evidence: dict[str, Any] = {}
+    assert evaluate(condition, PE, evidence) is expected
+    assert condition["field"] in evidence
+
+
+def test_any_validates_its_inner_condition() -> None:
+    """A malformed element condition under `any` is a grammar error."""
+    from auditor.engine.conditions import ConditionError, validate
+
+    with pytest.raises(ConditionError, match="unknown operator"):
+        validate({"field": "properties.x", "any": {"field": "y", "equal": 1}})

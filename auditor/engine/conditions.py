@@ -5,8 +5,10 @@ A condition is a mapping:
 - ``{"allOf": [c, ...]}``, ``{"anyOf": [c, ...]}``, ``{"not": c}``
 - ``{"field": "properties.disableLocalAuth", OP: value}`` with OP one of ``equals``,
   ``notEquals``, ``in``, ``notIn``, ``exists``, ``greater``, ``greaterOrEquals``, ``less``,
-  ``lessOrEquals``, ``contains``, ``isEmpty``; optionally ``default: value``, the value ARM
-  means when the field is absent.
+  ``lessOrEquals``, ``contains``, ``isEmpty``, ``any``; optionally ``default: value``, the
+  value ARM means when the field is absent.
+- ``{"field": "properties.privateEndpointConnections", "any": c}``: the field is an array and
+  at least one element satisfies ``c``, whose field paths are relative to the element.
 
 Field paths are dotted and case-sensitive (a typo must not silently match). String values
 compare case-insensitively, as ARM enum values do. A field that is absent (with no
@@ -34,6 +36,7 @@ FIELD_OPERATORS = frozenset(
         "lessOrEquals",
         "contains",
         "isEmpty",
+        "any",
     }
 )
 LOGICAL_OPERATORS = frozenset({"allOf", "anyOf", "not"})
@@ -83,6 +86,8 @@ def validate(condition: object, where: str = "condition") -> list[str]:
         raise ConditionError(f"{where}: '{op}' takes a list")
     if op in ("exists", "isEmpty") and not isinstance(value, bool):
         raise ConditionError(f"{where}: '{op}' takes true or false")
+    if op == "any":
+        validate(value, f"{where}.any")
     return [path]
 
 
@@ -165,10 +170,35 @@ def evaluate(
         if "default" in condition:
             actual = condition["default"]
             evidence[path] = f"{MISSING_TEXT} (ARM default: {actual!r})"
+            if op == "any":
+                note = evidence[path]
+                verdict = _any_item(condition["any"], actual, path, evidence)
+                evidence[path] = note
+                return verdict
             return _compare(op, actual, condition[op])
         evidence[path] = MISSING_TEXT
         return None
     evidence[path] = actual
     if op == "exists":
         return condition[op] is True
+    if op == "any":
+        return _any_item(condition["any"], actual, path, evidence)
     return _compare(op, actual, condition[op])
+
+
+def _any_item(
+    condition: Mapping[str, Any], items: Any, path: str, evidence: MutableMapping[str, Any]
+) -> bool | None:
+    """True when some element satisfies ``condition``; None when none does but one is unsure."""
+    if not isinstance(items, list):
+        evidence[path] = f"<not a list: {type(items).__name__}>"
+        return False
+    verdicts = []
+    for item in items:
+        scratch: dict[str, Any] = {}
+        verdicts.append(evaluate(condition, item, scratch) if isinstance(item, Mapping) else False)
+    matching = sum(1 for v in verdicts if v is True)
+    evidence[path] = f"{len(items)} item(s), {matching} matching"
+    if matching:
+        return True
+    return None if any(v is None for v in verdicts) else False

@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor import arm
 from auditor.engine import conditions
-from auditor.engine.predicates import PREDICATES, EvalContext, Outcome
+from auditor.engine.outcome import EvalContext, Outcome
+from auditor.engine.predicates import PREDICATES
 from auditor.inventory import Inventory
-from auditor.model import Resource, Result, Rule, Status
+from auditor.model import Resource, Result, Rule, SourceRef, Status
 
 _PLACEHOLDER_RE = re.compile(r"\{(name|type|id|resource_group|subscription_id)\}")
 
@@ -51,7 +53,7 @@ def evaluate_rule(
     context = EvalContext(inventory=inventory, as_of=as_of, parameters=parameters)
     results: list[Result] = []
     resources = sorted(
-        (r for t in rule.resource_types for r in inventory.of_type(t)), key=lambda r: r.key
+        (r for t in rule.resource_types for r in _targets(inventory, t)), key=lambda r: r.key
     )
     for resource in resources:
         outcome = _applicability(rule, resource)
@@ -72,6 +74,29 @@ def evaluate_rule(
             )
         )
     return results
+
+
+def _targets(inventory: Inventory, arm_type: str) -> list[Resource]:
+    """Resources of a type; for subscriptions, one synthetic record per subscription seen."""
+    if arm_type != arm.SUBSCRIPTION:
+        return inventory.of_type(arm_type)
+    targets = []
+    for sub in inventory.subscriptions.values():
+        held = inventory.ai_ml_resources_under(f"/subscriptions/{sub.id}")
+        targets.append(
+            Resource(
+                id=f"/subscriptions/{sub.id}",
+                key=f"/subscriptions/{sub.id}",
+                type=arm.SUBSCRIPTION,
+                name=sub.name or sub.id,
+                subscription_id=sub.id,
+                resource_group=None,
+                location=None,
+                data={"subscriptionId": sub.id, "displayName": sub.name},
+                source=held[0].source if held else SourceRef(kind="snapshot"),
+            )
+        )
+    return targets
 
 
 def _applicability(rule: Rule, resource: Resource) -> Outcome | None:

@@ -41,6 +41,7 @@ OPTIONAL = {
     "tags",
     "equivalents",
     "requires",
+    "default_enabled",
 }
 REMEDIATION_KEYS = {"summary", "portal", "cli", "bicep"}
 MISSING_CHOICES = {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN}
@@ -93,7 +94,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
         raise RuleError(f"{path}: {exc}") from None
     types = []
     for raw in _str_list(doc["resource_types"], f"{path}: resource_types"):
-        canonical = arm.canonical_type(raw)
+        canonical = arm.rule_target_type(raw)
         if canonical is None:
             raise RuleError(f"{path}: resource type {raw!r} is not one the inventory holds")
         if canonical != raw:
@@ -138,6 +139,9 @@ def parse_rule(doc: object, path: Path) -> Rule:
     unknown_kinds = sorted(set(requires) - set(DATA_KINDS))
     if unknown_kinds:
         raise RuleError(f"{path}: requires unknown data kind(s): {', '.join(unknown_kinds)}")
+    default_enabled = doc.get("default_enabled", True)
+    if not isinstance(default_enabled, bool):
+        raise RuleError(f"{path}: 'default_enabled' must be true or false")
     equivalents = doc.get("equivalents", {})
     if not isinstance(equivalents, dict):
         raise RuleError(f"{path}: 'equivalents' must map a tool to a list of ids")
@@ -170,6 +174,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
         },
         requires=requires,
         path=str(path),
+        default_enabled=default_enabled,
     )
 
 

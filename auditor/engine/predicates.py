@@ -8,43 +8,18 @@ the only way in. A predicate reads the inventory, never SDK objects or HTTP, and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
-from auditor.engine import roles
+from auditor.engine import access, roles, workloads
+from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.inventory import ENV_PATHS, Inventory, get_path
 from auditor.model import Resource, Severity, Status
 from auditor.secrets import classify
 from auditor.timeutil import iso, parse_timestamp
 
 ACTIVITY_LOG_RETENTION_DAYS = 90
-
-
-@dataclass(frozen=True)
-class EvalContext:
-    """What a predicate may read besides the resource."""
-
-    inventory: Inventory
-    as_of: dt.datetime
-    """The moment the scan judges at (ages of keys are measured to it)."""
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A predicate's verdict on one resource."""
-
-    status: Status
-    message: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
-    severity: Severity | None = None
-    """A severity narrower than the rule's, when the predicate can tell."""
-    reason: str | None = None
-
-
-Predicate = Callable[[Resource, EvalContext], Outcome]
 
 
 def _is_true(value: object) -> bool:
@@ -336,5 +311,7 @@ PREDICATES: Mapping[str, Predicate] = {
     "plaintext_secrets": plaintext_secrets,
     "broad_role_on_ai_scope": broad_role_on_ai_scope,
     "custom_role_wildcard": custom_role_wildcard,
+    **access.PREDICATES,
+    **workloads.PREDICATES,
 }
 """Every predicate a rule file may name. Adding one here is the only way to add one."""

@@ -1,0 +1,310 @@
+"""Predicates that read role assignments: who holds what over an AI/ML resource.
+
+Role assignments carry only a role definition id; built-in roles are known by GUID
+(:mod:`auditor.engine.roles`), custom roles by their collected definition. A role that is
+neither is *unresolved*: it can make a result unknown, never a pass.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auditor import arm
+from auditor.engine import roles
+from auditor.engine.outcome import EvalContext, Outcome, Predicate
+from auditor.inventory import Inventory, get_path
+from auditor.model import Resource, Status
+
+LIST_KEYS = "Microsoft.CognitiveServices/accounts/listKeys/action"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One role assignment, reduced to what the access rules read."""
+
+    assignment: str
+    role_guid: str
+    role_name: str
+    principal_id: str
+    principal_type: str
+    scope: str
+
+    def evidence(self) -> dict[str, str]:
+        """The grant as report evidence."""
+        return {
+            "assignment": self.assignment,
+            "role": self.role_name,
+            "principal_id": self.principal_id,
+            "principal_type": self.principal_type,
+            "scope": self.scope,
+        }
+
+
+def grant_of(assignment: Resource, inventory: Inventory) -> Grant:
+    """Read one role assignment record."""
+    props = assignment.data.get("properties") or {}
+    role_id = str(props.get("roleDefinitionId") or "")
+    guid = arm.last_segment(role_id).lower() if role_id else ""
+    scope = props.get("scope")
+    if not isinstance(scope, str) or not scope:
+        marker = "/providers/microsoft.authorization/roleassignments/"
+        index = assignment.key.find(marker)
+        scope = assignment.id[:index] if index > 0 else "/"
+    definition = inventory.role_definition(guid) if guid else None
+    name = roles.BUILT_IN_NAMES.get(guid) or (
+        str(get_path(definition.data, ("properties", "roleName")) or guid) if definition else guid
+    )
+    return Grant(
+        assignment=assignment.name,
+        role_guid=guid,
+        role_name=name or "<missing>",
+        principal_id=str(props.get("principalId") or "<missing>"),
+        principal_type=str(props.get("principalType") or "<missing>"),
+        scope=scope,
+    )
+
+
+def grants(inventory: Inventory) -> list[Grant]:
+    """Every role assignment in the inventory."""
+    return [grant_of(a, inventory) for a in inventory.of_type(arm.ROLE_ASSIGNMENT)]
+
+
+def role_data_seen(inventory: Inventory, subscription_id: str | None) -> bool:
+    """Role assignments were read for the subscription: declared, or some are present."""
+    if inventory.has_data("role_assignments", subscription_id):
+        return True
+    return any(a.subscription_id == subscription_id for a in inventory.of_type(arm.ROLE_ASSIGNMENT))
+
+
+def no_role_data(inventory: Inventory, subscription_id: str | None) -> Outcome:
+    """The unknown outcome when role assignments were not read for a subscription."""
+    reason = f"no role assignments were collected for subscription {subscription_id}"
+    error = inventory.error_for("role_assignments", subscription_id)
+    if error is not None:
+        reason += f" ({error.message})"
+    return Outcome(Status.UNKNOWN, reason, {}, reason=reason)
+
+
+def reaches(inventory: Inventory, scope: str, resource: Resource) -> bool:
+    """Whether an assignment at ``scope`` applies to ``resource`` (inherited downwards)."""
+    level = arm.scope_level(scope)
+    if level == "root":
+        return True
+    if level == "management_group":
+        subs = inventory.subscriptions_under(scope)
+        return subs is None or resource.subscription_id in subs
+    return arm.scope_contains(arm.normalise_id(scope), resource.key)
+
+
+def _matches(pattern: str, action: str) -> bool:
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+def _permissions(definition: Resource) -> list[Mapping[str, Any]]:
+    permissions = get_path(definition.data, ("properties", "permissions"))
+    if not isinstance(permissions, list):
+        return []
+    return [p for p in permissions if isinstance(p, Mapping)]
+
+
+def definition_allows(definition: Resource, action: str) -> bool:
+    """Whether a role definition's actions (minus its notActions) include ``action``."""
+    for permission in _permissions(definition):
+        actions = [a for a in permission.get("actions") or [] if isinstance(a, str)]
+        denied = [a for a in permission.get("notActions") or [] if isinstance(a, str)]
+        if any(_matches(a, action) for a in actions) and not any(
+            _matches(d, action) for d in denied
+        ):
+            return True
+    return False
+
+
+def definition_writes(definition: Resource) -> list[str]:
+    """Actions of a role definition that grant everything, writes or deletes."""
+    hits: list[str] = []
+    for permission in _permissions(definition):
+        for action in permission.get("actions") or []:
+            if not isinstance(action, str):
+                continue
+            lowered = action.lower()
+            if lowered == "*" or lowered.endswith(("/*", "/write", "/delete")):
+                hits.append(action)
+    return hits
+
+
+def can_list_keys(inventory: Inventory, grant: Grant) -> bool | None:
+    """True/False when the role is known to (not) list AI Services keys; None if unresolved."""
+    if grant.role_guid in roles.KEY_LISTERS:
+        return True
+    definition = inventory.role_definition(grant.role_guid) if grant.role_guid else None
+    if definition is not None:
+        return definition_allows(definition, LIST_KEYS)
+    if grant.role_guid in roles.NO_KEY_LISTING:
+        return False
+    return None
+
+
+def key_readers(resource: Resource, ctx: EvalContext) -> Outcome:
+    """Who can list the keys of an AI Services account that still accepts them."""
+    if not role_data_seen(ctx.inventory, resource.subscription_id):
+        return no_role_data(ctx.inventory, resource.subscription_id)
+    readers: list[Grant] = []
+    unresolved: list[Grant] = []
+    for grant in grants(ctx.inventory):
+        if not reaches(ctx.inventory, grant.scope, resource):
+            continue
+        verdict = can_list_keys(ctx.inventory, grant)
+        if verdict is True:
+            readers.append(grant)
+        elif verdict is None:
+            unresolved.append(grant)
+    evidence: dict[str, Any] = {
+        "action": LIST_KEYS,
+        "key_readers": [g.evidence() for g in readers],
+    }
+    if unresolved:
+        evidence["roles_not_resolved"] = [g.evidence() for g in unresolved]
+    if readers:
+        who = ", ".join(f"{g.principal_type} {g.principal_id} ({g.role_name})" for g in readers)
+        return Outcome(
+            Status.FAIL,
+            f"key auth is on and {len(readers)} assignment(s) can list its keys: {who}",
+            evidence,
+        )
+    if unresolved:
+        names = ", ".join(sorted({g.role_name for g in unresolved}))
+        reason = f"cannot tell whether role(s) {names} can list keys: definition not collected"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    return Outcome(Status.PASS, "no role assignment reaching it can list its keys", evidence)
+
+
+def _principal_ids(identity: Mapping[str, Any]) -> set[str]:
+    ids = set()
+    if isinstance(identity.get("principalId"), str):
+        ids.add(identity["principalId"].lower())
+    assigned = identity.get("userAssignedIdentities")
+    if isinstance(assigned, Mapping):
+        for value in assigned.values():
+            if isinstance(value, Mapping) and isinstance(value.get("principalId"), str):
+                ids.add(value["principalId"].lower())
+    return ids
+
+
+def _endpoint_grant_problem(inventory: Inventory, grant: Grant) -> str | None:
+    """Why the grant is too much for an endpoint identity; '' if fine; None if unresolved."""
+    if grant.role_guid in roles.ENDPOINT_OVER_PRIVILEGED:
+        return roles.ENDPOINT_OVER_PRIVILEGED[grant.role_guid]
+    definition = inventory.role_definition(grant.role_guid) if grant.role_guid else None
+    if definition is not None:
+        writes = definition_writes(definition)
+        return f"grants {', '.join(writes)}" if writes else ""
+    if grant.role_guid in roles.BUILT_IN_NAMES:
+        return ""
+    return None
+
+
+def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> Outcome:
+    """An online endpoint identity holding more than AcrPull and Storage Blob Data Reader."""
+    identity = resource.data.get("identity")
+    if not isinstance(identity, Mapping):
+        reason = "the endpoint record has no identity block"
+        return Outcome(Status.UNKNOWN, reason, {"identity": "<missing>"}, reason=reason)
+    identity_type = str(identity.get("type") or "")
+    if identity_type.lower() in ("", "none"):
+        reason = f"the endpoint has no managed identity (identity.type = {identity_type!r})"
+        seen = {"identity.type": identity_type}
+        return Outcome(Status.NOT_APPLICABLE, reason, seen, reason=reason)
+    principals = _principal_ids(identity)
+    evidence: dict[str, Any] = {
+        "identity.type": identity_type,
+        "principal_ids": sorted(principals),
+    }
+    if not principals:
+        reason = "the identity block names no principalId"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if not role_data_seen(ctx.inventory, resource.subscription_id):
+        return no_role_data(ctx.inventory, resource.subscription_id)
+    held = [g for g in grants(ctx.inventory) if g.principal_id.lower() in principals]
+    evidence["roles_held"] = [g.evidence() for g in held]
+    too_much: list[str] = []
+    unresolved: list[str] = []
+    for grant in held:
+        problem = _endpoint_grant_problem(ctx.inventory, grant)
+        if problem is None:
+            unresolved.append(grant.role_name)
+        elif problem:
+            too_much.append(f"{grant.role_name} at {grant.scope} ({problem})")
+    if too_much:
+        evidence["over_privileged"] = too_much
+        return Outcome(
+            Status.FAIL,
+            "the endpoint identity holds more than it needs: " + "; ".join(too_much),
+            evidence,
+        )
+    if unresolved:
+        reason = f"role definition(s) {', '.join(sorted(set(unresolved)))} not collected"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    names = ", ".join(sorted({g.role_name for g in held})) or "no role assignments"
+    return Outcome(Status.PASS, f"the endpoint identity holds {names}", evidence)
+
+
+def _owners(inventory: Inventory, subscription_id: str) -> list[Grant]:
+    sub_scope = f"/subscriptions/{subscription_id}"
+    owners = []
+    for grant in grants(inventory):
+        if grant.role_guid != roles.OWNER:
+            continue
+        level = arm.scope_level(grant.scope)
+        if level == "root" or arm.normalise_id(grant.scope) == sub_scope:
+            owners.append(grant)
+        elif level == "management_group":
+            subs = inventory.subscriptions_under(grant.scope)
+            if subs is None or subscription_id in subs:
+                owners.append(grant)
+    return owners
+
+
+def subscription_owner_count(resource: Resource, ctx: EvalContext) -> Outcome:
+    """Too many, or too few, Owners on a subscription that holds AI/ML resources."""
+    sub = resource.subscription_id or ""
+    held = ctx.inventory.ai_ml_resources_under(f"/subscriptions/{sub}")
+    if not held:
+        reason = "the subscription holds no audited AI/ML resource"
+        return Outcome(Status.NOT_APPLICABLE, reason, {}, reason=reason)
+    if not role_data_seen(ctx.inventory, sub):
+        return no_role_data(ctx.inventory, sub)
+    maximum = int(ctx.parameters["max_owners"])
+    minimum = int(ctx.parameters["min_owners"])
+    owners = _owners(ctx.inventory, sub)
+    principals = sorted({g.principal_id.lower() for g in owners})
+    evidence: dict[str, Any] = {
+        "owners": len(principals),
+        "allowed": f"{minimum}..{maximum}",
+        "owner_assignments": [g.evidence() for g in owners],
+        "ai_ml_resources": len(held),
+    }
+    if len(principals) > maximum:
+        return Outcome(
+            Status.FAIL,
+            f"{len(principals)} principals hold Owner over the subscription (at most {maximum})",
+            evidence,
+        )
+    if len(principals) < minimum:
+        return Outcome(
+            Status.FAIL,
+            f"{len(principals)} principal(s) hold Owner over the subscription (at least "
+            f"{minimum}, so that losing one account does not lock the subscription)",
+            evidence,
+        )
+    return Outcome(Status.PASS, f"{len(principals)} Owners, within {minimum}..{maximum}", evidence)
+
+
+PREDICATES: Mapping[str, Predicate] = {
+    "key_readers": key_readers,
+    "endpoint_identity_over_privileged": endpoint_identity_over_privileged,
+    "subscription_owner_count": subscription_owner_count,
+}
+"""The access predicates, merged into :data:`auditor.engine.predicates.PREDICATES`."""
