@@ -14,6 +14,7 @@ from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
+from auditor.engine.selection import select_rules
 from auditor.errors import InputError
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
@@ -60,7 +61,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if config.fail_on_new_only and config.baseline is None:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
     baseline = load_report(config.baseline) if config.baseline else None
-    rules = load_rules(config.rules_dirs)
+    rules = select_rules(load_rules(config.rules_dirs), config.select, config.ignore)
     inventory, sources = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if config.demo and not config.snapshots else started)
     suppressions = load_suppressions(
@@ -108,6 +109,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
             "fail_on_new_only": config.fail_on_new_only,
             "suppressions": str(config.suppressions) if config.suppressions else None,
             "max_suppression_days": config.max_suppression_days,
+            "select": list(config.select),
+            "ignore": list(config.ignore),
         },
     )
 

@@ -14,6 +14,7 @@ from auditor.audit import run
 from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
 from auditor.engine.loader import load_rules
+from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
 from auditor.report.formats import Format
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(scan)
     _add_gate_options(scan)
     _add_rule_options(scan)
+    _add_selection_options(scan)
     _add_rules_command(sub)
     add_commands(sub, _fail_on, _positive_int)
     return parser
@@ -148,6 +150,29 @@ def _add_rule_options(scan: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_selection_options(scan: argparse.ArgumentParser) -> None:
+    selection = scan.add_argument_group(
+        "rule selection",
+        "PATTERN: rule id, slug or alias; a glob (AML*); severity:high (exactly) or "
+        "severity:medium+ (at or above); tag:NAME. Opt-in rules (AIS006) run only when "
+        "--select names them by id or slug.",
+    )
+    selection.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="run only rules matching these comma-separated patterns; repeatable",
+    )
+    selection.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="skip rules matching these comma-separated patterns; repeatable",
+    )
+
+
 def _add_rules_command(sub: Any) -> None:
     rules_cmd = sub.add_parser("rules", help="list the rules, or show one")
     rules_sub = rules_cmd.add_subparsers(dest="rules_command", metavar="ACTION")
@@ -188,6 +213,8 @@ def _scan_config(args: argparse.Namespace) -> ScanConfig:
         allow_empty=args.allow_empty,
         rules_dirs=tuple(args.rules_dir) if args.rules_dir else None,
         quiet=args.quiet,
+        select=split_patterns(args.select),
+        ignore=split_patterns(args.ignore),
     )
 
 

@@ -43,4 +43,9 @@ class ScanConfig:
     """Rule folders; None means the bundled rules."""
     quiet: bool = False
     """No terminal summary."""
+    select: tuple[str, ...] = ()
+    """Rule patterns to run (``--select``): id, slug, alias, glob, ``severity:X[+]``,
+    ``tag:X``; empty runs every default rule (see :mod:`auditor.engine.selection`)."""
+    ignore: tuple[str, ...] = ()
+    """Rule patterns to skip (``--ignore``), same syntax."""
     extra: dict[str, object] = field(default_factory=dict)

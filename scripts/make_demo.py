@@ -27,6 +27,10 @@ CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 UAA = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 COG_USER = "a97b65f3-24c7-4388-baec-2e87135dc908"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+BLOB_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+BLOB_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+REGISTRY = "Microsoft.ContainerRegistry/registries"
 CUSTOM_ML_ALL = "6f1c2a8e-0b7d-4c59-9a0e-1f2e3d4c5b6a"
 CUSTOM_STAR = "9d8c7b6a-5f4e-4d3c-8b2a-190817263544"
 CUSTOM_NARROW = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
@@ -70,6 +74,28 @@ def workspace(
     }
 
 
+def locked_down(ws: dict[str, Any]) -> dict[str, Any]:
+    """A workspace that follows every network and encryption rule."""
+    ws["properties"] |= {
+        "publicNetworkAccess": "Disabled",
+        "allowPublicAccessWhenBehindVnet": False,
+        "privateEndpointConnections": approved_private_endpoint(ws["id"]),
+        "managedNetwork": {
+            "isolationMode": "AllowOnlyApprovedOutbound",
+            "status": {"status": "Active"},
+        },
+        "encryption": {
+            "status": "Enabled",
+            "keyVaultProperties": {
+                "keyVaultArmId": ws["id"].split("/providers/")[0]
+                + "/providers/Microsoft.KeyVault/vaults/kv-vision",
+                "keyIdentifier": "https://kv-vision.vault.azure.net/keys/ws-cmk",
+            },
+        },
+    }
+    return ws
+
+
 def compute(ws: str, name: str, location: str, compute_type: str, **props: Any) -> dict[str, Any]:
     return {
         "id": f"{ws}/computes/{name}",
@@ -80,18 +106,24 @@ def compute(ws: str, name: str, location: str, compute_type: str, **props: Any) 
     }
 
 
-def endpoint(ws: str, name: str, location: str, auth_mode: str, created: str) -> dict[str, Any]:
+def endpoint(
+    ws: str, name: str, location: str, auth_mode: str, created: str, public: str = "Enabled"
+) -> dict[str, Any]:
     return {
         "id": f"{ws}/onlineEndpoints/{name}",
         "name": name,
         "type": f"{MLS}/workspaces/onlineEndpoints",
         "location": location,
         "kind": "Managed",
-        "identity": {"type": "SystemAssigned"},
+        "identity": {
+            "type": "SystemAssigned",
+            "principalId": principal_of(name),
+            "tenantId": "99999999-9999-4999-8999-999999999999",
+        },
         "systemData": system_data(created),
         "properties": {
             "authMode": auth_mode,
-            "publicNetworkAccess": "Enabled",
+            "publicNetworkAccess": public,
             "provisioningState": "Succeeded",
             "scoringUri": f"https://{name}.{location}.inference.ml.azure.com/score",
             "traffic": {"blue": 100},
@@ -99,7 +131,41 @@ def endpoint(ws: str, name: str, location: str, auth_mode: str, created: str) ->
     }
 
 
-def deployment(ep: str, name: str, location: str, env: dict[str, str]) -> dict[str, Any]:
+def principal_of(name: str) -> str:
+    """A stable, readable fake object id for a demo identity."""
+    return f"e1d00000-0000-4000-8000-{sum(map(ord, name)):012d}"
+
+
+def connection(ws: str, name: str, category: str, auth_type: str, target: str) -> dict[str, Any]:
+    return {
+        "id": f"{ws}/connections/{name}",
+        "name": name,
+        "type": f"{MLS}/workspaces/connections",
+        "properties": {
+            "category": category,
+            "authType": auth_type,
+            "target": target,
+            "isSharedToAll": True,
+        },
+    }
+
+
+def approved_private_endpoint(resource_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{resource_id}/privateEndpointConnections/pe-{resource_id.rsplit('/', 1)[-1]}",
+            "properties": {
+                "privateEndpoint": {"id": f"{resource_id}-pe"},
+                "privateLinkServiceConnectionState": {"status": "Approved", "description": ""},
+                "provisioningState": "Succeeded",
+            },
+        }
+    ]
+
+
+def deployment(
+    ep: str, name: str, location: str, env: dict[str, str], egress: str = "Enabled"
+) -> dict[str, Any]:
     return {
         "id": f"{ep}/deployments/{name}",
         "name": name,
@@ -111,7 +177,7 @@ def deployment(ep: str, name: str, location: str, env: dict[str, str]) -> dict[s
             "endpointComputeType": "Managed",
             "instanceType": "Standard_DS3_v2",
             "environmentVariables": env,
-            "egressPublicNetworkAccess": "Enabled",
+            "egressPublicNetworkAccess": egress,
             "provisioningState": "Succeeded",
         },
     }
@@ -238,7 +304,7 @@ def build() -> dict[str, Any]:
     files["s1-ml-prod/workspaces.json"] = {
         "value": [
             workspace(S1, "rg-ml-prod", "mlw-fraud", "East US"),
-            workspace(S1, "rg-vision", "mlw-vision", "westeurope"),
+            locked_down(workspace(S1, "rg-vision", "mlw-vision", "westeurope")),
         ],
         "nextLink": "https://management.azure.com/ignored-by-the-reader",
     }
@@ -263,6 +329,38 @@ def build() -> dict[str, Any]:
             compute(fraud, "arc-onprem", "westus2", "Kubernetes", computeLocation="westus2"),
             compute(fraud, "cpu-cluster", "eastus", "AmlCompute", disableLocalAuth=True),
             compute(vision, "aks-vision", "westeurope", "AKS", computeLocation="West Europe"),
+            compute(
+                fraud,
+                "ci-analyst",
+                "eastus",
+                "ComputeInstance",
+                properties={
+                    "vmSize": "Standard_DS3_v2",
+                    "osImageMetadata": {
+                        "currentImageVersion": "24.06.10",
+                        "latestImageVersion": "25.09.22",
+                        "isLatestOsImageVersion": False,
+                    },
+                    "sshSettings": {"sshPublicAccess": "Enabled"},
+                },
+            ),
+            compute(
+                vision,
+                "ci-vision",
+                "westeurope",
+                "ComputeInstance",
+                disableLocalAuth=True,
+                properties={
+                    "vmSize": "Standard_DS3_v2",
+                    "idleTimeBeforeShutdown": "PT30M",
+                    "osImageMetadata": {
+                        "currentImageVersion": "25.09.22",
+                        "latestImageVersion": "25.09.22",
+                        "isLatestOsImageVersion": True,
+                    },
+                },
+            ),
+            compute(vision, "k8s-vision", "westeurope", "Kubernetes", computeLocation="westeurope"),
         ]
     }
     ep_key = f"{fraud}/onlineEndpoints/fraud-score"
@@ -272,7 +370,9 @@ def build() -> dict[str, Any]:
     files["s1-ml-prod/online-endpoints.json"] = [
         endpoint(fraud, "fraud-score", "eastus", "Key", "2025-01-10T08:00:00Z"),
         endpoint(fraud, "fraud-batch-score", "eastus", "Key", "2025-03-05T08:00:00Z"),
-        endpoint(fraud, "fraud-score-entra", "eastus", "AADToken", "2025-06-01T08:00:00Z"),
+        endpoint(
+            fraud, "fraud-score-entra", "eastus", "AADToken", "2025-06-01T08:00:00Z", "Disabled"
+        ),
         endpoint(vision, "vision-tagger", "westeurope", "AMLToken", "2025-02-01T08:00:00Z"),
     ]
     files["s1-ml-prod/deployments.json"] = {
@@ -297,6 +397,7 @@ def build() -> dict[str, Any]:
                     "DB_PASSWORD": "${{azureml://connections/fraud-db/credentials/password}}",
                     "AZURE_KEYVAULT_URL": "https://kv-fraud.vault.azure.net/",
                 },
+                egress="Disabled",
             ),
             deployment(ep_aml, "main", "westeurope", {}),
         ]
@@ -400,7 +501,18 @@ def build() -> dict[str, Any]:
                 "2024-05-01T10:00:00Z",
                 disableLocalAuth=True,
                 publicNetworkAccess="Disabled",
-            ),
+                privateEndpointConnections=approved_private_endpoint(oai),
+                restrictOutboundNetworkAccess=True,
+                allowedFqdnList=["stgenaidocs.blob.core.windows.net"],
+                encryption={
+                    "keySource": "Microsoft.KeyVault",
+                    "keyVaultProperties": {
+                        "keyName": "oai-cmk",
+                        "keyVaultUri": "https://kv-genai.vault.azure.net/",
+                    },
+                },
+            )
+            | {"identity": {"type": "SystemAssigned", "principalId": principal_of("oai-dev")}},
             account(S2, "rg-ai-dev", "lang-dev", "TextAnalytics", "eastus", "2024-02-01T10:00:00Z"),
             account(
                 S2,
@@ -440,6 +552,27 @@ def build() -> dict[str, Any]:
         event(cv, f"{CS}/accounts/regenerateKey/action", "Failed", "2026-10-20T09:30:00Z", 12),
         event(oai, f"{CS}/accounts/listKeys/action", "Succeeded", "2026-10-21T09:30:00Z", 13),
     ]
+    files["s2-ai-dev/connections.json"] = {
+        "value": [
+            connection(
+                hub, "oai-dev-entra", "AzureOpenAI", "AAD", "https://oai-dev.openai.azure.com/"
+            ),
+            connection(
+                hub,
+                "aisvc-new-key",
+                "AIServices",
+                "ApiKey",
+                "https://aisvc-new.cognitiveservices.azure.com/",
+            ),
+            connection(
+                hub,
+                "docs-blob",
+                "AzureBlob",
+                "AccountKey",
+                "https://stgenaidocs.blob.core.windows.net/docs",
+            ),
+        ]
+    }
     files["s2-ai-dev/online-endpoints.json"] = {
         "value": [
             endpoint(hub, "chat-eval", "swedencentral", "Key", "2026-09-01T08:00:00Z"),
@@ -461,6 +594,19 @@ def build() -> dict[str, Any]:
                 "type": "microsoft.cognitiveservices/accounts",
                 "subscriptionId": S3,
                 "resourceGroup": "rg-sandbox",
+            },
+            {
+                **account(
+                    S3,
+                    "rg-sandbox-translate",
+                    "sandbox-translator",
+                    "TextTranslation",
+                    "westeurope",
+                    "2024-09-01T10:00:00Z",
+                ),
+                "type": "microsoft.cognitiveservices/accounts",
+                "subscriptionId": S3,
+                "resourceGroup": "rg-sandbox-translate",
             },
         ]
     }
@@ -539,6 +685,44 @@ def build() -> dict[str, Any]:
                 "c0ffee00-0000-4000-8000-000000000010",
                 "User",
             ),
+            # a second subscription Owner (a group) for contoso-ai-dev: 2 Owners there
+            assignment(
+                f"/subscriptions/{S2}",
+                "a0000000-0000-4000-8000-000000000011",
+                OWNER,
+                "9a000000-0000-4000-8000-000000000011",
+                "Group",
+            ),
+            # a data-plane role held by one person rather than a group
+            assignment(
+                lang,
+                "a0000000-0000-4000-8000-000000000012",
+                COG_USER,
+                "c0ffee00-0000-4000-8000-000000000012",
+                "User",
+            ),
+            # online endpoint identities: one narrow, one that can write the feature store
+            assignment(
+                f"{rg(S1, 'rg-ml-prod')}/providers/{REGISTRY}/crfraud",
+                "a0000000-0000-4000-8000-000000000013",
+                ACR_PULL,
+                principal_of("fraud-score-entra"),
+                "ServicePrincipal",
+            ),
+            assignment(
+                f"{rg(S1, 'rg-ml-prod')}/providers/{STORAGE}/stfraudfeat",
+                "a0000000-0000-4000-8000-000000000014",
+                BLOB_READER,
+                principal_of("fraud-score-entra"),
+                "ServicePrincipal",
+            ),
+            assignment(
+                f"{rg(S1, 'rg-ml-prod')}/providers/{STORAGE}/stfraudfeat",
+                "a0000000-0000-4000-8000-000000000015",
+                BLOB_CONTRIBUTOR,
+                principal_of("fraud-score"),
+                "ServicePrincipal",
+            ),
         ]
     }
     files["role-definitions.json"] = {
@@ -600,7 +784,8 @@ def build() -> dict[str, Any]:
             },
             {"subscription_id": S3, "collected": ["ai_accounts", "role_assignments"]},
         ],
-        "management_groups": {MG: [S1, S2, S3]},
+        # the sandbox subscription sits outside the contoso-root management group
+        "management_groups": {MG: [S1, S2]},
         "errors": [
             {
                 "scope": f"/subscriptions/{S3}",

@@ -22,13 +22,21 @@ def keyless_account() -> dict[str, object]:
         "type": "Microsoft.CognitiveServices/accounts",
         "name": "ok",
         "kind": "OpenAI",
-        "properties": {"disableLocalAuth": True},
+        "identity": {"type": "SystemAssigned", "principalId": "p-ok"},
+        "properties": {
+            "disableLocalAuth": True,
+            "publicNetworkAccess": "Disabled",
+            "restrictOutboundNetworkAccess": True,
+            "privateEndpointConnections": [
+                {"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}}
+            ],
+        },
     }
 
 
 def test_failures_exit_1_and_reports_are_written(run_cli: Any) -> None:
     """Failing findings at the default threshold exit 1 and write JSON and HTML."""
-    result = run_cli(["scan", "--snapshot", str(AIS001)])
+    result = run_cli(["scan", "--snapshot", str(AIS001), "--select", "AIS001,AIS002"])
     assert result.code == 1
     assert (result.output_dir / "auditor.json").is_file()
     assert (result.output_dir / "auditor.html").is_file()
@@ -51,19 +59,51 @@ def test_fail_on_threshold(run_cli: Any, fail_on: str, code: int) -> None:
     assert result.code == code
 
 
+def owner(principal: str) -> dict[str, object]:
+    """A subscription-scope Owner assignment in the test subscription."""
+    scope = f"/subscriptions/{SUB}"
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/owner-{principal}",
+        "type": "Microsoft.Authorization/roleAssignments",
+        "properties": {
+            "roleDefinitionId": f"{scope}/providers/Microsoft.Authorization/roleDefinitions/"
+            "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            "principalId": principal,
+            "principalType": "Group",
+            "scope": scope,
+        },
+    }
+
+
 def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
-    """A keyless account with no other data passes every rule that applies: exit 0."""
+    """A compliant keyless account in a subscription with two Owners passes: exit 0.
+
+    IAM001 reports every Owner over AI resources, the two designated ones included (teams
+    suppress those), so it is ignored here.
+    """
+    path = write_json(tmp_path / "in" / "a.json", [keyless_account(), owner("g1"), owner("g2")])
+    result = run_cli(["scan", "--snapshot", str(path), "--ignore", "IAM001"])
+    assert result.code == 0, result.err
+    assert result.report()["summary"]["by_status"]["fail"] == 0
+
+
+def test_no_role_data_is_unknown_not_pass(run_cli: Any, tmp_path: Path) -> None:
+    """Without role assignments the Owner count cannot be judged: unknown, exit 3."""
     path = write_json(tmp_path / "in" / "a.json", keyless_account())
     result = run_cli(["scan", "--snapshot", str(path)])
-    assert result.code == 0, result.err
-    assert result.report()["summary"]["by_status"]["pass"] == 1
+    assert result.code == 3
+    [unknown] = [f for f in result.report()["findings"] if f["status"] == "unknown"]
+    assert unknown["rule_id"] == "IAM003"
+    assert "no role assignments were collected" in unknown["reason"]
 
 
 def test_unknown_results_exit_3(run_cli: Any, tmp_path: Path) -> None:
     """Key auth on, no Activity Log for the subscription, and --fail-on critical: incomplete, 3."""
     account = keyless_account() | {"properties": {}}
     path = write_json(tmp_path / "in" / "a.json", account)
-    result = run_cli(["scan", "--snapshot", str(path), "--fail-on", "critical"])
+    result = run_cli(
+        ["scan", "--snapshot", str(path), "--fail-on", "critical", "--select", "AIS00[12]"]
+    )
     assert result.code == 3
     report = result.report()
     assert report["summary"]["by_status"]["unknown"] == 1

@@ -8,8 +8,9 @@ from auditor.engine.loader import load_rules
 
 
 def test_demo_fails_and_passes_every_rule(run_cli: Any) -> None:
-    """`auditor scan --demo` exits 1; every rule has at least one fail and one pass."""
-    result = run_cli(["scan", "--demo", "--include-passed"])
+    """`auditor scan --demo` exits 1; every rule, opt-in ones included, fails and passes."""
+    opt_in = [r.id for r in load_rules() if not r.default_enabled]
+    result = run_cli(["scan", "--demo", "--include-passed", "--select", ",".join(["*", *opt_in])])
     assert result.code == 1
     by_rule = result.report()["summary"]["by_rule"]
     for rule in load_rules():

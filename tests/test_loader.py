@@ -77,6 +77,7 @@ def test_a_good_copy_loads(tmp_path: Path) -> None:
         (lambda d: d.update(missing="maybe"), "'missing' must be one of"),
         (lambda d: d.update(remediation="fix it"), "'remediation' must be a mapping"),
         (lambda d: d.update(references="https://x"), "references: must be a list"),
+        (lambda d: d.update(default_enabled="no"), "'default_enabled' must be true or false"),
     ],
 )
 def test_broken_rule_files_are_errors(tmp_path: Path, edit: object, message: str) -> None:
