@@ -15,7 +15,11 @@ AI_DEV = "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-
 
 
 def new_account(tmp_path: Path, name: str = "brand-new") -> Path:
-    """A snapshot folder with one more AI Services account that accepts keys."""
+    """A snapshot folder with one more AI Services account that accepts keys.
+
+    It follows every network and identity rule, so its only failures are key auth (AIS001),
+    keys never rotated (AIS002) and the Owners who can read its keys (IAM005).
+    """
     return write_json(
         tmp_path / "extra" / f"{name}.json",
         {
@@ -24,9 +28,20 @@ def new_account(tmp_path: Path, name: str = "brand-new") -> Path:
             "name": name,
             "kind": "OpenAI",
             "location": "eastus",
-            "properties": {"disableLocalAuth": False},
+            "identity": {"type": "SystemAssigned", "principalId": "p-brand-new"},
+            "properties": {
+                "disableLocalAuth": False,
+                "publicNetworkAccess": "Disabled",
+                "restrictOutboundNetworkAccess": True,
+                "privateEndpointConnections": [
+                    {"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}}
+                ],
+            },
         },
     ).parent
+
+
+NEW_FAILURES = [("AIS001", "brand-new"), ("AIS002", "brand-new"), ("IAM005", "brand-new")]
 
 
 @pytest.fixture
@@ -52,15 +67,15 @@ def test_baseline_run_fails_only_on_a_new_finding(
     report = changed.report()
     validate(report)
     new = [(f["rule_id"], f["resource_name"]) for f in report["findings"] if f["baseline"] == "new"]
-    assert sorted(new) == [("AIS001", "brand-new"), ("AIS002", "brand-new")]
+    assert sorted(new) == NEW_FAILURES
     assert report["summary"]["gate"] == {
         "fail_on": "low",
-        "failing": 2,
+        "failing": 3,
         "incomplete": True,
         "exit_code": 1,
         "new_only": True,
     }
-    assert "2 new failing finding(s)" in changed.err
+    assert "3 new failing finding(s)" in changed.err
     high_only = run_cli(
         ["scan", "--demo", "--snapshot", str(new_account(tmp_path)), *gate, "--fail-on", "critical"]
     )
@@ -71,7 +86,8 @@ def test_without_new_only_the_gate_counts_everything(run_cli: Any, baseline: Pat
     """--baseline alone marks findings but still gates on every failure."""
     result = run_cli(["scan", "--demo", "--baseline", str(baseline)])
     assert result.code == 1
-    assert result.report()["summary"]["gate"]["failing"] == 27
+    everything = json.loads(baseline.read_text())["summary"]["gate"]["failing"]
+    assert result.report()["summary"]["gate"]["failing"] == everything > 0
 
 
 def test_fixed_findings_are_listed(run_cli: Any, tmp_path: Path) -> None:
@@ -83,8 +99,8 @@ def test_fixed_findings_are_listed(run_cli: Any, tmp_path: Path) -> None:
     ).report()
     validate(report)
     fixed = report["baseline"]["fixed_findings"]
-    assert report["baseline"]["fixed"] == 2
-    assert {f["rule_id"] for f in fixed} == {"AIS001", "AIS002"}
+    assert report["baseline"]["fixed"] == 3
+    assert {f["rule_id"] for f in fixed} == {rule for rule, _ in NEW_FAILURES}
     assert all(f["resource_id"].endswith("/brand-new") for f in fixed)
 
 
@@ -137,13 +153,14 @@ def test_diff_prints_writes_and_gates(run_cli: Any, tmp_path: Path, baseline: Pa
     out = tmp_path / "diff"
     forward = run_cli(["diff", str(baseline), str(newer), "-o", str(out)])
     assert forward.code == 1
-    assert forward.out.startswith("new: 2  fixed: 0  unchanged: 29")
+    unchanged = len(json.loads(baseline.read_text())["findings"])
+    assert forward.out.startswith(f"new: 3  fixed: 0  unchanged: {unchanged}")
     document = json.loads((out / "auditor.diff.json").read_text())
-    assert document["counts"] == {"new": 2, "fixed": 0, "unchanged": 29}
+    assert document["counts"] == {"new": 3, "fixed": 0, "unchanged": unchanged}
     assert document["gate"]["exit_code"] == 1
     backward = run_cli(["diff", str(newer), str(baseline), "-o", str(out)])
     assert backward.code == 3  # nothing new; the newer report (the demo) is incomplete
-    assert "fixed: 2" in backward.out
+    assert "fixed: 3" in backward.out
     assert (
         run_cli(["diff", str(baseline), str(newer), "-o", str(out), "--fail-on", "critical"]).code
         == 3
