@@ -1,0 +1,199 @@
+"""The pipeline examples in docs/pipelines/ run as written, against the demo estate.
+
+Each example's shell steps run in bash (as GitHub Actions and Azure Pipelines run them) with an
+``auditor`` command on PATH that is this source tree. Only the cloud is left out: steps that
+install packages or use a marketplace action (login, upload) are skipped, and the ``auditor``
+shim drops the live-scan options (``--auth``, ``--subscription``) and scans ``--demo`` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+PIPELINES = REPO / "docs" / "pipelines"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
+SHELL_OPERATORS = frozenset({"||", "&&", ";", "|", ">", ">>", "&"})
+LIVE_ONLY = ("--auth", "--subscription", "--client-id", "--arm-endpoint")
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="runs bash like CI does")
+
+SHIM = """#!{python}
+import json, os, sys
+sys.path.insert(0, {repo!r})
+from auditor.cli import main
+
+argv = sys.argv[1:]
+with open(os.environ["AUDITOR_SHIM_LOG"], "a", encoding="utf-8") as log:
+    log.write(json.dumps(argv) + "\\n")
+if argv and argv[0] == "scan":
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in {live!r}:
+            skip = True
+        elif not arg.startswith({live!r}):
+            kept.append(arg)
+    if "--snapshot" not in kept and "--demo" not in kept:
+        kept.append("--demo")
+    argv = kept
+sys.exit(main(argv))
+"""
+
+
+class Runner:
+    """Runs a pipeline's shell steps in one workspace with the ``auditor`` shim on PATH."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.work = tmp_path / "work"
+        self.work.mkdir()
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir()
+        shim = bin_dir / "auditor"
+        shim.write_text(SHIM.format(python=sys.executable, repo=str(REPO), live=LIVE_ONLY))
+        shim.chmod(0o755)
+        self.log = tmp_path / "auditor-calls.jsonl"
+        self.env = {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "AUDITOR_SHIM_LOG": str(self.log),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md"),
+            "PIPELINE_WORKSPACE": str(tmp_path / "pipeline-workspace"),
+        }
+
+    def run(self, script: str) -> int:
+        """Run one step's script as GitHub and Azure Pipelines do (bash -e -o pipefail)."""
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=self.work,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode in (0, 1, 3), proc.stderr
+        return proc.returncode
+
+    def calls(self) -> list[list[str]]:
+        """Every auditor command line the steps ran, as written (before the shim's edits)."""
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """``$NAME`` and ``${NAME}`` expanded from ``env``."""
+    for name, value in env.items():
+        text = text.replace("${" + name + "}", value).replace("$" + name, value)
+    return text
+
+
+def commands_in(script: str, env: dict[str, str]) -> list[list[str]]:
+    """The ``auditor …`` command lines of a script (continuations joined), as argv lists."""
+    commands = []
+    for line in script.replace("\\\n", " ").splitlines():
+        text = line.strip()
+        if text.startswith("auditor "):
+            lexer = shlex.shlex(expand(text, env), posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            words = list(lexer)
+            for index, word in enumerate(words):
+                if word in SHELL_OPERATORS:  # `auditor … || status=$?` ends at the operator
+                    words = words[:index]
+                    break
+            commands.append(words[1:])
+    return commands
+
+
+def github_steps(name: str) -> tuple[dict[str, Any], list[str]]:
+    workflow = yaml.safe_load((PIPELINES / name).read_text())
+    steps = next(iter(workflow["jobs"].values()))["steps"]
+    scripts = [s["run"] for s in steps if "run" in s and "pip install" not in s["run"]]
+    return workflow, scripts
+
+
+def uses(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    steps = next(iter(workflow["jobs"].values()))["steps"]
+    return {s["uses"].split("@")[0]: s for s in steps if "uses" in s}
+
+
+def validate_sarif(path: Path) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
+    jsonschema.Draft4Validator(schema).validate(json.loads(path.read_text("utf-8")))
+
+
+def test_github_actions_workflow_runs(tmp_path: Path) -> None:
+    """OIDC login, scan, SARIF upload and step summary: the scan writes what the later steps read."""
+    workflow, scripts = github_steps("github-actions.yml")
+    assert workflow["permissions"]["id-token"] == "write"
+    assert workflow["permissions"]["security-events"] == "write"
+    actions = uses(workflow)
+    assert set(actions["azure/login"]["with"]) == {"client-id", "tenant-id", "subscription-id"}
+    runner = Runner(tmp_path)
+    codes = [runner.run(script) for script in scripts]
+    assert codes == [1, 0]  # the demo estate has high failures: the gate fails the job
+    reports = runner.work / "reports"
+    validate_sarif(runner.work / actions["github/codeql-action/upload-sarif"]["with"]["sarif_file"])
+    summary = Path(runner.env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert summary.startswith("## auditor") and "**FAIL**" in summary
+    assert (reports / "auditor.json").is_file() and (reports / "auditor.html").is_file()
+    expected = [c for s in scripts for c in commands_in(s, runner.env)]
+    assert runner.calls() == expected and expected
+
+
+def test_nightly_workflow_keeps_the_previous_report_as_baseline(tmp_path: Path) -> None:
+    """Night one records the estate; night two compares with it and gates on new findings only."""
+    workflow, scripts = github_steps("nightly-scan.yml")
+    schedule = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
+    assert schedule["schedule"][0]["cron"]
+    assert uses(workflow)["actions/cache/restore"]["with"]["path"] == "baseline"
+    runner = Runner(tmp_path)
+    first = [runner.run(script) for script in scripts]
+    assert first == [3, 0, 0]  # --fail-on none: only the demo's collection error (incomplete)
+    assert (runner.work / "baseline" / "auditor.json").is_file()
+    second = [runner.run(script) for script in scripts]
+    assert second == [3, 0, 0]  # nothing new since last night; still incomplete
+    report = json.loads((runner.work / "reports" / "auditor.json").read_text())
+    assert report["baseline"]["new"] == 0 and report["summary"]["gate"]["new_only"]
+    assert (runner.work / "reports" / "auditor.diff.json").is_file()
+    written = {tuple(c) for s in scripts for c in commands_in(s, runner.env)}
+    assert written == {tuple(c) for c in runner.calls()}  # both branches ran, as written
+
+
+def test_azure_pipelines_runs_and_publishes_junit(tmp_path: Path) -> None:
+    """Service connection scan, JUnit publish: the JUnit file parses and the baseline run gates."""
+    pipeline = yaml.safe_load((PIPELINES / "azure-pipelines.yml").read_text())
+    tasks = {s["task"]: s for s in pipeline["steps"] if "task" in s}
+    cli = tasks["AzureCLI@2"]["inputs"]
+    assert cli["azureSubscription"] == "$(serviceConnection)"
+    junit_path = tasks["PublishTestResults@2"]["inputs"]["testResultsFiles"]
+    assert tasks["PublishTestResults@2"]["inputs"]["testResultsFormat"] == "JUnit"
+    runner = Runner(tmp_path)
+    assert runner.run(cli["inlineScript"]) == 1  # no baseline yet: gate on every high failure
+    root = ET.parse(runner.work / junit_path).getroot()
+    assert root.tag == "testsuites" and int(root.get("failures", "0")) > 0
+    [sarif] = [
+        s["inputs"]["targetPath"]
+        for s in pipeline["steps"]
+        if s.get("inputs", {}).get("artifact") == "CodeAnalysisLogs"
+    ]
+    validate_sarif(runner.work / sarif)
+    # What DownloadPipelineArtifact would restore next run: the previous reports folder.
+    shutil.copytree(runner.work / "reports", Path(runner.env["PIPELINE_WORKSPACE"]) / "baseline")
+    assert runner.run(cli["inlineScript"]) == 3  # nothing new; the demo stays incomplete
+    written = {tuple(c) for c in commands_in(cli["inlineScript"], runner.env)}
+    assert written == {tuple(c) for c in runner.calls()}
