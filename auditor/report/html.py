@@ -1,12 +1,26 @@
-"""The HTML report: one self-contained file rendered by Jinja2 with autoescaping."""
+"""The HTML report: one self-contained file rendered by Jinja2 with autoescaping.
+
+Everything is derived from the JSON report document. The summary, charts, compliance view and
+"not assessed" tables are rendered here; the findings explorer is drawn in the browser by a
+small hand-written script from the findings embedded as JSON (``<script
+type="application/json">``, with ``<``, ``>`` and ``&`` escaped), which builds the DOM with
+``textContent`` only, so a value from Azure is never parsed as markup. The page makes no request
+of any kind: its Content-Security-Policy allows only its own style and script, by hash.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
+
+from auditor.report import html_view
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("auditor.report", "templates"),
@@ -16,8 +30,10 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 
-SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
-STATUS_ORDER = ["fail", "unknown", "suppressed", "pass", "not_applicable"]
+SEVERITY_ORDER = list(html_view.SEVERITY_ORDER)
+STATUS_ORDER = list(html_view.STATUS_ORDER)
+NOSCRIPT_LIMIT = 1000
+"""Findings listed for readers without JavaScript (the rest are in auditor.json)."""
 
 
 def _pretty(value: Any) -> str:
@@ -29,22 +45,148 @@ def _pretty(value: Any) -> str:
 _ENV.filters["pretty"] = _pretty
 
 
+def _asset(name: str) -> str:
+    return (resources.files("auditor.report") / "templates" / name).read_text("utf-8")
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression allowing exactly this inline script or style."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def embed_json(value: Any) -> Markup:
+    """JSON safe inside a ``<script type="application/json">`` element: no ``<``, ``>``, ``&``."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+class _Table:
+    """Values stored once in a list and referred to by index (types, paths, evidence...)."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._index: dict[str, int] = {}
+
+    def ref(self, value: Any) -> int:
+        key = json.dumps(value, sort_keys=True)
+        if key not in self._index:
+            self._index[key] = len(self.values)
+            self.values.append(value)
+        return self._index[key]
+
+
+def findings_data(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The findings in a compact form for the script.
+
+    Rule texts are stored once per rule, resources once each (as rows of ``id, type, name,
+    subscription, group, label, location, source``, the repeated strings by index into
+    ``strings``), and identical evidence once (``ev`` indexes ``evidence``).
+    """
+    names = html_view.subscription_names(doc)
+    rules: dict[str, dict[str, Any]] = {r["id"]: _rule_texts(r) for r in doc["rules"]}
+    strings, evidence = _Table(), _Table()
+    resource_index: dict[str, int] = {}
+    resource_rows: list[list[Any]] = []
+    rows: list[dict[str, Any]] = []
+    for f in html_view.sorted_findings(doc["findings"]):
+        key = f["resource_id"].lower()
+        if key not in resource_index:
+            group, label = html_view.placement(f["resource_id"], f["resource_group"])
+            src = f["source"]
+            where = " ".join(str(p) for p in (src["kind"], src["path"], src["line"]) if p)
+            resource_index[key] = len(resource_rows)
+            resource_rows.append(
+                [
+                    f["resource_id"],
+                    strings.ref(f["resource_type"]),
+                    f["resource_name"],
+                    strings.ref(f["subscription_id"] or ""),
+                    strings.ref(group),
+                    label,
+                    strings.ref(f["location"] or ""),
+                    strings.ref(where),
+                ]
+            )
+        row: dict[str, Any] = {
+            "r": resource_index[key],
+            "rule": f["rule_id"],
+            "sev": f["severity"],
+            "st": f["status"],
+            "msg": f["message"],
+            "ev": evidence.ref(f["evidence"]),
+            "fp": f["fingerprint"],
+        }
+        if f["reason"]:
+            row["why"] = f["reason"]
+        if f["suppression"]:
+            row["sup"] = f["suppression"]
+        rule = rules.setdefault(f["rule_id"], _rule_texts(f))
+        for short, field in (("title", "title"), ("rem", "remediation"), ("refs", "references")):
+            if f[field] != rule[field]:
+                row[short] = f[field]
+        if f["controls"] != rule["controls"]:
+            row["ctl"] = f["controls"]
+        rows.append(row)
+    subs = {sub_id: html_view.subscription_label(sub_id, names) for sub_id in names}
+    subs[""] = html_view.NO_SUBSCRIPTION
+    return {
+        "subs": subs,
+        "rules": rules,
+        "strings": strings.values,
+        "evidence": evidence.values,
+        "res": resource_rows,
+        "f": rows,
+    }
+
+
+def _rule_texts(source: Mapping[str, Any]) -> dict[str, Any]:
+    """What the script shows of a rule; ``source`` is a rule or a finding (same keys)."""
+    return {
+        "title": source["title"],
+        "severity": source["severity"],
+        "remediation": source["remediation"],
+        "references": source["references"],
+        "controls": source["controls"],
+    }
+
+
 def render_html(document: Mapping[str, Any]) -> str:
     """Render the report document as HTML."""
-    findings = sorted(
-        document["findings"],
-        key=lambda f: (
-            STATUS_ORDER.index(f["status"]),
-            SEVERITY_ORDER.index(f["severity"]),
-            f["rule_id"],
-            f["resource_id"].lower(),
-        ),
+    script = _asset("report.js")
+    style = _asset("report.css")
+    if "</script" in script.lower() or "</style" in style.lower():
+        raise ValueError("inline assets must not close their own element")
+    csp = (
+        "default-src 'none'; "
+        f"style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
+        "base-uri 'none'; form-action 'none'"
     )
-    template = _ENV.get_template("report.html.j2")
-    return template.render(
+    findings = html_view.sorted_findings(document["findings"])
+    subs = html_view.subscription_names(document)
+    return _ENV.get_template(
+        "report.html.j2"
+    ).render(
         doc=document,
+        csp=Markup(csp),  # built from fixed text and base64 hashes only
+        style=Markup(style),
+        script=Markup(script),
+        data=embed_json(findings_data(document)),
         findings=findings,
+        noscript_findings=findings[:NOSCRIPT_LIMIT],
         severities=SEVERITY_ORDER,
         statuses=STATUS_ORDER,
-        not_assessed=[f for f in findings if f["status"] == "unknown"],
+        banners=html_view.banners(document),
+        charts=html_view.charts(document),
+        compliance=html_view.compliance(document),
+        unknown_groups=html_view.unknown_groups(document),
+        duration=html_view.duration_text(
+            document["scan"]["started_at"], document["scan"]["finished_at"]
+        ),
+        subscriptions=sorted(subs.items(), key=lambda kv: kv[1].lower()),
+        resource_total=sum(document["scan"]["resources"].values()),
+        verdict_labels=html_view.VERDICT_LABELS,
+        no_subscription=html_view.NO_SUBSCRIPTION,
     )

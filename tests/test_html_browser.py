@@ -1,0 +1,301 @@
+"""The HTML report in a real browser: headless Chromium opens it from disk, offline."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from auditor.report.html import render_html
+from tests.browser import DESKTOP, PHONE, launch, wait_until
+from tests.conftest import write_json
+from tests.synthetic import scaled_document
+
+pytestmark = pytest.mark.slow
+
+SUB = "aaaaaaaa-0000-4000-8000-000000000001"
+EVIL_NAME = '<img src=x onerror="window.__pwned=1">'
+EVIL_SUB = '"><script>window.__pwned=2</script>'
+
+
+@dataclass
+class Opened:
+    """A report open in a page, with every request and console error it caused."""
+
+    page: Page
+    url: str
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def visible_findings(self) -> int:
+        """How many finding rows are drawn."""
+        return int(self.page.locator("details.finding").count())
+
+    def match_text(self) -> str:
+        """The "N matching findings" line."""
+        return self.page.locator("#match-count").inner_text()
+
+    def settle(self, before: str) -> None:
+        """Wait until the match line differs from ``before``."""
+        wait_until(
+            self.page,
+            f"document.getElementById('match-count').textContent !== {json.dumps(before)}",
+        )
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole session."""
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_report(browser: Browser) -> Iterator[Callable[..., Opened]]:
+    """Open an HTML file in a fresh context, recording requests and console errors."""
+    contexts = []
+
+    def _open(path: Path, viewport: dict[str, int] = DESKTOP) -> Opened:
+        context = browser.new_context(viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        opened = Opened(page, path.as_uri())
+        page.on("request", lambda r: opened.requests.append(r.url))
+        page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: opened.errors.append(str(e)))
+        page.goto(opened.url)
+        page.wait_for_selector("html[data-ready]", state="attached")
+        return opened
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scan's HTML report, written once."""
+    from auditor.cli import main
+
+    out = tmp_path_factory.mktemp("demo")
+    main(["scan", "--demo", "--quiet", "--output-dir", str(out)])
+    return out / "auditor.html"
+
+
+def demo_document(path: Path) -> dict[str, Any]:
+    """The JSON report written next to an HTML report."""
+    data: dict[str, Any] = json.loads(path.with_suffix(".json").read_text("utf-8"))
+    return data
+
+
+def test_demo_report_makes_no_request_and_runs_its_script(
+    open_report: Any, demo_html: Path
+) -> None:
+    """Opened from disk and used, the report requests nothing but itself and breaks no CSP rule."""
+    opened = open_report(demo_html)
+    opened.page.locator("details.finding summary").first.click()
+    opened.page.locator("#f-text").fill("fraud")
+    opened.page.locator("#chart-severity a").first.click()
+    assert opened.requests == [opened.url]
+    assert opened.errors == []
+    assert opened.page.locator("#filters").is_visible()
+
+
+def test_filters_change_rows_and_counts(open_report: Any, demo_html: Path) -> None:
+    """Severity, status, rule, subscription and text filters change the rows and the counts."""
+    doc = demo_document(demo_html)
+    total = len(doc["findings"])
+    opened = open_report(demo_html)
+    page = opened.page
+    assert opened.visible_findings() == total
+    high_fails = sum(1 for f in doc["findings"] if f["severity"] == "high")
+    assert page.locator("[data-count='severity:high']").inner_text() == f"({high_fails})"
+
+    before = opened.match_text()
+    page.locator("input[name=severity][value=high]").uncheck()
+    opened.settle(before)
+    assert opened.visible_findings() == total - high_fails
+    assert opened.match_text().startswith(f"{total - high_fails} matching")
+
+    before = opened.match_text()
+    page.locator("button[type=reset]").click()
+    opened.settle(before)
+    before = opened.match_text()
+    page.select_option("#f-rule", "AIS001")
+    opened.settle(before)
+    ais001 = sum(1 for f in doc["findings"] if f["rule_id"] == "AIS001")
+    assert opened.visible_findings() == ais001
+    assert set(page.locator("details.finding code.rule").all_inner_texts()) == {"AIS001"}
+    # counts are facets: other severities show 0 under the rule filter
+    assert page.locator("[data-count='severity:critical']").inner_text() == "(0)"
+
+    before = opened.match_text()
+    page.select_option("#f-rule", "")
+    page.select_option("#f-sub", "33333333-3333-4333-8333-333333333333")
+    opened.settle(before)
+    sandbox = [
+        f for f in doc["findings"] if f["subscription_id"] == "33333333-3333-4333-8333-333333333333"
+    ]
+    assert opened.visible_findings() == len(sandbox)
+
+    before = opened.match_text()
+    page.select_option("#f-sub", "")
+    opened.settle(before)
+    before = opened.match_text()
+    page.locator("input[name=status][value=fail]").uncheck()
+    opened.settle(before)
+    unknown = sum(1 for f in doc["findings"] if f["status"] == "unknown")
+    assert opened.visible_findings() == unknown
+
+    before = opened.match_text()
+    page.locator("input[name=status][value=fail]").check()
+    opened.settle(before)
+    before = opened.match_text()
+    page.locator("#f-text").fill("legacy-aci-open")
+    opened.settle(before)
+    mentioning = [f for f in doc["findings"] if "legacy-aci-open" in json.dumps(f)]
+    assert 1 <= opened.visible_findings() == len(mentioning) < total
+    assert "legacy-aci-open" in page.locator("#findings-list").inner_text()
+
+
+def test_sorting_and_flat_list(open_report: Any, demo_html: Path) -> None:
+    """Sorting by resource name in a flat list orders the rows by name."""
+    opened = open_report(demo_html)
+    page = opened.page
+    page.select_option("#f-group", "flat")
+    wait_until(page, "document.getElementById('findings-list').className === 'flat'")
+    page.select_option("#f-sort", "name")
+    wait_until(page, "true")
+    names = [n.lower() for n in page.locator("details.finding .fres").all_inner_texts()]
+    assert names == sorted(names)
+    page.select_option("#f-sort", "name-desc")
+    names_desc = [n.lower() for n in page.locator("details.finding .fres").all_inner_texts()]
+    assert names_desc == sorted(names_desc, reverse=True)
+
+
+def test_expanded_finding_shows_remediation(open_report: Any, demo_html: Path) -> None:
+    """Expanding a finding shows its message, evidence and remediation with copy buttons."""
+    opened = open_report(demo_html)
+    page = opened.page
+    page.select_option("#f-rule", "AIS001")
+    wait_until(page, "document.querySelectorAll('details.finding').length === 5")
+    finding = page.locator("details.finding").first
+    finding.locator("summary").click()
+    body = finding.locator(".fbody")
+    text = body.inner_text()
+    assert "accepts key authentication" in text
+    assert "properties.disableLocalAuth" in text
+    assert "az resource update --ids <account-id> --set properties.disableLocalAuth=true" in text
+    assert "disableLocalAuth: true" in text  # the Bicep snippet
+    assert "In the Azure portal" in text
+    assert body.locator("button.copy").count() == 3
+    body.locator("button.copy").nth(1).click()
+    wait_until(
+        page,
+        "document.querySelector('.fbody button.copy[aria-label*=CLI]').textContent === 'Copied'",
+    )
+    assert body.locator("a[href^='https://learn.microsoft.com/']").count() >= 1
+
+
+def test_injected_markup_does_not_run(open_report: Any, run_cli: Any, tmp_path: Path) -> None:
+    """A resource and subscription named with markup render as text; their scripts never run."""
+    account = {
+        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/{EVIL_NAME}",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "name": EVIL_NAME,
+        "tags": {"owner": "</script><script>window.__pwned=3</script>"},
+        "properties": {"disableLocalAuth": False},
+    }
+    subscription = {"id": f"/subscriptions/{SUB}", "subscriptionId": SUB, "displayName": EVIL_SUB}
+    write_json(tmp_path / "in" / "evil.json", [account, subscription])
+    result = run_cli(["scan", "--snapshot", str(tmp_path / "in")])
+    opened = open_report(result.output_dir / "auditor.html")
+    page = opened.page
+    page.locator("details.finding summary").first.click()
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("img").count() == 0
+    listed = page.locator("#findings-list").inner_text()
+    assert EVIL_NAME in listed
+    assert EVIL_SUB in listed
+    assert EVIL_SUB in page.locator("#f-sub").inner_text()
+    assert opened.requests == [opened.url]  # the <img src=x> was never fetched
+
+
+def test_phone_width_has_no_horizontal_overflow(open_report: Any, demo_html: Path) -> None:
+    """At 390 px the page does not scroll sideways, even with a finding expanded."""
+    opened = open_report(demo_html, viewport=PHONE)
+    page = opened.page
+    page.locator("details.finding summary").first.click()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    assert page.locator("#f-text").is_visible()
+
+
+def test_compliance_view_shows_controls_and_gaps(
+    open_report: Any, demo_html: Path, tmp_path: Path
+) -> None:
+    """A document's compliance list renders per control; a control with no rule shows as a gap."""
+    doc = demo_document(demo_html)
+    counts = {"pass": 1, "fail": 5, "unknown": 0, "not_applicable": 0, "suppressed": 0}
+    zero = dict.fromkeys(counts, 0)
+    doc["compliance"] = [
+        {
+            "framework": "mcsb-v1",
+            "control_id": "IM-1",
+            "title": "Use centralized identity",
+            "rules": ["AIS001"],
+            "counts": counts,
+            "verdict": "fail",
+        },
+        {
+            "framework": "mcsb-v1",
+            "control_id": "LT-3",
+            "title": "Enable logging <for> investigation",
+            "rules": [],
+            "counts": zero,
+            "verdict": "no_rules",
+        },
+    ]
+    path = tmp_path / "auditor.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    opened = open_report(path)
+    page = opened.page
+    table = page.locator("table.compliance")
+    assert table.locator("tbody tr").count() == 2
+    gap = table.locator("tr.gap")
+    assert "LT-3" in gap.inner_text()
+    assert "gap: no rule" in gap.inner_text().lower()
+    assert "Enable logging <for> investigation" in gap.inner_text()
+    table.locator("a[data-value=AIS001]").click()
+    wait_until(page, "document.getElementById('f-rule').value === 'AIS001'")
+    assert opened.visible_findings() == 5
+
+
+def test_chart_bar_filters_failures(open_report: Any, demo_html: Path) -> None:
+    """Selecting the 'critical' bar shows exactly the critical failures."""
+    doc = demo_document(demo_html)
+    opened = open_report(demo_html)
+    opened.page.locator("#chart-severity a[data-value=critical]").click()
+    assert opened.visible_findings() == doc["summary"]["failures_by_severity"]["critical"]
+
+
+def test_large_report_is_paginated(open_report: Any, demo_html: Path, tmp_path: Path) -> None:
+    """With 450 findings the first 200 are drawn; "Show more" adds the next 200."""
+    doc = scaled_document(demo_document(demo_html), 450)
+    path = tmp_path / "auditor.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    opened = open_report(path)
+    assert opened.visible_findings() == 200
+    assert opened.match_text().startswith("Showing 200 of 450")
+    opened.page.locator("#show-more").click()
+    assert opened.visible_findings() == 400
+    opened.page.locator("#show-more").click()
+    assert opened.visible_findings() == 450
+    assert opened.page.locator("#show-more").is_hidden()

@@ -1,0 +1,116 @@
+"""The HTML report's markup, without a browser: CSP hashes, embedded data, charts, banners."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from auditor.report import html_view
+from auditor.report.html import embed_json, render_html
+from tests.conftest import FIXTURES
+
+
+def minimal() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((FIXTURES / "minimal-report.json").read_text("utf-8"))
+    return data
+
+
+def sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def test_csp_allows_exactly_the_inline_script_and_style() -> None:
+    """The CSP names the sha256 of the one inline script and style, and nothing else loads."""
+    html = render_html(minimal())
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp
+    policy = csp.group(1)
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    style = re.search(r"<style>(.*?)</style>", html, re.S)
+    assert script and style
+    assert f"script-src {sha256(script.group(1))}" in policy
+    assert f"style-src {sha256(style.group(1))}" in policy
+    assert "default-src 'none'" in policy and "unsafe" not in policy
+    assert ' style="' not in html  # inline style attributes would need 'unsafe-inline'
+
+
+def test_embedded_json_cannot_close_its_script_element() -> None:
+    """A message holding </script> is escaped in the embedded data and still round-trips."""
+    doc = minimal()
+    evil = "</script><script>alert(1)</script><!--"
+    doc["findings"][0]["message"] = evil
+    html = render_html(doc)
+    assert "</script><script>alert(1)" not in html
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    assert data
+    decoded = json.loads(data.group(1))
+    assert evil in [f["msg"] for f in decoded["f"]]
+    assert str(embed_json("<&>")) == '"\\u003c\\u0026\\u003e"'
+
+
+def test_charts_are_accessible_svg_with_text_labels() -> None:
+    """Each chart is an SVG image with a title, a description and its numbers as text."""
+    doc = minimal()
+    html = render_html(doc)
+    for chart_id in ("chart-severity", "chart-subscription", "chart-rules"):
+        assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in html
+    severity = html_view.charts(doc)[0]
+    high = doc["summary"]["failures_by_severity"]["high"]
+    assert f"High: {high}" in severity.description
+    assert re.search(rf'<text class="value"[^>]*>{high}</text>', html)
+
+
+def test_banner_tells_incomplete_from_failed_from_passed() -> None:
+    """Exit 1 shows a failed gate, exit 3 an incomplete scan, exit 0 a pass."""
+    doc = minimal()
+    doc["summary"]["gate"].update(exit_code=3, incomplete=True)
+    kinds = [b.kind for b in html_view.banners(doc)]
+    assert kinds == ["incomplete"]
+    assert "Incomplete scan" in render_html(doc)
+    doc["summary"]["gate"].update(exit_code=1, incomplete=True)
+    assert [b.kind for b in html_view.banners(doc)] == ["fail", "incomplete"]
+    doc["summary"]["gate"].update(exit_code=0, incomplete=False)
+    assert [b.kind for b in html_view.banners(doc)] == ["pass"]
+
+
+def test_findings_are_placed_under_their_workspace() -> None:
+    """Workspace children group under their resource group and workspace; others by resource group."""
+    ws = "/subscriptions/s/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw"
+    assert html_view.placement(ws + "/onlineEndpoints/ep/deployments/blue", "rg-ml") == (
+        "rg-ml › workspace mlw",
+        "onlineEndpoints/ep/deployments/blue",
+    )
+    assert html_view.placement(
+        ws + "/providers/Microsoft.Authorization/roleAssignments/ra1", "rg-ml"
+    ) == (
+        "rg-ml › workspace mlw",
+        "ra1",
+    )
+    assert html_view.placement(
+        "/subscriptions/s/providers/Microsoft.Authorization/roleAssignments/ra2", None
+    ) == (
+        "(subscription scope)",
+        "ra2",
+    )
+
+
+def test_compliance_falls_back_to_the_rules_mapping() -> None:
+    """Without a compliance list, controls come from the rules' MCSB ids with their counts."""
+    doc = minimal()
+    view = html_view.compliance(doc)
+    assert not view.from_document
+    mapped = {c for r in doc["rules"] for c in r["controls"].get("mcsb", [])}
+    assert {row.control_id for row in view.rows} == mapped
+
+
+def test_noscript_fallback_lists_findings(tmp_path: Path) -> None:
+    """Readers without JavaScript still get the findings as a server-rendered table."""
+    doc = minimal()
+    html = render_html(doc)
+    noscript = html[html.index("<noscript>") : html.index("</noscript>")]
+    for f in doc["findings"]:
+        assert f["resource_id"] in noscript
