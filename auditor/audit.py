@@ -13,9 +13,10 @@ from auditor.collect.snapshot import read_snapshots
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
 from auditor.engine.evaluate import evaluate
+from auditor.engine.frameworks import compliance, load_framework, unknown_controls
 from auditor.engine.loader import load_rules
 from auditor.engine.selection import select_rules
-from auditor.errors import InputError
+from auditor.errors import InputError, RuleError
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
 from auditor.report.document import build_document
@@ -62,6 +63,10 @@ def scan(config: ScanConfig) -> ScanOutcome:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
     baseline = load_report(config.baseline) if config.baseline else None
     rules = select_rules(load_rules(config.rules_dirs), config.select, config.ignore)
+    framework = load_framework()
+    problems = unknown_controls(framework, rules)
+    if problems:
+        raise RuleError("; ".join(problems))
     inventory, sources = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if config.demo and not config.snapshots else started)
     suppressions = load_suppressions(
@@ -74,6 +79,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     baseline_section = None
     if baseline is not None:
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
+    per_control = compliance(framework, rules, results)
     errors: list[CollectionError] = list(inventory.errors)
     if not inventory.ai_ml_resources() and not config.allow_empty:
         errors.append(
@@ -100,6 +106,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         warnings=warnings,
         baseline=baseline_section,
         fail_on_new_only=config.fail_on_new_only,
+        compliance=per_control,
         settings={
             "fail_on": config.fail_on.value if config.fail_on else "none",
             "key_max_age_days": config.key_max_age_days,

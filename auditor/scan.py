@@ -37,6 +37,8 @@ class ScanOutcome:
     """The comparison with ``--baseline`` (path, new/existing/fixed counts, fixed findings)."""
     fail_on_new_only: bool = False
     """Gate only on failures the baseline does not hold."""
+    compliance: Sequence[Mapping[str, Any]] = ()
+    """Per framework control: its rules, their result counts and a verdict."""
 
     def failing(self) -> list[Result]:
         """Failures at or above the gate threshold (only new ones with ``fail_on_new_only``)."""

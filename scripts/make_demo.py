@@ -353,6 +353,8 @@ def build() -> dict[str, Any]:
                 properties={
                     "vmSize": "Standard_DS3_v2",
                     "idleTimeBeforeShutdown": "PT30M",
+                    "enableNodePublicIp": False,
+                    "sshSettings": {"sshPublicAccess": "Disabled"},
                     "osImageMetadata": {
                         "currentImageVersion": "25.09.22",
                         "latestImageVersion": "25.09.22",
@@ -408,7 +410,7 @@ def build() -> dict[str, Any]:
             service(
                 fraud, "legacy-aci-token", "eastus", "ACI", authEnabled=False, aadAuthEnabled=True
             ),
-            service(fraud, "legacy-aci-keyed", "eastus", "ACI", authEnabled=True),
+            service(fraud, "legacy-aci-keyed", "eastus", "ACI", authEnabled=True, sslEnabled=True),
             service(
                 fraud,
                 "legacy-aci-key-and-token",

@@ -141,4 +141,8 @@ def build_document(outcome: ScanOutcome, include_passed: bool = False) -> dict[s
         ],
         "warnings": [dict(w) for w in outcome.warnings],
         "baseline": dict(outcome.baseline) if outcome.baseline is not None else None,
+        "compliance": [
+            {**c, "rules": list(c["rules"]), "counts": dict(c["counts"])}
+            for c in outcome.compliance
+        ],
     }
