@@ -205,16 +205,22 @@ def apply_suppressions(
     entries = list(suppressions)
     today = as_of.date()
     matched = [0] * len(entries)
+    # Entries naming each rule, so resource patterns are tried only where they can apply.
+    by_rule: dict[str, list[int]] = {}
     out: list[Result] = []
     for result in results:
         if result.status is not Status.FAIL:
             out.append(result)
             continue
+        rule = result.rule
+        if rule.id not in by_rule:
+            by_rule[rule.id] = [
+                i for i, e in enumerate(entries) if e.matches_rule(rule.id, rule.slug)
+            ]
         chosen: Suppression | None = None
-        for index, entry in enumerate(entries):
-            if entry.matches_rule(result.rule.id, result.rule.slug) and entry.matches_resource(
-                result.resource.key
-            ):
+        for index in by_rule[rule.id]:
+            entry = entries[index]
+            if entry.matches_resource(result.resource.key):
                 matched[index] += 1
                 if chosen is None and entry.expires >= today:
                     chosen = entry
