@@ -13,10 +13,12 @@ from auditor import __version__
 from auditor.audit import run
 from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
+from auditor.engine.frameworks import load_framework
 from auditor.engine.loader import load_rules
 from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
+from auditor.report.catalog import catalog_page, rule_page
 from auditor.report.formats import Format
 from auditor.timeutil import parse_timestamp
 
@@ -175,9 +177,20 @@ def _add_selection_options(scan: argparse.ArgumentParser) -> None:
 
 def _add_rules_command(sub: Any) -> None:
     rules_cmd = sub.add_parser("rules", help="list the rules, or show one")
+    choices = ("text", "markdown")
+    rules_cmd.add_argument(
+        "--format",
+        dest="rules_format",
+        choices=choices,
+        default="text",
+        help="text (a table) or markdown (the catalog page, docs/rules.md)",
+    )
     rules_sub = rules_cmd.add_subparsers(dest="rules_command", metavar="ACTION")
-    rules_sub.add_parser("list", help="list every rule (the default)")
-    show = rules_sub.add_parser("show", help="print one rule's full text")
+    listing = rules_sub.add_parser("list", help="list every rule (the default)")
+    listing.add_argument(
+        "--format", dest="rules_format", choices=choices, default=argparse.SUPPRESS
+    )
+    show = rules_sub.add_parser("show", help="print one rule's page (Markdown)")
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
 
 
@@ -227,50 +240,18 @@ def find_rule(rules: Sequence[Rule], name: str) -> Rule:
     raise InputError(f"no rule {name!r} (see `auditor rules`)")
 
 
-def rule_text(rule: Rule) -> str:
-    """A rule's full text for the terminal."""
-    parts = [
-        f"{rule.id}  {rule.slug}  [{rule.severity.value}]",
-        rule.title,
-        "",
-        f"Resource types: {', '.join(rule.resource_types)}",
-        "",
-        "Description:",
-        rule.description,
-        "",
-        "Rationale:",
-        rule.rationale,
-        "",
-        "Remediation:",
-        rule.remediation.summary,
-    ]
-    for label, text in (
-        ("Portal", rule.remediation.portal),
-        ("Azure CLI", rule.remediation.cli),
-        ("Bicep", rule.remediation.bicep),
-    ):
-        if text:
-            parts += ["", f"{label}:", text.rstrip()]
-    parts += ["", "References:", *(f"  {r}" for r in rule.references)]
-    if rule.controls:
-        parts += ["", "Controls:", *(f"  {k}: {', '.join(v)}" for k, v in rule.controls.items())]
-    if rule.equivalents:
-        parts += [
-            "",
-            "Equivalents:",
-            *(f"  {k}: {', '.join(v)}" for k, v in rule.equivalents.items()),
-        ]
-    return "\n".join(parts)
-
-
 def _rules_command(args: argparse.Namespace) -> int:
     rules = load_rules()
     if args.rules_command == "show":
-        print(rule_text(find_rule(rules, args.rule)))
+        print(rule_page(find_rule(rules, args.rule)), end="")
+        return 0
+    if args.rules_format == "markdown":
+        print(catalog_page(rules, load_framework()), end="")
         return 0
     width = max(len(r.slug) for r in rules)
     for rule in rules:
-        print(f"{rule.id:<8} {rule.slug:<{width}}  {rule.severity.value:<8}  {rule.title}")
+        opt_in = "  (opt-in)" if not rule.default_enabled else ""
+        print(f"{rule.id:<8} {rule.slug:<{width}}  {rule.severity.value:<8}  {rule.title}{opt_in}")
     return 0
 
 

@@ -197,8 +197,9 @@ def test_rules_list_and_show(run_cli: Any) -> None:
         assert rule_id in listing.out
     shown = run_cli(["rules", "show", "web-service-no-auth"])
     assert shown.code == 0
-    assert shown.out.startswith("AML005  web-service-no-auth  [critical]")
-    assert "Remediation:" in shown.out and "References:" in shown.out
+    assert shown.out.startswith("# AML005 web-service-no-auth\n")
+    assert "| Severity | critical |" in shown.out
+    assert "## Remediation" in shown.out and "## References" in shown.out
     assert run_cli(["rules", "show", "XYZ999"]).code == 2
 
 

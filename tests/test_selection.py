@@ -84,3 +84,16 @@ def test_cli_select_and_ignore(run_cli: Any) -> None:
     assert report["scan"]["settings"]["select"] == ["AIS*", "IAM*"]
     assert report["scan"]["settings"]["ignore"] == ["AIS002"]
     assert run_cli(["scan", "--snapshot", folder, "--select", "NOPE"]).code == 2
+
+
+def test_config_file_select_and_ignore(run_cli: Any, tmp_path: Any) -> None:
+    """`select` / `ignore` in auditor.toml map 1:1 to the options; the command line wins."""
+    config = tmp_path / "auditor.toml"
+    config.write_text('select = ["AIS*"]\nignore = ["AIS002"]\n', encoding="utf-8")
+    folder = str(FIXTURES / "rules" / "AIS001")
+    report = run_cli(["scan", "--snapshot", folder, "--config", str(config)]).report()
+    assert {r["id"] for r in report["rules"]} == ids(("AIS*",), ("AIS002",))
+    override = run_cli(
+        ["scan", "--snapshot", folder, "--config", str(config), "--select", "AIS001"]
+    ).report()
+    assert {r["id"] for r in override["rules"]} == {"AIS001"}

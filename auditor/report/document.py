@@ -11,7 +11,7 @@ from auditor.model import Result, Rule, Severity, Status
 from auditor.scan import ScanOutcome
 from auditor.timeutil import iso
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
 LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
 """Statuses ``--include-passed`` adds (JUnit then has one test case per rule x resource)."""
