@@ -44,6 +44,8 @@ PROBLEM_SEVERITY = {
     "info": "recommendation",
 }
 FINGERPRINT_KEY = "auditorFingerprint/v1"
+# No runs[].automationDetails: the upload step's `category` names the analysis, so two
+# workflows (a PR gate and a nightly scan) keep separate alert sets.
 
 
 def _help_markdown(rule: Mapping[str, Any]) -> str:
@@ -188,7 +190,6 @@ def sarif_log(document: Mapping[str, Any], base: Path | None = None) -> dict[str
                 "rules": [reporting_descriptor(rule) for rule in rules],
             }
         },
-        "automationDetails": {"id": "auditor/"},
         "originalUriBaseIds": {
             "AZURE": {
                 "uri": "https://management.azure.com/",
