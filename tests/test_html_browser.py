@@ -300,3 +300,83 @@ def test_large_report_is_paginated(open_report: Any, demo_html: Path, tmp_path: 
     opened.page.locator("#show-more").click()
     assert opened.visible_findings() == 450
     assert opened.page.locator("#show-more").is_hidden()
+
+
+def test_filters_and_findings_work_from_the_keyboard(open_report: Any, demo_html: Path) -> None:
+    """Tab reaches every filter; Space toggles a severity, Enter expands a finding."""
+    opened = open_report(demo_html)
+    page = opened.page
+    wanted = {"severity", "status", "rule", "sub", "q", "sort", "group"}
+    reached: set[str] = set()
+    for _ in range(600):
+        page.keyboard.press("Tab")
+        name = page.evaluate("document.activeElement.name || ''")
+        reached.add(name)
+        if name == "severity" and page.evaluate("document.activeElement.value") == "high":
+            before = opened.match_text()
+            page.keyboard.press("Space")
+            opened.settle(before)
+            assert page.evaluate("document.activeElement.checked") is False
+        if wanted <= reached:
+            break
+    assert wanted <= reached
+    while page.evaluate("document.activeElement.tagName") != "SUMMARY":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.locator("details.finding[open] .fbody").count() == 1
+
+
+def test_print_expands_every_matching_finding(
+    open_report: Any, demo_html: Path, tmp_path: Path
+) -> None:
+    """Before printing, every matching finding is drawn and expanded, and the filters hide."""
+    doc = scaled_document(demo_document(demo_html), 450)
+    path = tmp_path / "auditor.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    opened = open_report(path)
+    page = opened.page
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("details.finding[open]").count() == 450
+    assert page.locator("details.finding[open] .fbody").count() == 450
+    assert page.evaluate("getComputedStyle(document.getElementById('filters')).display") == "none"
+
+
+def test_a_link_to_a_finding_opens_it(open_report: Any, demo_html: Path, tmp_path: Path) -> None:
+    """Opening the report at #f-<fingerprint> draws, expands and shows that finding."""
+    doc = scaled_document(demo_document(demo_html), 450)
+    path = tmp_path / "auditor.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    opened = open_report(path)
+    last = opened.page.evaluate(
+        "(() => { const d = JSON.parse(document.getElementById('report-data').textContent); return d.f[d.f.length - 1].fp; })()"
+    )
+    opened.page.goto(f"{opened.url}#f-{last}")
+    opened.page.reload()
+    opened.page.wait_for_selector("html[data-ready]", state="attached")
+    wait_until(opened.page, f"!!document.querySelector('#f-{last}[open] .fbody')")
+    assert opened.page.locator(f"#f-{last}").is_visible()
+
+
+def test_new_since_baseline_filter(open_report: Any, demo_html: Path, tmp_path: Path) -> None:
+    """With a baseline, new findings carry a badge and a checkbox shows only them."""
+    doc = demo_document(demo_html)
+    for index, finding in enumerate(doc["findings"]):
+        finding["baseline"] = "new" if index < 2 else "existing"
+    doc["baseline"] = {
+        "path": "old.json",
+        "new": 2,
+        "existing": len(doc["findings"]) - 2,
+        "fixed": 0,
+        "fixed_findings": [],
+    }
+    path = tmp_path / "auditor.html"
+    path.write_text(render_html(doc), encoding="utf-8")
+    opened = open_report(path)
+    page = opened.page
+    assert page.locator("details.finding .badge.new").count() == 2
+    before = opened.match_text()
+    page.locator("input[name=newonly]").check()
+    opened.settle(before)
+    assert opened.visible_findings() == 2
+    assert "2 new" in page.locator("#summary").locator("xpath=..").inner_text()

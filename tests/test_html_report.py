@@ -114,3 +114,30 @@ def test_noscript_fallback_lists_findings(tmp_path: Path) -> None:
     noscript = html[html.index("<noscript>") : html.index("</noscript>")]
     for f in doc["findings"]:
         assert f["resource_id"] in noscript
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG 2 contrast ratio of two #rrggbb colours."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_meet_wcag_aa_contrast() -> None:
+    """Every text colour of the palette, and white on each badge colour, reaches 4.5:1."""
+    css = (Path(html_view.__file__).parent / "templates" / "report.css").read_text("utf-8")
+    palette = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+    text_colours = ["fg", "muted", "accent", "critical", "high", "medium", "low", "info"]
+    text_colours += ["pass", "fail", "unknown", "suppressed", "na"]
+    for name in text_colours:
+        assert contrast(palette[name], "#ffffff") >= 4.5, name
+        assert contrast(palette[name], palette["soft"]) >= 4.5, f"{name} on the soft background"
+    pairs = re.findall(r"\.v-[a-z_]+ \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{6});", css)
+    assert len(pairs) == 5
+    for background, foreground in pairs:
+        assert contrast(background, foreground) >= 4.5, (background, foreground)

@@ -123,6 +123,8 @@ def findings_data(doc: Mapping[str, Any]) -> dict[str, Any]:
             row["why"] = f["reason"]
         if f["suppression"]:
             row["sup"] = f["suppression"]
+        if f.get("baseline") == "new":
+            row["new"] = 1
         rule = rules.setdefault(f["rule_id"], _rule_texts(f))
         for short, field in (("title", "title"), ("rem", "remediation"), ("refs", "references")):
             if f[field] != rule[field]:

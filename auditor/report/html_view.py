@@ -91,12 +91,16 @@ def banners(doc: Mapping[str, Any]) -> list[Banner]:
     errors = len(doc["errors"])
     shown: list[Banner] = []
     if gate["exit_code"] == 1:
+        which = (
+            "new failing finding(s) (not in the baseline)"
+            if gate.get("new_only")
+            else ("failing finding(s)")
+        )
         shown.append(
             Banner(
                 "fail",
                 "Gate failed",
-                f"{gate['failing']} failing finding(s) at or above {gate['fail_on']} "
-                "(exit code 1).",
+                f"{gate['failing']} {which} at or above {gate['fail_on']} (exit code 1).",
             )
         )
     if gate["incomplete"] or gate["exit_code"] == 3:

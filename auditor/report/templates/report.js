@@ -4,6 +4,9 @@
   "use strict";
   var SEV = ["critical", "high", "medium", "low", "info"];
   var ST = ["fail", "unknown", "suppressed", "pass", "not_applicable"];
+  var SR = {}, TR = {};
+  SEV.forEach(function (v, i) { SR[v] = i; });
+  ST.forEach(function (v, i) { TR[v] = i; });
   var PAGE = 200;
   var CHUNK = 1000;
   var source = document.getElementById("report-data");
@@ -13,7 +16,10 @@
   var data = JSON.parse(source.textContent);
   var S = data.strings, EV = data.evidence, RULES = data.rules, SUBS = data.subs, F = data.f;
   var R = data.res.map(function (a) {
-    return { id: a[0], type: S[a[1]], name: a[2], sub: S[a[3]], group: S[a[4]], label: a[5], loc: S[a[6]], src: S[a[7]] };
+    var r = { id: a[0], type: S[a[1]], name: a[2], sub: S[a[3]], group: S[a[4]], label: a[5], loc: S[a[6]], src: S[a[7]] };
+    var sk = "s|" + (r.sub || "-"), gk = sk + "|g|" + r.group;
+    r.keys = [sk, gk, gk + "|r|" + r.id.toLowerCase()];
+    return r;
   });
   var countEl = document.getElementById("match-count");
   var moreBtn = document.getElementById("show-more");
@@ -62,6 +68,7 @@
     var q = form.elements.q.value.trim().toLowerCase();
     return {
       sev: sev, st: st, rule: form.elements.rule.value, sub: form.elements.sub.value,
+      newOnly: !!(form.elements.newonly && form.elements.newonly.checked),
       words: q ? q.split(/\s+/) : [], sort: form.elements.sort.value, mode: form.elements.group.value
     };
   }
@@ -73,8 +80,8 @@
   }
 
   var SORTS = {
-    severity: function (a, b) { return SEV.indexOf(F[a].sev) - SEV.indexOf(F[b].sev) || ST.indexOf(F[a].st) - ST.indexOf(F[b].st); },
-    status: function (a, b) { return ST.indexOf(F[a].st) - ST.indexOf(F[b].st) || SEV.indexOf(F[a].sev) - SEV.indexOf(F[b].sev); },
+    severity: function (a, b) { return SR[F[a].sev] - SR[F[b].sev] || TR[F[a].st] - TR[F[b].st]; },
+    status: function (a, b) { return TR[F[a].st] - TR[F[b].st] || SR[F[a].sev] - SR[F[b].sev]; },
     rule: function (a, b) { return cmp(F[a].rule, F[b].rule); },
     name: function (a, b) { return cmp(R[F[a].r].label.toLowerCase(), R[F[b].r].label.toLowerCase()); },
     "name-desc": function (a, b) { return cmp(R[F[b].r].label.toLowerCase(), R[F[a].r].label.toLowerCase()); },
@@ -89,6 +96,7 @@
       var f = F[i], r = R[f.r];
       if (flt.rule && f.rule !== flt.rule) { continue; }
       if (flt.sub && subKey(r) !== flt.sub) { continue; }
+      if (flt.newOnly && !f.new) { continue; }
       if (!textOk(i, flt.words)) { continue; }
       var sevOk = flt.sev[f.sev] !== false, stOk = flt.st[f.st] !== false;
       if (stOk) { sevCount[f.sev] = (sevCount[f.sev] || 0) + 1; }
@@ -110,22 +118,21 @@
   /* Groups keep the order of their best member, so "worst first" also puts the worst
      subscription, resource group and resource first. */
   function group(order, counts) {
-    var rank = {}, pos = {};
-    function keys(i) {
-      var r = R[F[i].r], s = "s|" + subKey(r), g = s + "|g|" + r.group;
-      return [s, g, g + "|r|" + r.id.toLowerCase()];
-    }
+    var rank = {}, n = order.length, rs = new Array(n), rg = new Array(n), rr = new Array(n);
     order.forEach(function (i, p) {
-      pos[i] = p;
-      keys(i).forEach(function (k) {
-        if (!(k in rank)) { rank[k] = p; }
-        counts[k] = (counts[k] || 0) + 1;
-      });
+      var k = R[F[i].r].keys;
+      for (var j = 0; j < 3; j++) {
+        if (!(k[j] in rank)) { rank[k[j]] = p; }
+        counts[k[j]] = (counts[k[j]] || 0) + 1;
+      }
     });
-    return order.slice().sort(function (a, b) {
-      var ka = keys(a), kb = keys(b);
-      return rank[ka[0]] - rank[kb[0]] || rank[ka[1]] - rank[kb[1]] || rank[ka[2]] - rank[kb[2]] || pos[a] - pos[b];
+    var idx = order.map(function (i, p) {
+      var k = R[F[i].r].keys;
+      rs[p] = rank[k[0]]; rg[p] = rank[k[1]]; rr[p] = rank[k[2]];
+      return p;
     });
+    idx.sort(function (a, b) { return rs[a] - rs[b] || rg[a] - rg[b] || rr[a] - rr[b] || a - b; });
+    return idx.map(function (p) { return order[p]; });
   }
 
   function findingNode(i) {
@@ -137,6 +144,7 @@
     add(s, el("span", "badge st-" + f.st, f.st.replace("_", " ")), " ",
       el("span", "badge sev-" + f.sev, f.sev), " ", el("code", "rule", f.rule), " ",
       el("span", "title", title(f)), " ", el("span", "fres", r.label));
+    if (f.new) { s.insertBefore(el("span", "badge new", "new"), s.firstChild); }
     d.appendChild(s);
     return d;
   }
@@ -153,7 +161,7 @@
     for (var p = from; p < to; p++) {
       var i = view.order[p];
       if (view.mode !== "tree") { frag.appendChild(findingNode(i)); continue; }
-      var r = R[F[i].r], sk = "s|" + subKey(r), gk = sk + "|g|" + r.group, rk = gk + "|r|" + r.id.toLowerCase();
+      var r = R[F[i].r], sk = r.keys[0], gk = r.keys[1], rk = r.keys[2];
       if (!cursor || cursor.s !== sk) {
         var g1 = el("section", "g1");
         g1.appendChild(headerText("h3", "", SUBS[r.sub] || r.sub, view.counts[sk], r.sub && SUBS[r.sub] !== r.sub ? r.sub : ""));
@@ -250,7 +258,7 @@
       var whyLabel = f.st === "unknown" ? "Why it could not be judged: " : f.st === "not_applicable" ? "Why not applicable: " : "Reason: ";
       add(b, add(el("p"), el("strong", "", whyLabel), f.why));
     }
-    if (f.sup) { add(b, add(el("p"), el("strong", "", "Suppressed: "), pretty(f.sup))); }
+    if (f.sup) { add(b, add(el("p"), el("strong", "", "Suppressed: "), suppression(f.sup))); }
     add(b, el("h5", "", "Resource"));
     var dl = el("dl", "kv");
     [["Id", r.id], ["Type", r.type], ["Location", r.loc], ["Subscription", SUBS[r.sub] || r.sub],
@@ -291,6 +299,11 @@
       b.appendChild(ul);
     }
     return b;
+  }
+  function suppression(sup) {
+    if (!sup.reason) { return pretty(sup); }
+    var where = sup.file ? " (" + sup.file + (sup.line ? ":" + sup.line : "") + ")" : "";
+    return sup.reason + " (owner " + (sup.owner || "?") + ", expires " + (sup.expires || "never") + ")" + where;
   }
   function ensureBody(d) {
     if (!d.querySelector(".fbody")) { d.appendChild(body(Number(d.getAttribute("data-index")))); }
@@ -337,7 +350,30 @@
     list.querySelectorAll("details.finding").forEach(function (d) { ensureBody(d); d.open = true; });
   });
 
+  /* Build the search text while the reader looks at the page, so the first search is quick. */
+  function warm(from) {
+    var to = Math.min(from + 2000, F.length);
+    for (var i = from; i < to; i++) { haystack(i); }
+    if (to < F.length) { setTimeout(function () { warm(to); }, 16); }
+  }
+
+  /* #f-<fingerprint> opens that finding, so a link to one finding can be shared. */
+  function openFromHash() {
+    var m = /^#f-([0-9a-f]{32})$/.exec(location.hash);
+    if (!m) { return; }
+    var pos = -1;
+    for (var p = 0; p < view.order.length; p++) { if (F[view.order[p]].fp === m[1]) { pos = p; break; } }
+    if (pos < 0) { return; }
+    showUpTo(pos + 1, function () {
+      var d = document.getElementById("f-" + m[1]);
+      if (d) { ensureBody(d); d.open = true; d.scrollIntoView(); }
+    });
+  }
+  window.addEventListener("hashchange", openFromHash);
+
   form.hidden = false;
   apply();
+  openFromHash();
   document.documentElement.setAttribute("data-ready", "1");
+  setTimeout(function () { warm(0); }, 50);
 })();
