@@ -2,8 +2,9 @@
 
 Usage: ``python scripts/screenshots.py`` (needs Debian's chromium and ``pip install playwright``;
 never ``playwright install``). Scans the bundled demo estate into a temporary folder, opens
-``auditor.html`` from disk in headless Chromium and writes ``docs/report-desktop.png`` and
-``docs/report-phone.png``.
+``auditor.html`` from disk in headless Chromium and writes ``docs/report-desktop.png``,
+``docs/report-phone.png`` (the top of the page) and ``docs/report-findings.png`` (the findings
+explorer at desktop width, with one finding expanded).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def main() -> int:
             for name, (viewport, height) in SHOTS.items():
                 page = browser.new_page(viewport=viewport)
                 page.goto(url)
-                page.wait_for_selector("html[data-ready]")
+                page.wait_for_selector("html[data-ready]", state="attached")
                 width = viewport["width"]
                 page.screenshot(
                     path=str(docs / name),
@@ -47,6 +48,20 @@ def main() -> int:
                 )
                 page.close()
                 print(f"wrote docs/{name}")
+            page = browser.new_page(viewport=DESKTOP)
+            page.goto(url)
+            page.wait_for_selector("html[data-ready]", state="attached")
+            page.select_option("#f-sub", index=1)
+            page.locator("details.finding summary").first.click()
+            top = page.evaluate(
+                "document.getElementById('findings').getBoundingClientRect().top + window.scrollY"
+            )
+            page.screenshot(
+                path=str(docs / "report-findings.png"),
+                clip={"x": 0, "y": top - 10, "width": DESKTOP["width"], "height": 1300},
+                full_page=True,
+            )
+            print("wrote docs/report-findings.png")
             browser.close()
     return 0
 

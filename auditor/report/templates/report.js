@@ -221,8 +221,8 @@
     showUpTo(PAGE);
   }
 
-  function snippet(label, text) {
-    var box = el("div", "snippet");
+  function snippet(label, text, prose) {
+    var box = el("div", prose ? "snippet prose" : "snippet");
     var btn = el("button", "btn copy", "Copy");
     btn.type = "button";
     btn.setAttribute("aria-label", "Copy " + label);
@@ -271,12 +271,12 @@
     var keys = Object.keys(ev).sort();
     if (!keys.length) { add(b, el("p", "muted", "No field values recorded.")); } else {
       var wrap = el("div", "table-wrap"), t = el("table"), tb = el("tbody");
-      keys.forEach(function (k) { add(tb, add(el("tr"), add(el("th"), el("code", "", k)), add(el("td"), el("pre", "", pretty(ev[k]))))); });
+      keys.forEach(function (k) { add(tb, add(el("tr"), add(el("th"), el("code", "", k)), add(el("td"), value(ev[k])))); });
       add(b, add(wrap, add(t, tb)));
     }
     add(b, el("h5", "", "Remediation"));
     if (rem.summary) { add(b, el("p", "", rem.summary)); }
-    if (rem.portal) { add(b, el("h6", "", "In the Azure portal"), snippet("portal steps", rem.portal)); }
+    if (rem.portal) { add(b, el("h6", "", "In the Azure portal"), snippet("portal steps", rem.portal, true)); }
     if (rem.cli) { add(b, el("h6", "", "Azure CLI"), snippet("Azure CLI command", rem.cli)); }
     if (rem.bicep) { add(b, el("h6", "", "Bicep"), snippet("Bicep snippet", rem.bicep)); }
     var ctlKeys = Object.keys(ctl).sort();
@@ -299,6 +299,10 @@
       b.appendChild(ul);
     }
     return b;
+  }
+  function value(v) {
+    var text = pretty(v);
+    return text.indexOf("\n") < 0 ? el("code", "", text) : el("pre", "", text);
   }
   function suppression(sup) {
     if (!sup.reason) { return pretty(sup); }
