@@ -75,6 +75,7 @@ def test_root_scope_and_sibling_groups() -> None:
 
 def test_definition_matching_honours_not_actions_and_wildcards() -> None:
     """Wildcards match case-insensitively; notActions take an action back out."""
+
     def definition(actions: list[str], not_actions: list[str]) -> Resource:
         data = {"properties": {"permissions": [{"actions": actions, "notActions": not_actions}]}}
         return Resource("/d", "/d", "t", "d", None, None, None, data, SourceRef("t"))
