@@ -63,6 +63,8 @@ class SourceRef:
     """The file it was read from, when it came from a file."""
     line: int | None = None
     """The line of the record in that file, when known."""
+    property_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    """Templates only: dotted property path (``properties.disableLocalAuth``) -> its line."""
 
 
 @dataclass(frozen=True)

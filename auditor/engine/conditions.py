@@ -13,13 +13,17 @@ A condition is a mapping:
 Field paths are dotted and case-sensitive (a typo must not silently match). String values
 compare case-insensitively, as ARM enum values do. A field that is absent (with no
 ``default``) makes the clause *missing* (None); ``allOf``/``anyOf``/``not`` follow Kleene
-logic, so a missing field decides the outcome only when nothing else does.
+logic, so a missing field decides the outcome only when nothing else does. A value a
+template left unresolved (see :mod:`auditor.unresolved`) is missing too, whatever ``default``
+says, and its evidence shows the expression.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
 from typing import Any
+
+from auditor.unresolved import UNRESOLVED_PREFIX, describe, is_unresolved
 
 MISSING_TEXT = "<missing>"
 
@@ -92,9 +96,12 @@ def validate(condition: object, where: str = "condition") -> list[str]:
 
 
 def read_field(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path, or the sentinel ``_ABSENT``."""
+    """The value at a dotted path, the sentinel ``_ABSENT``, or the unresolved-value marker
+    met on the way (an unresolved object leaves everything below it unresolved)."""
     current: Any = data
     for part in path.split("."):
+        if is_unresolved(current):
+            return current
         if isinstance(current, Mapping) and part in current:
             current = current[part]
         else:
@@ -163,6 +170,9 @@ def evaluate(
     path = condition["field"]
     op = next(k for k in condition if k in FIELD_OPERATORS)
     actual = read_field(data, path)
+    if is_unresolved(actual):
+        evidence[path] = describe(actual)
+        return None
     if actual is _ABSENT or actual is None:  # ARM writes unset properties as null
         if op == "exists":
             evidence[path] = MISSING_TEXT
@@ -202,3 +212,12 @@ def _any_item(
     if matching:
         return True
     return None if any(v is None for v in verdicts) else False
+
+
+def unresolved_fields(evidence: Mapping[str, Any]) -> list[str]:
+    """Evidence entries that hold an unresolved template value, as ``path = expression``."""
+    return [
+        f"{path} = {value}"
+        for path, value in evidence.items()
+        if isinstance(value, str) and value.startswith(UNRESOLVED_PREFIX)
+    ]

@@ -37,12 +37,31 @@ def _declarative(rule: Rule, resource: Resource) -> Outcome:
         return Outcome(Status.PASS, rule.messages.get("pass", "compliant"), evidence)
     if verdict is False:
         return Outcome(Status.FAIL, rule.messages.get("fail", rule.title), evidence)
+    unresolved = conditions.unresolved_fields(evidence)
+    if unresolved:
+        # A value a template leaves open is never judged by the rule's `missing` policy:
+        # the deployed value could be anything, so the result is unknown.
+        reason = f"value not resolved from the template: {'; '.join(unresolved)}"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     missing = [path for path, value in evidence.items() if value == conditions.MISSING_TEXT]
     reason = f"field(s) missing: {', '.join(missing)}"
     if rule.missing is Status.UNKNOWN:
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     status_message = rule.messages.get(rule.missing.value, rule.title)
     return Outcome(rule.missing, f"{status_message} ({reason})", evidence)
+
+
+def template_location(resource: Resource, evidence: Mapping[str, Any]) -> dict[str, Any]:
+    """File and line of a template resource, and of the first deciding property found there."""
+    source = resource.source
+    location: dict[str, Any] = {"path": source.path, "line": source.line}
+    for key in evidence:
+        line = source.property_lines.get(key)
+        if line is not None:
+            location["property"] = key
+            location["property_line"] = line
+            break
+    return location
 
 
 def evaluate_rule(
@@ -62,6 +81,9 @@ def evaluate_rule(
                 outcome = PREDICATES[rule.predicate](resource, context)
             else:
                 outcome = _declarative(rule, resource)
+        evidence = dict(outcome.evidence)
+        if resource.source.kind == "template":
+            evidence["template_location"] = template_location(resource, evidence)
         results.append(
             Result(
                 rule=rule,
@@ -69,7 +91,7 @@ def evaluate_rule(
                 status=outcome.status,
                 severity=outcome.severity or rule.severity,
                 message=render_message(outcome.message, resource),
-                evidence=dict(outcome.evidence),
+                evidence=evidence,
                 reason=outcome.reason,
             )
         )
@@ -113,10 +135,10 @@ def _applicability(rule: Rule, resource: Resource) -> Outcome | None:
     if applies is False:
         reason = "; ".join(f"{k} = {v!r}" for k, v in evidence.items())
         return Outcome(Status.NOT_APPLICABLE, f"not applicable: {reason}", evidence, reason=reason)
-    reason = (
-        "cannot tell whether the rule applies: "
-        + ", ".join(k for k, v in evidence.items() if v == conditions.MISSING_TEXT)
-        + " missing"
+    unresolved = conditions.unresolved_fields(evidence)
+    missing = [k for k, v in evidence.items() if v == conditions.MISSING_TEXT]
+    reason = "cannot tell whether the rule applies: " + "; ".join(
+        [*(f"{m} missing" for m in missing), *(f"{u} not resolved" for u in unresolved)]
     )
     return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
 

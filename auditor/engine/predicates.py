@@ -18,6 +18,7 @@ from auditor.inventory import ENV_PATHS, Inventory, get_path
 from auditor.model import Resource, Severity, Status
 from auditor.secrets import classify
 from auditor.timeutil import iso, parse_timestamp
+from auditor.unresolved import describe, is_unresolved
 
 ACTIVITY_LOG_RETENTION_DAYS = 90
 
@@ -96,6 +97,14 @@ def compute_region_mismatch(resource: Resource, ctx: EvalContext) -> Outcome:
         or "<missing>",
         "location": resource.location or "<missing>",
     }
+    for dotted, raw in (
+        ("properties.computeLocation", get_path(resource.data, ("properties", "computeLocation"))),
+        ("location", resource.data.get("location")),
+    ):
+        if is_unresolved(raw):
+            evidence[dotted] = describe(raw)
+            reason = f"value not resolved from the template: {dotted} = {describe(raw)}"
+            return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if workspace is None:
         reason = f"its workspace {resource.parent_key} is not in the inventory"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
@@ -135,8 +144,29 @@ def _web_service_auth(resource: Resource) -> tuple[str, bool, bool, dict[str, An
     return compute_type, key_auth, token_auth, evidence
 
 
+def _unresolved_auth(resource: Resource) -> Outcome | None:
+    """Unknown when a template left one of the web service's auth switches unresolved."""
+    props = resource.data.get("properties") or {}
+    if is_unresolved(props):
+        reason = f"value not resolved from the template: properties = {describe(props)}"
+        return Outcome(Status.UNKNOWN, reason, {"properties": describe(props)}, reason=reason)
+    open_fields = {
+        f"properties.{name}": describe(props[name])
+        for name in ("computeType", "authEnabled", "aadAuthEnabled", "tokenAuthEnabled")
+        if is_unresolved(props.get(name))
+    }
+    if not open_fields:
+        return None
+    reason = "value not resolved from the template: " + "; ".join(
+        f"{k} = {v}" for k, v in open_fields.items()
+    )
+    return Outcome(Status.UNKNOWN, reason, open_fields, reason=reason)
+
+
 def aci_token_auth(resource: Resource, ctx: EvalContext) -> Outcome:
     """An ACI web service that asks for token auth, which ACI does not support."""
+    if (open_outcome := _unresolved_auth(resource)) is not None:
+        return open_outcome
     _, key_auth, token_auth, evidence = _web_service_auth(resource)
     if not token_auth:
         return Outcome(Status.PASS, "token auth is not requested", evidence)
@@ -158,6 +188,8 @@ def aci_token_auth(resource: Resource, ctx: EvalContext) -> Outcome:
 
 def web_service_no_auth(resource: Resource, ctx: EvalContext) -> Outcome:
     """A v1 web service that accepts unauthenticated calls."""
+    if (open_outcome := _unresolved_auth(resource)) is not None:
+        return open_outcome
     compute_type, key_auth, token_auth, evidence = _web_service_auth(resource)
     effective_token = token_auth and compute_type == "AKS"  # ACI ignores token auth
     if key_auth or effective_token:
@@ -176,6 +208,9 @@ def plaintext_secrets(resource: Resource, ctx: EvalContext) -> Outcome:
     path = ENV_PATHS[resource.type]
     variables = get_path(resource.data, path)
     dotted = ".".join(path)
+    if is_unresolved(variables):
+        why = f"value not resolved from the template: {dotted} = {describe(variables)}"
+        return Outcome(Status.UNKNOWN, why, {dotted: describe(variables)}, reason=why)
     if not isinstance(variables, dict) or not variables:
         return Outcome(Status.PASS, "no environment variables", {dotted: "<none>"})
     found = {
@@ -252,6 +287,11 @@ def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
     if not reached:
         reason = "its scope reaches no audited AI/ML resource"
         return Outcome(Status.NOT_APPLICABLE, reason, evidence, reason=reason)
+    role_raw = get_path(resource.data, ("properties", "roleDefinitionId"))
+    if is_unresolved(role_raw):
+        evidence["role_definition_id"] = describe(role_raw)
+        reason = f"value not resolved from the template: roleDefinitionId = {describe(role_raw)}"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     definition = ctx.inventory.role_definition(guid) if guid else None
     role_name = roles.BUILT_IN_NAMES.get(guid) or (
         str(get_path(definition.data, ("properties", "roleName")) or guid) if definition else guid

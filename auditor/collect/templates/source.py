@@ -1,0 +1,167 @@
+"""Reading template files with the line of every value, for findings that point at a line.
+
+JSON is first checked with :func:`json.loads` (its messages name line and column), then
+walked once more by a small scanner that records where each value starts. YAML uses the
+node marks of :func:`yaml.compose`. Either way the result is plain Python data plus a map
+from a value's path (keys and list indexes) to its 1-based line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.errors import InputError
+
+PathKey = tuple[str | int, ...]
+
+_NUMBER_RE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_WHITESPACE_RE = re.compile(r"[ \t\n\r]*")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed template file."""
+
+    path: Path
+    text: str
+    value: Any
+    lines: Mapping[PathKey, int]
+    """Path of a value (object keys and array indexes) -> the line it starts on (1-based);
+    for an object member, the line of its key."""
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of the value at ``path``, or of its nearest ancestor that has one."""
+        current = path
+        while True:
+            if current in self.lines:
+                return self.lines[current]
+            if not current:
+                return None
+            current = current[:-1]
+
+
+def read_text(path: Path) -> str:
+    """A template file's text (BOM tolerated); an unreadable file is an InputError."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the file: {exc}") from exc
+
+
+class _JsonScanner:
+    """Walks text already known to be valid JSON, recording the line of every value."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines: dict[PathKey, int] = {}
+        self.decoder = json.JSONDecoder()
+
+    def line(self, offset: int) -> int:
+        return bisect_right(self.newlines, offset - 1) + 1
+
+    def skip(self, offset: int) -> int:
+        match = _WHITESPACE_RE.match(self.text, offset)
+        return match.end() if match else offset
+
+    def value(self, offset: int, path: PathKey, line: int | None = None) -> tuple[Any, int]:
+        offset = self.skip(offset)
+        self.lines[path] = line if line is not None else self.line(offset)
+        char = self.text[offset]
+        if char == "{":
+            return self._object(offset + 1, path)
+        if char == "[":
+            return self._array(offset + 1, path)
+        if char == '"':
+            return json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined,no-any-return]
+        return self.decoder.raw_decode(self.text, offset)
+
+    def _object(self, offset: int, path: PathKey) -> tuple[Any, int]:
+        result: dict[str, Any] = {}
+        offset = self.skip(offset)
+        if self.text[offset] == "}":
+            return result, offset + 1
+        while True:
+            offset = self.skip(offset)
+            key_line = self.line(offset)
+            key, offset = json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined]
+            offset = self.skip(offset) + 1  # the colon
+            result[key], offset = self.value(offset, (*path, key), key_line)
+            offset = self.skip(offset)
+            if self.text[offset] == "}":
+                return result, offset + 1
+            offset += 1  # the comma
+
+    def _array(self, offset: int, path: PathKey) -> tuple[Any, int]:
+        result: list[Any] = []
+        offset = self.skip(offset)
+        if self.text[offset] == "]":
+            return result, offset + 1
+        while True:
+            item, offset = self.value(offset, (*path, len(result)))
+            result.append(item)
+            offset = self.skip(offset)
+            if self.text[offset] == "]":
+                return result, offset + 1
+            offset += 1
+
+
+def parse_json(path: Path, text: str) -> Document:
+    """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path}: JSON nested too deeply") from exc
+    scanner = _JsonScanner(text)
+    value, _ = scanner.value(0, ())
+    return Document(path=path, text=text, value=value, lines=scanner.lines)
+
+
+def _yaml_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], line: int) -> None:
+    lines[path] = line
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                _yaml_lines(
+                    value_node, (*path, str(key_node.value)), lines, key_node.start_mark.line + 1
+                )
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _yaml_lines(item, (*path, index), lines, item.start_mark.line + 1)
+
+
+def parse_yaml(path: Path, text: str) -> Document:
+    """Parse one YAML document with line numbers; invalid YAML is an InputError naming
+    line and column."""
+    try:
+        value = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
+        raise InputError(f"{path}:{where}: invalid YAML: {exc.problem or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: invalid YAML: {exc}") from exc
+    lines: dict[PathKey, int] = {}
+    if node is not None:
+        _yaml_lines(node, (), lines, node.start_mark.line + 1)
+    return Document(path=path, text=text, value=value, lines=lines)
+
+
+def parse(path: Path, text: str | None = None) -> Document:
+    """Parse a file as JSON when it looks like JSON (or ends in .json), else as YAML."""
+    content = read_text(path) if text is None else text
+    stripped = content.lstrip()
+    if path.suffix.lower() == ".json" or stripped.startswith(("{", "[")):
+        return parse_json(path, content)
+    return parse_yaml(path, content)
