@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from auditor import arm
 from auditor.baseline import load_report, mark_results
 from auditor.collect.snapshot import read_snapshots
+from auditor.collect.templates import context_from, read_templates
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
 from auditor.engine.evaluate import evaluate
@@ -51,8 +52,24 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]
                     "records": stats.records,
                 }
             )
+    if config.template_parameters and not config.templates:
+        raise InputError("--parameters needs --template")
+    if config.templates:
+        context = context_from(config.template_context)
+        for found in read_templates(config.templates, builder, config.template_parameters, context):
+            sources.append(
+                {
+                    "kind": "template",
+                    "path": found.path,
+                    "files": found.files,
+                    "records": found.records,
+                    "kinds": dict(found.kinds),
+                }
+            )
     if not sources:
-        raise InputError("nothing to scan: give --snapshot PATH (evidence files) or --demo")
+        raise InputError(
+            "nothing to scan: give --snapshot PATH (evidence files), --template PATH or --demo"
+        )
     return builder.build(), sources
 
 

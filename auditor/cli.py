@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="scan evidence (or the demo estate) and write reports")
     _add_source_options(scan)
+    _add_template_options(scan)
     _add_report_options(scan)
     _add_gate_options(scan)
     _add_rule_options(scan)
@@ -80,6 +81,44 @@ def _add_source_options(scan: argparse.ArgumentParser) -> None:
         help="a JSON file or a folder of them (read recursively); repeatable",
     )
     source.add_argument("--demo", action="store_true", help="scan the bundled demo estate")
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return key.strip(), value.strip()
+
+
+def _add_template_options(scan: argparse.ArgumentParser) -> None:
+    templates = scan.add_argument_group("templates (scan before deploying)")
+    templates.add_argument(
+        "--template",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="an ARM template, Bicep file, Azure ML endpoint/deployment YAML, v1 deploy "
+        "config or Terraform plan JSON, or a folder of them; repeatable",
+    )
+    templates.add_argument(
+        "--parameters",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="ARM parameters file for the templates (default: <name>.parameters.json beside "
+        "each template, else defaultValue); repeatable, later files win",
+    )
+    templates.add_argument(
+        "--template-context",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="mock deployment target: subscription_id, resource_group, location, tenant_id, "
+        "workspace, deployment_name; repeatable",
+    )
 
 
 def _add_report_options(scan: argparse.ArgumentParser) -> None:
@@ -212,6 +251,9 @@ def _scan_config(args: argparse.Namespace) -> ScanConfig:
     return ScanConfig(
         snapshots=tuple(args.snapshot),
         demo=args.demo,
+        templates=tuple(args.template),
+        template_parameters=tuple(args.parameters),
+        template_context=dict(args.template_context),
         output_dir=args.output_dir,
         formats=tuple(formats),
         stdout=to_stdout,

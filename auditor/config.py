@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,12 @@ class ScanConfig:
     """Snapshot files or folders to read (``--snapshot``)."""
     demo: bool = False
     """Scan the bundled demo estate (``--demo``)."""
+    templates: Sequence[Path] = ()
+    """Templates/specs (files or folders) to judge before deploying (``--template``)."""
+    template_parameters: Sequence[Path] = ()
+    """ARM parameters files for the templates (``--parameters``); later ones win."""
+    template_context: Mapping[str, str] = field(default_factory=dict)
+    """The mock deployment target of templates (``--template-context KEY=VALUE``)."""
     output_dir: Path = Path("reports")
     formats: Sequence[Format] = (Format.JSON, Format.HTML)
     stdout: bool = False

@@ -1,0 +1,218 @@
+"""Scanning before deploying: templates and specs become the same inventory as live data.
+
+``read_templates`` takes files or folders and recognises each file by content: ARM
+deployment templates (with parameters), Bicep files (compiled with the ``bicep`` CLI),
+Azure ML v2 online endpoint/deployment YAML, v1 deploy configs and Terraform plan JSON.
+Each becomes ARM-shaped JSON added with ``SourceRef(kind="template", path, line)``, so the
+same rules judge a template and a live resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor.collect.templates import arm as arm_templates
+from auditor.collect.templates import bicep, mlyaml, terraform, v1config
+from auditor.collect.templates.expressions import CONTEXT_KEYS, DeploymentContext
+from auditor.collect.templates.source import Document, parse, parse_json
+from auditor.errors import InputError
+from auditor.inventory import InventoryBuilder, UnrecognisedRecord
+from auditor.model import CollectionError, SourceRef
+
+__all__ = ["CONTEXT_KEYS", "DeploymentContext", "TemplateStats", "context_from", "read_templates"]
+
+TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".bicep")
+
+
+@dataclass(frozen=True)
+class TemplateStats:
+    """What reading one ``--template`` path found, for the report's ``scan.sources``."""
+
+    path: str
+    files: int
+    records: int
+    kinds: Mapping[str, int] = field(default_factory=dict)
+    """Files per recognised kind (``arm``, ``bicep``, ``ml-endpoint``, ...)."""
+
+
+def context_from(pairs: Mapping[str, str]) -> DeploymentContext:
+    """A deployment context from ``--template-context KEY=VALUE`` settings."""
+    unknown = sorted(set(pairs) - set(CONTEXT_KEYS))
+    if unknown:
+        raise InputError(
+            f"unknown --template-context key(s) {', '.join(unknown)} "
+            f"(choose from {', '.join(CONTEXT_KEYS)})"
+        )
+    return DeploymentContext(**pairs)
+
+
+def template_files(path: Path) -> list[Path]:
+    """The candidate files of a ``--template`` path (a file, or a folder read recursively)."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_file():
+        return [path]
+    return sorted(
+        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES
+    )
+
+
+def kind_of(document: Document) -> str | None:
+    """What a parsed file is, judged by its content."""
+    value = document.value
+    if arm_templates.is_arm_template(value):
+        return "arm"
+    if arm_templates.is_parameters_file(value):
+        return "arm-parameters"
+    if terraform.is_plan(value):
+        return "terraform-plan"
+    spec = mlyaml.spec_kind(value)
+    if spec is not None:
+        return f"ml-{spec}"
+    if v1config.is_deploy_config(value):
+        return "v1-deploy-config"
+    return None
+
+
+class _Reader:
+    def __init__(
+        self,
+        builder: InventoryBuilder,
+        parameters: Sequence[Path],
+        context: DeploymentContext,
+    ) -> None:
+        self.builder = builder
+        self.context = context
+        self.explicit: dict[str, Any] = {}
+        for path in parameters:
+            document = parse(path)
+            if not arm_templates.is_parameters_file(document.value):
+                raise InputError(f"{path}: not an ARM deployment parameters file")
+            self.explicit.update(arm_templates.parameter_values(document))
+        self.has_explicit = bool(parameters)
+        self.documents: dict[Path, Document] = {}
+
+    def add(self, record: dict[str, Any], source: SourceRef) -> int:
+        try:
+            return 1 if self.builder.add(record, source) == "resource" else 0
+        except UnrecognisedRecord as exc:
+            raise InputError(f"{source.path}:{source.line}: {exc}") from exc
+
+    def document(self, path: Path) -> Document:
+        key = path.resolve()
+        if key not in self.documents:
+            self.documents[key] = parse(path)
+        return self.documents[key]
+
+    def modules_of(self, path: Path) -> list[Path]:
+        """Files ``path`` uses as modules or linked templates (read through it, not alone)."""
+        if path.suffix.lower() == ".bicep":
+            return bicep.module_files(path)
+        document = self.document(path)
+        return arm_templates.linked_files(document) if kind_of(document) == "arm" else []
+
+    def arm(self, document: Document, shown_path: Path, source_map: bicep.SourceMap | None) -> int:
+        given: dict[str, Any] = {}
+        beside = arm_templates.beside_parameters_file(document.path)
+        if self.has_explicit:
+            given = self.explicit
+        elif beside is not None:
+            given = arm_templates.parameter_values(parse(beside))
+        expansion = arm_templates.expand(document, given, self.context)
+        for problem in expansion.problems:
+            self.builder.add_error(
+                CollectionError(scope=str(shown_path), operation="expand template", message=problem)
+            )
+        count = 0
+        for resource in expansion.resources:
+            path, line, lines = str(resource.path), resource.line, resource.property_lines
+            if source_map is not None:
+                declaration = source_map.locate(str(resource.record.get("type")))
+                if declaration is not None:
+                    path, line = str(declaration.path), declaration.line
+                    lines = source_map.property_lines(declaration, list(lines))
+                else:
+                    line, lines = None, {}
+            count += self.add(
+                resource.record,
+                SourceRef(kind="template", path=path, line=line, property_lines=lines),
+            )
+        return count
+
+    def read(self, path: Path) -> tuple[str | None, int]:
+        if path.suffix.lower() == ".bicep":
+            compiled = bicep.compile_bicep(path)
+            document = parse_json(path, compiled)
+            if not arm_templates.is_arm_template(document.value):
+                raise InputError(f"{path}: bicep build did not produce an ARM template")
+            return "bicep", self.arm(document, path, bicep.SourceMap(path))
+        document = self.document(path)
+        kind = kind_of(document)
+        shown = str(path)
+        if kind == "arm":
+            return kind, self.arm(document, path, None)
+        if kind == "terraform-plan":
+            count = 0
+            for mapped in terraform.map_plan(document, self.context):
+                if mapped.record is None:
+                    continue
+                count += self.add(
+                    mapped.record,
+                    SourceRef("template", shown, mapped.line, mapped.property_lines),
+                )
+            return kind, count
+        builders = {
+            "ml-endpoint": mlyaml.endpoint_record,
+            "ml-deployment": mlyaml.deployment_record,
+            "v1-deploy-config": v1config.service_record,
+        }
+        if kind in builders:
+            record, lines = builders[kind](document, self.context)
+            return kind, self.add(record, SourceRef("template", shown, 1, lines))
+        return kind, 0
+
+
+def read_templates(
+    paths: Iterable[Path],
+    builder: InventoryBuilder,
+    parameters: Sequence[Path] = (),
+    context: DeploymentContext | None = None,
+) -> list[TemplateStats]:
+    """Read every ``--template`` path into ``builder``.
+
+    A file named on its own must be a recognised kind; in a folder, files that are none of
+    them (a ``package.json``) are passed over, and files another template uses as a module
+    or linked template are read only through their caller. A file that is not valid
+    JSON/YAML stops the scan (exit 2) naming file, line and column.
+    """
+    reader = _Reader(builder, parameters, context or DeploymentContext())
+    listed = [(path, template_files(path)) for path in paths]
+    modules = {m for _, files in listed for f in files for m in reader.modules_of(f)}
+    stats: list[TemplateStats] = []
+    for path, files in listed:
+        kinds: dict[str, int] = {}
+        records = 0
+        for file in files:
+            if path.is_dir() and file.resolve() in modules:
+                kinds["module"] = kinds.get("module", 0) + 1
+                continue  # judged with the parameters its caller passes, not alone
+            kind, count = reader.read(file)
+            if kind is None:
+                if path.is_file():
+                    raise InputError(
+                        f"{file}: not a recognised template (ARM template or parameters, "
+                        "Bicep, Azure ML online endpoint/deployment YAML, v1 deploy config, "
+                        "Terraform plan JSON)"
+                    )
+                continue
+            kinds[kind] = kinds.get(kind, 0) + 1
+            records += count
+        if not kinds:
+            raise InputError(f"{path}: holds no template this tool recognises")
+        stats.append(
+            TemplateStats(path=str(path), files=sum(kinds.values()), records=records, kinds=kinds)
+        )
+    return stats

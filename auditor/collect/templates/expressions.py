@@ -1,0 +1,660 @@
+"""The ARM template expression language: ``"[concat(parameters('name'), '-ws')]"``.
+
+A small parser and evaluator for what security rules read. Values come from a
+:class:`Scope` (parameters, variables, the mock deployment context, copy indexes). Anything
+that cannot be known before deployment (``reference()``, ``listKeys()``, ``utcNow()``), a
+parameter with no value, or a function this evaluator does not know raises
+:class:`Unresolvable`; the caller stores an unresolved-value marker instead, so rules report
+``unknown`` with the expression, never a pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.unresolved import MARKER_KEY, is_unresolved
+
+# A fixed namespace so guid() gives the same value for the same arguments on every run.
+_GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
+_TOKEN_RE = re.compile(
+    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_$][\w$]*)"
+    r"|(?P<punct>[().,\[\]]))"
+)
+
+
+class Unresolvable(Exception):
+    """A value that cannot be known from the template and its parameters alone."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ExpressionSyntaxError(Unresolvable):
+    """Text inside ``[...]`` that is not a valid expression."""
+
+
+@dataclass(frozen=True)
+class DeploymentContext:
+    """The mock target of a template deployment: what ``subscription()``,
+    ``resourceGroup()`` and friends return, and where synthetic resource ids point."""
+
+    subscription_id: str = "00000000-0000-0000-0000-000000000000"
+    resource_group: str = "template-rg"
+    location: str = "eastus"
+    tenant_id: str = "00000000-0000-0000-0000-000000000000"
+    workspace: str = "template-workspace"
+    """Azure ML workspace that YAML specs and v1 deploy configs are deployed into."""
+    deployment_name: str = "template-deployment"
+
+    def with_changes(self, **changes: str) -> DeploymentContext:
+        """A copy with some fields replaced (a nested deployment's own resource group)."""
+        values = {**self.__dict__, **changes}
+        return DeploymentContext(**values)
+
+    @property
+    def resource_group_id(self) -> str:
+        """The ARM id of the mock resource group."""
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+
+
+CONTEXT_KEYS = tuple(DeploymentContext.__dataclass_fields__)
+"""The names ``--template-context KEY=VALUE`` accepts."""
+
+
+@dataclass
+class Scope:
+    """What an expression can see."""
+
+    parameters: Mapping[str, Any]
+    """Resolved parameter values (markers for those without a value)."""
+    variables: Mapping[str, Any]
+    """Variable definitions, evaluated on first use."""
+    context: DeploymentContext
+    copy_indexes: dict[str | None, int] = field(default_factory=dict)
+    """Current index per copy loop name; the ``None`` entry is the innermost loop."""
+    _resolved: dict[str, Any] = field(default_factory=dict)
+    _resolving: set[str] = field(default_factory=set)
+
+    def with_copy(self, name: str | None, index: int) -> Scope:
+        """A scope inside iteration ``index`` of copy loop ``name``."""
+        indexes = {**self.copy_indexes, None: index}
+        if name:
+            indexes[name.lower()] = index
+        scope = Scope(self.parameters, self.variables, self.context, indexes)
+        scope._resolved = self._resolved
+        return scope
+
+    def variable(self, name: str) -> Any:
+        key = _lookup_key(self.variables, name)
+        if key is None:
+            raise Unresolvable(f"variable {name!r} is not defined")
+        if key in self._resolved:
+            return self._resolved[key]
+        if key in self._resolving:
+            raise Unresolvable(f"variable {name!r} refers to itself")
+        self._resolving.add(key)
+        try:
+            value = evaluate_value(self.variables[key], self)
+        finally:
+            self._resolving.discard(key)
+        self._resolved[key] = value
+        return value
+
+    def parameter(self, name: str) -> Any:
+        key = _lookup_key(self.parameters, name)
+        if key is None:
+            raise Unresolvable(f"parameter {name!r} is not declared")
+        return self.parameters[key]
+
+
+def _lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
+    """ARM names (parameters, variables, properties) are case-insensitive."""
+    if name in mapping:
+        return name
+    lowered = name.lower()
+    return next((k for k in mapping if k.lower() == lowered), None)
+
+
+def is_expression(text: str) -> bool:
+    """Whether a JSON string is an expression (``[...]``, not the ``[[`` escape)."""
+    return len(text) >= 2 and text[0] == "[" and text[-1] == "]" and not text.startswith("[[")
+
+
+def evaluate_value(value: Any, scope: Scope) -> Any:
+    """Evaluate a JSON value: expressions in strings, recursively through objects and arrays.
+
+    Raises :class:`Unresolvable` only when ``value`` itself is one open expression; open
+    expressions deeper inside are replaced by markers (see :func:`resolve_deep`).
+    """
+    if isinstance(value, str):
+        if is_expression(value):
+            return evaluate_expression(value[1:-1], scope)
+        return value[1:] if value.startswith("[[") else value
+    if isinstance(value, (dict, list)):
+        return resolve_deep(value, scope)
+    return value
+
+
+def resolve_deep(value: Any, scope: Scope) -> Any:
+    """Evaluate every expression inside ``value``; an open one becomes a marker in place."""
+    if isinstance(value, dict):
+        if is_unresolved(value):
+            return value
+        return {k: resolve_deep(v, scope) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_deep(v, scope) for v in value]
+    if isinstance(value, str):
+        try:
+            return evaluate_value(value, scope)
+        except Unresolvable as exc:
+            return {MARKER_KEY: value, "reason": exc.reason}
+    return value
+
+
+# ---------------------------------------------------------------------------- parsing
+
+Node = tuple[Any, ...]
+"""("lit", value) | ("call", name, [args]) | ("prop", node, name) | ("index", node, node)"""
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        if not text[position:].strip():
+            break
+        match = _TOKEN_RE.match(text, position)
+        if match is None:
+            raise ExpressionSyntaxError(f"cannot read expression at {text[position:][:20]!r}")
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        position = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.position = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self, punct: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or (punct is not None and token != ("punct", punct)):
+            raise ExpressionSyntaxError(f"expected {punct or 'more'} in expression [{self.text}]")
+        self.position += 1
+        return token
+
+    def parse(self) -> Node:
+        node = self.expression()
+        if self.peek() is not None:
+            raise ExpressionSyntaxError(f"unexpected {self.peek()} in expression [{self.text}]")
+        return node
+
+    def expression(self) -> Node:
+        kind, text = self.take()
+        node: Node
+        if kind == "string":
+            node = ("lit", text[1:-1].replace("''", "'"))
+        elif kind == "number":
+            node = ("lit", float(text) if "." in text else int(text))
+        elif kind == "name":
+            self.take("(")
+            args: list[Node] = []
+            if self.peek() != ("punct", ")"):
+                args.append(self.expression())
+                while self.peek() == ("punct", ","):
+                    self.take(",")
+                    args.append(self.expression())
+            self.take(")")
+            node = ("call", text, args)
+        else:
+            raise ExpressionSyntaxError(f"unexpected {text!r} in expression [{self.text}]")
+        while self.peek() in (("punct", "."), ("punct", "[")):
+            if self.take()[1] == ".":
+                kind, name = self.take()
+                if kind != "name":
+                    raise ExpressionSyntaxError(f"expected a property name in [{self.text}]")
+                node = ("prop", node, name)
+            else:
+                index = self.expression()
+                self.take("]")
+                node = ("index", node, index)
+        return node
+
+
+def parse_expression(text: str) -> Node:
+    """Parse the text inside ``[...]``."""
+    return _Parser(text).parse()
+
+
+def evaluate_expression(text: str, scope: Scope) -> Any:
+    """Evaluate the text inside ``[...]``; raises :class:`Unresolvable` when it cannot."""
+    return _eval(parse_expression(text), scope)
+
+
+def _concrete(value: Any) -> Any:
+    if is_unresolved(value):
+        raise Unresolvable(f"depends on {value[MARKER_KEY]} ({value.get('reason')})")
+    return value
+
+
+def _eval(node: Node, scope: Scope) -> Any:
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "prop":
+        target = _concrete(_eval(node[1], scope))
+        if not isinstance(target, dict):
+            raise Unresolvable(f"property {node[2]!r} of a {type(target).__name__}")
+        key = _lookup_key(target, node[2])
+        if key is None:
+            raise Unresolvable(f"property {node[2]!r} not found")
+        return _concrete(target[key])
+    if kind == "index":
+        target = _concrete(_eval(node[1], scope))
+        index = _concrete(_eval(node[2], scope))
+        if isinstance(target, list) and isinstance(index, int) and not isinstance(index, bool):
+            if not -len(target) <= index < len(target):
+                raise Unresolvable(f"index {index} out of range")
+            return _concrete(target[index])
+        if isinstance(target, dict) and isinstance(index, str):
+            key = _lookup_key(target, index)
+            if key is None:
+                raise Unresolvable(f"property {index!r} not found")
+            return _concrete(target[key])
+        raise Unresolvable(f"cannot index a {type(target).__name__} with {index!r}")
+    name = str(node[1]).lower()
+    args: list[Node] = node[2]
+    if name == "if":
+        _arity(name, args, 3, 3)
+        condition = _concrete(_eval(args[0], scope))
+        return _eval(args[1] if _truthy(condition) else args[2], scope)
+    if name in _SCOPE_FUNCTIONS:
+        return _SCOPE_FUNCTIONS[name](scope, [_eval(a, scope) for a in args])
+    function = FUNCTIONS.get(name)
+    if function is None:
+        if name in RUNTIME_FUNCTIONS:
+            raise Unresolvable(f"{node[1]}() is only known at deployment time")
+        raise Unresolvable(f"unknown function {node[1]}()")
+    values = [_concrete(_eval(a, scope)) for a in args]
+    return function(values)
+
+
+def _arity(name: str, args: list[Any], low: int, high: int | None = None) -> None:
+    if len(args) < low or (high is not None and len(args) > high):
+        raise Unresolvable(f"{name}() called with {len(args)} argument(s)")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Unresolvable(f"condition is not a boolean: {value!r}")
+
+
+# ---------------------------------------------------------------------------- functions
+
+
+def _parameters(scope: Scope, args: list[Any]) -> Any:
+    _arity("parameters", args, 1, 1)
+    return _concrete(scope.parameter(str(_concrete(args[0]))))
+
+
+def _variables(scope: Scope, args: list[Any]) -> Any:
+    _arity("variables", args, 1, 1)
+    return _concrete(scope.variable(str(_concrete(args[0]))))
+
+
+def _copy_index(scope: Scope, args: list[Any]) -> Any:
+    offset, loop = 0, None
+    for arg in (_concrete(a) for a in args):
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            offset = arg
+        else:
+            loop = str(arg).lower()
+    if loop not in scope.copy_indexes:
+        raise Unresolvable(f"copyIndex({loop or ''}) outside its copy loop")
+    return scope.copy_indexes[loop] + offset
+
+
+def _resource_group(scope: Scope, args: list[Any]) -> Any:
+    ctx = scope.context
+    return {
+        "id": ctx.resource_group_id,
+        "name": ctx.resource_group,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": ctx.location,
+        "properties": {"provisioningState": "Succeeded"},
+    }
+
+
+def _subscription(scope: Scope, args: list[Any]) -> Any:
+    ctx = scope.context
+    return {
+        "id": f"/subscriptions/{ctx.subscription_id}",
+        "subscriptionId": ctx.subscription_id,
+        "tenantId": ctx.tenant_id,
+        "displayName": "template subscription",
+    }
+
+
+def _tenant(scope: Scope, args: list[Any]) -> Any:
+    return {"tenantId": scope.context.tenant_id, "id": f"/tenants/{scope.context.tenant_id}"}
+
+
+def _deployment(scope: Scope, args: list[Any]) -> Any:
+    return {"name": scope.context.deployment_name, "properties": {}}
+
+
+def _type_and_names(args: list[Any]) -> tuple[str, list[str]]:
+    values = [str(_concrete(a)) for a in args]
+    for index, value in enumerate(values):
+        if "/" in value and "." in value.split("/")[0]:
+            return value, values[index + 1 :]
+    raise Unresolvable("resourceId() needs a resource type such as Namespace/type")
+
+
+def _resource_id(scope: Scope, args: list[Any]) -> Any:
+    _arity("resourceId", args, 2)
+    values = [str(_concrete(a)) for a in args]
+    arm_type, names = _type_and_names(args)
+    prefix_args = values[: values.index(arm_type)]
+    subscription = scope.context.subscription_id
+    group = scope.context.resource_group
+    if len(prefix_args) == 2:
+        subscription, group = prefix_args
+    elif len(prefix_args) == 1:
+        group = prefix_args[0]
+    return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/" + _type_path(
+        arm_type, names
+    )
+
+
+def _subscription_resource_id(scope: Scope, args: list[Any]) -> Any:
+    _arity("subscriptionResourceId", args, 2)
+    values = [str(_concrete(a)) for a in args]
+    arm_type, names = _type_and_names(args)
+    prefix_args = values[: values.index(arm_type)]
+    subscription = prefix_args[0] if prefix_args else scope.context.subscription_id
+    return f"/subscriptions/{subscription}/providers/" + _type_path(arm_type, names)
+
+
+def _tenant_resource_id(scope: Scope, args: list[Any]) -> Any:
+    arm_type, names = _type_and_names(args)
+    return "/providers/" + _type_path(arm_type, names)
+
+
+def _extension_resource_id(scope: Scope, args: list[Any]) -> Any:
+    _arity("extensionResourceId", args, 3)
+    values = [str(_concrete(a)) for a in args]
+    return values[0].rstrip("/") + "/providers/" + _type_path(values[1], values[2:])
+
+
+def _type_path(arm_type: str, names: list[str]) -> str:
+    namespace, *types = arm_type.split("/")
+    flat_names = [part for name in names for part in name.split("/")]
+    if len(types) != len(flat_names):
+        raise Unresolvable(f"{arm_type} needs {len(types)} name(s), got {len(flat_names)}")
+    return "/".join([namespace, *(f"{t}/{n}" for t, n in zip(types, flat_names, strict=True))])
+
+
+_SCOPE_FUNCTIONS: Mapping[str, Callable[[Scope, list[Any]], Any]] = {
+    "parameters": _parameters,
+    "variables": _variables,
+    "copyindex": _copy_index,
+    "resourcegroup": _resource_group,
+    "subscription": _subscription,
+    "tenant": _tenant,
+    "deployment": _deployment,
+    "resourceid": _resource_id,
+    "subscriptionresourceid": _subscription_resource_id,
+    "tenantresourceid": _tenant_resource_id,
+    "extensionresourceid": _extension_resource_id,
+}
+
+RUNTIME_FUNCTIONS = frozenset(
+    {
+        "reference",
+        "list",
+        "listkeys",
+        "listsecrets",
+        "listaccountsas",
+        "listservicesas",
+        "listconnectionstrings",
+        "utcnow",
+        "newguid",
+        "environment",
+        "pickzones",
+        "providers",
+        "managementgroup",
+    }
+)
+"""Functions whose value only exists at deployment time."""
+
+
+def _to_string(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return "" if value is None else str(value)
+
+
+def _concat(args: list[Any]) -> Any:
+    if args and all(isinstance(a, list) for a in args):
+        return [item for a in args for item in a]
+    return "".join(_to_string(a) for a in args)
+
+
+_FORMAT_RE = re.compile(r"\{(\d+)(?:[,:][^}]*)?\}|\{\{|\}\}")
+
+
+def _format(args: list[Any]) -> Any:
+    _arity("format", args, 1)
+    template, values = str(args[0]), args[1:]
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) in ("{{", "}}"):
+            return match.group(0)[0]
+        index = int(match.group(1))
+        if index >= len(values):
+            raise Unresolvable(f"format() has no argument {index}")
+        return _to_string(values[index])
+
+    return _FORMAT_RE.sub(replace, template)
+
+
+def _equals(args: list[Any]) -> Any:
+    _arity("equals", args, 2, 2)
+    a, b = args
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    return bool(a == b)  # case-sensitive, as Bicep's == (=~ compiles to toLower on both)
+
+
+def _bool(args: list[Any]) -> Any:
+    _arity("bool", args, 1, 1)
+    value = args[0]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if isinstance(value, int):
+        return value != 0
+    raise Unresolvable(f"bool() of {value!r}")
+
+
+def _all_bools(name: str, args: list[Any]) -> list[bool]:
+    if not all(isinstance(a, bool) for a in args):
+        raise Unresolvable(f"{name}() needs booleans, got {args!r}")
+    return [bool(a) for a in args]
+
+
+def _union(args: list[Any]) -> Any:
+    if all(isinstance(a, dict) for a in args):
+        merged: dict[str, Any] = {}
+        for item in args:
+            for key, value in item.items():
+                existing = merged.get(key)
+                merged[key] = (
+                    _union([existing, value])
+                    if isinstance(existing, dict) and isinstance(value, dict)
+                    else value
+                )
+        return merged
+    if all(isinstance(a, list) for a in args):
+        out: list[Any] = []
+        for item in (i for a in args for i in a):
+            if item not in out:
+                out.append(item)
+        return out
+    raise Unresolvable("union() needs all objects or all arrays")
+
+
+def _contains(args: list[Any]) -> Any:
+    _arity("contains", args, 2, 2)
+    container, item = args
+    if isinstance(container, str):
+        return _to_string(item) in container
+    if isinstance(container, dict):
+        return _lookup_key(container, str(item)) is not None
+    if isinstance(container, list):
+        return item in container
+    raise Unresolvable(f"contains() on a {type(container).__name__}")
+
+
+def _empty(args: list[Any]) -> Any:
+    _arity("empty", args, 1, 1)
+    value = args[0]
+    return value is None or (isinstance(value, (str, list, dict)) and len(value) == 0)
+
+
+def _create_object(args: list[Any]) -> Any:
+    if len(args) % 2:
+        raise Unresolvable("createObject() needs key/value pairs")
+    return {str(args[i]): args[i + 1] for i in range(0, len(args), 2)}
+
+
+def _guid(args: list[Any]) -> Any:
+    _arity("guid", args, 1)
+    return str(uuid.uuid5(_GUID_NAMESPACE, "-".join(_to_string(a) for a in args)))
+
+
+def _unique_string(args: list[Any]) -> Any:
+    _arity("uniqueString", args, 1)
+    digest = hashlib.sha256("-".join(_to_string(a) for a in args).encode()).digest()
+    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+    number = int.from_bytes(digest[:8], "big")
+    return "".join(alphabet[(number >> (5 * i)) & 31] for i in range(13))
+
+
+def _length(args: list[Any]) -> Any:
+    _arity("length", args, 1, 1)
+    if isinstance(args[0], (str, list, dict)):
+        return len(args[0])
+    raise Unresolvable(f"length() of {args[0]!r}")
+
+
+def _int(args: list[Any]) -> Any:
+    _arity("int", args, 1, 1)
+    try:
+        return int(args[0])
+    except (TypeError, ValueError):
+        raise Unresolvable(f"int() of {args[0]!r}") from None
+
+
+def _json(args: list[Any]) -> Any:
+    import json
+
+    try:
+        return json.loads(str(args[0]))
+    except ValueError:
+        raise Unresolvable(f"json() of text that is not JSON: {args[0]!r}") from None
+
+
+def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], Any]:
+    def compare(args: list[Any]) -> Any:
+        _arity("comparison", args, 2, 2)
+        try:
+            return op(args[0], args[1])
+        except TypeError:
+            raise Unresolvable(f"cannot compare {args[0]!r} and {args[1]!r}") from None
+
+    return compare
+
+
+def _first(args: list[Any]) -> Any:
+    value = args[0]
+    if isinstance(value, (str, list)):
+        return value[0] if value else ("" if isinstance(value, str) else None)
+    raise Unresolvable(f"first() of {value!r}")
+
+
+def _last(args: list[Any]) -> Any:
+    value = args[0]
+    if isinstance(value, (str, list)):
+        return value[-1] if value else ("" if isinstance(value, str) else None)
+    raise Unresolvable(f"last() of {value!r}")
+
+
+def _split(args: list[Any]) -> Any:
+    text, delimiters = str(args[0]), args[1]
+    parts = [text]
+    for delimiter in delimiters if isinstance(delimiters, list) else [delimiters]:
+        parts = [piece for part in parts for piece in part.split(str(delimiter))]
+    return parts
+
+
+FUNCTIONS: Mapping[str, Callable[[list[Any]], Any]] = {
+    "concat": _concat,
+    "format": _format,
+    "equals": _equals,
+    "not": lambda a: not _all_bools("not", a)[0],
+    "and": lambda a: all(_all_bools("and", a)),
+    "or": lambda a: any(_all_bools("or", a)),
+    "bool": _bool,
+    "true": lambda a: True,
+    "false": lambda a: False,
+    "null": lambda a: None,
+    "tolower": lambda a: str(a[0]).lower(),
+    "toupper": lambda a: str(a[0]).upper(),
+    "string": lambda a: _to_string(a[0]),
+    "int": _int,
+    "json": _json,
+    "guid": _guid,
+    "uniquestring": _unique_string,
+    "union": _union,
+    "coalesce": lambda a: next((v for v in a if v is not None), None),
+    "contains": _contains,
+    "empty": _empty,
+    "length": _length,
+    "createobject": _create_object,
+    "createarray": lambda a: list(a),
+    "array": lambda a: a[0] if isinstance(a[0], list) else [a[0]],
+    "first": _first,
+    "last": _last,
+    "split": _split,
+    "replace": lambda a: str(a[0]).replace(str(a[1]), str(a[2])),
+    "trim": lambda a: str(a[0]).strip(),
+    "startswith": lambda a: str(a[0]).lower().startswith(str(a[1]).lower()),
+    "endswith": lambda a: str(a[0]).lower().endswith(str(a[1]).lower()),
+    "substring": lambda a: str(a[0])[int(a[1]) : (int(a[1]) + int(a[2])) if len(a) > 2 else None],
+    "less": _compare(lambda x, y: x < y),
+    "lessorequals": _compare(lambda x, y: x <= y),
+    "greater": _compare(lambda x, y: x > y),
+    "greaterorequals": _compare(lambda x, y: x >= y),
+}
+"""Pure functions of their (already evaluated) arguments, by lower-case name."""
+
+SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *_SCOPE_FUNCTIONS, "if"})
