@@ -227,7 +227,7 @@ class _Expander:
             ExpandedResource(
                 record=record,
                 path=self.document.path,
-                line=self.document.line_of(path),
+                line=self.document.lines.get((*path, "type")) or self.document.line_of(path),
                 property_lines=self.property_lines(path),
             )
         )

@@ -10,29 +10,27 @@ parameter with no value, or a function this evaluator does not know raises
 
 from __future__ import annotations
 
-import hashlib
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.collect.templates.functions import FUNCTIONS, Unresolvable, arity, lookup_key
 from auditor.unresolved import MARKER_KEY, is_unresolved
 
-# A fixed namespace so guid() gives the same value for the same arguments on every run.
-_GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
+__all__ = [
+    "DeploymentContext",
+    "Scope",
+    "Unresolvable",
+    "evaluate_expression",
+    "evaluate_value",
+    "resolve_deep",
+]
+
 _TOKEN_RE = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_$][\w$]*)"
     r"|(?P<punct>[().,\[\]]))"
 )
-
-
-class Unresolvable(Exception):
-    """A value that cannot be known from the template and its parameters alone."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class ExpressionSyntaxError(Unresolvable):
@@ -91,7 +89,7 @@ class Scope:
         return scope
 
     def variable(self, name: str) -> Any:
-        key = _lookup_key(self.variables, name)
+        key = lookup_key(self.variables, name)
         if key is None:
             raise Unresolvable(f"variable {name!r} is not defined")
         if key in self._resolved:
@@ -107,18 +105,10 @@ class Scope:
         return value
 
     def parameter(self, name: str) -> Any:
-        key = _lookup_key(self.parameters, name)
+        key = lookup_key(self.parameters, name)
         if key is None:
             raise Unresolvable(f"parameter {name!r} is not declared")
         return self.parameters[key]
-
-
-def _lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
-    """ARM names (parameters, variables, properties) are case-insensitive."""
-    if name in mapping:
-        return name
-    lowered = name.lower()
-    return next((k for k in mapping if k.lower() == lowered), None)
 
 
 def is_expression(text: str) -> bool:
@@ -256,7 +246,7 @@ def _eval(node: Node, scope: Scope) -> Any:
         target = _concrete(_eval(node[1], scope))
         if not isinstance(target, dict):
             raise Unresolvable(f"property {node[2]!r} of a {type(target).__name__}")
-        key = _lookup_key(target, node[2])
+        key = lookup_key(target, node[2])
         if key is None:
             raise Unresolvable(f"property {node[2]!r} not found")
         return _concrete(target[key])
@@ -268,7 +258,7 @@ def _eval(node: Node, scope: Scope) -> Any:
                 raise Unresolvable(f"index {index} out of range")
             return _concrete(target[index])
         if isinstance(target, dict) and isinstance(index, str):
-            key = _lookup_key(target, index)
+            key = lookup_key(target, index)
             if key is None:
                 raise Unresolvable(f"property {index!r} not found")
             return _concrete(target[key])
@@ -276,7 +266,7 @@ def _eval(node: Node, scope: Scope) -> Any:
     name = str(node[1]).lower()
     args: list[Node] = node[2]
     if name == "if":
-        _arity(name, args, 3, 3)
+        arity(name, args, 3, 3)
         condition = _concrete(_eval(args[0], scope))
         return _eval(args[1] if _truthy(condition) else args[2], scope)
     if name in _SCOPE_FUNCTIONS:
@@ -290,11 +280,6 @@ def _eval(node: Node, scope: Scope) -> Any:
     return function(values)
 
 
-def _arity(name: str, args: list[Any], low: int, high: int | None = None) -> None:
-    if len(args) < low or (high is not None and len(args) > high):
-        raise Unresolvable(f"{name}() called with {len(args)} argument(s)")
-
-
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -305,12 +290,12 @@ def _truthy(value: Any) -> bool:
 
 
 def _parameters(scope: Scope, args: list[Any]) -> Any:
-    _arity("parameters", args, 1, 1)
+    arity("parameters", args, 1, 1)
     return _concrete(scope.parameter(str(_concrete(args[0]))))
 
 
 def _variables(scope: Scope, args: list[Any]) -> Any:
-    _arity("variables", args, 1, 1)
+    arity("variables", args, 1, 1)
     return _concrete(scope.variable(str(_concrete(args[0]))))
 
 
@@ -364,7 +349,7 @@ def _type_and_names(args: list[Any]) -> tuple[str, list[str]]:
 
 
 def _resource_id(scope: Scope, args: list[Any]) -> Any:
-    _arity("resourceId", args, 2)
+    arity("resourceId", args, 2)
     values = [str(_concrete(a)) for a in args]
     arm_type, names = _type_and_names(args)
     prefix_args = values[: values.index(arm_type)]
@@ -380,7 +365,7 @@ def _resource_id(scope: Scope, args: list[Any]) -> Any:
 
 
 def _subscription_resource_id(scope: Scope, args: list[Any]) -> Any:
-    _arity("subscriptionResourceId", args, 2)
+    arity("subscriptionResourceId", args, 2)
     values = [str(_concrete(a)) for a in args]
     arm_type, names = _type_and_names(args)
     prefix_args = values[: values.index(arm_type)]
@@ -394,7 +379,7 @@ def _tenant_resource_id(scope: Scope, args: list[Any]) -> Any:
 
 
 def _extension_resource_id(scope: Scope, args: list[Any]) -> Any:
-    _arity("extensionResourceId", args, 3)
+    arity("extensionResourceId", args, 3)
     values = [str(_concrete(a)) for a in args]
     return values[0].rstrip("/") + "/providers/" + _type_path(values[1], values[2:])
 
@@ -440,221 +425,5 @@ RUNTIME_FUNCTIONS = frozenset(
 )
 """Functions whose value only exists at deployment time."""
 
-
-def _to_string(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return "" if value is None else str(value)
-
-
-def _concat(args: list[Any]) -> Any:
-    if args and all(isinstance(a, list) for a in args):
-        return [item for a in args for item in a]
-    return "".join(_to_string(a) for a in args)
-
-
-_FORMAT_RE = re.compile(r"\{(\d+)(?:[,:][^}]*)?\}|\{\{|\}\}")
-
-
-def _format(args: list[Any]) -> Any:
-    _arity("format", args, 1)
-    template, values = str(args[0]), args[1:]
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(0) in ("{{", "}}"):
-            return match.group(0)[0]
-        index = int(match.group(1))
-        if index >= len(values):
-            raise Unresolvable(f"format() has no argument {index}")
-        return _to_string(values[index])
-
-    return _FORMAT_RE.sub(replace, template)
-
-
-def _equals(args: list[Any]) -> Any:
-    _arity("equals", args, 2, 2)
-    a, b = args
-    if isinstance(a, bool) != isinstance(b, bool):
-        return False
-    return bool(a == b)  # case-sensitive, as Bicep's == (=~ compiles to toLower on both)
-
-
-def _bool(args: list[Any]) -> Any:
-    _arity("bool", args, 1, 1)
-    value = args[0]
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if isinstance(value, int):
-        return value != 0
-    raise Unresolvable(f"bool() of {value!r}")
-
-
-def _all_bools(name: str, args: list[Any]) -> list[bool]:
-    if not all(isinstance(a, bool) for a in args):
-        raise Unresolvable(f"{name}() needs booleans, got {args!r}")
-    return [bool(a) for a in args]
-
-
-def _union(args: list[Any]) -> Any:
-    if all(isinstance(a, dict) for a in args):
-        merged: dict[str, Any] = {}
-        for item in args:
-            for key, value in item.items():
-                existing = merged.get(key)
-                merged[key] = (
-                    _union([existing, value])
-                    if isinstance(existing, dict) and isinstance(value, dict)
-                    else value
-                )
-        return merged
-    if all(isinstance(a, list) for a in args):
-        out: list[Any] = []
-        for item in (i for a in args for i in a):
-            if item not in out:
-                out.append(item)
-        return out
-    raise Unresolvable("union() needs all objects or all arrays")
-
-
-def _contains(args: list[Any]) -> Any:
-    _arity("contains", args, 2, 2)
-    container, item = args
-    if isinstance(container, str):
-        return _to_string(item) in container
-    if isinstance(container, dict):
-        return _lookup_key(container, str(item)) is not None
-    if isinstance(container, list):
-        return item in container
-    raise Unresolvable(f"contains() on a {type(container).__name__}")
-
-
-def _empty(args: list[Any]) -> Any:
-    _arity("empty", args, 1, 1)
-    value = args[0]
-    return value is None or (isinstance(value, (str, list, dict)) and len(value) == 0)
-
-
-def _create_object(args: list[Any]) -> Any:
-    if len(args) % 2:
-        raise Unresolvable("createObject() needs key/value pairs")
-    return {str(args[i]): args[i + 1] for i in range(0, len(args), 2)}
-
-
-def _guid(args: list[Any]) -> Any:
-    _arity("guid", args, 1)
-    return str(uuid.uuid5(_GUID_NAMESPACE, "-".join(_to_string(a) for a in args)))
-
-
-def _unique_string(args: list[Any]) -> Any:
-    _arity("uniqueString", args, 1)
-    digest = hashlib.sha256("-".join(_to_string(a) for a in args).encode()).digest()
-    alphabet = "abcdefghijklmnopqrstuvwxyz234567"
-    number = int.from_bytes(digest[:8], "big")
-    return "".join(alphabet[(number >> (5 * i)) & 31] for i in range(13))
-
-
-def _length(args: list[Any]) -> Any:
-    _arity("length", args, 1, 1)
-    if isinstance(args[0], (str, list, dict)):
-        return len(args[0])
-    raise Unresolvable(f"length() of {args[0]!r}")
-
-
-def _int(args: list[Any]) -> Any:
-    _arity("int", args, 1, 1)
-    try:
-        return int(args[0])
-    except (TypeError, ValueError):
-        raise Unresolvable(f"int() of {args[0]!r}") from None
-
-
-def _json(args: list[Any]) -> Any:
-    import json
-
-    try:
-        return json.loads(str(args[0]))
-    except ValueError:
-        raise Unresolvable(f"json() of text that is not JSON: {args[0]!r}") from None
-
-
-def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], Any]:
-    def compare(args: list[Any]) -> Any:
-        _arity("comparison", args, 2, 2)
-        try:
-            return op(args[0], args[1])
-        except TypeError:
-            raise Unresolvable(f"cannot compare {args[0]!r} and {args[1]!r}") from None
-
-    return compare
-
-
-def _first(args: list[Any]) -> Any:
-    value = args[0]
-    if isinstance(value, (str, list)):
-        return value[0] if value else ("" if isinstance(value, str) else None)
-    raise Unresolvable(f"first() of {value!r}")
-
-
-def _last(args: list[Any]) -> Any:
-    value = args[0]
-    if isinstance(value, (str, list)):
-        return value[-1] if value else ("" if isinstance(value, str) else None)
-    raise Unresolvable(f"last() of {value!r}")
-
-
-def _split(args: list[Any]) -> Any:
-    text, delimiters = str(args[0]), args[1]
-    parts = [text]
-    for delimiter in delimiters if isinstance(delimiters, list) else [delimiters]:
-        parts = [piece for part in parts for piece in part.split(str(delimiter))]
-    return parts
-
-
-FUNCTIONS: Mapping[str, Callable[[list[Any]], Any]] = {
-    "concat": _concat,
-    "format": _format,
-    "equals": _equals,
-    "not": lambda a: not _all_bools("not", a)[0],
-    "and": lambda a: all(_all_bools("and", a)),
-    "or": lambda a: any(_all_bools("or", a)),
-    "bool": _bool,
-    "true": lambda a: True,
-    "false": lambda a: False,
-    "null": lambda a: None,
-    "tolower": lambda a: str(a[0]).lower(),
-    "toupper": lambda a: str(a[0]).upper(),
-    "string": lambda a: _to_string(a[0]),
-    "int": _int,
-    "json": _json,
-    "guid": _guid,
-    "uniquestring": _unique_string,
-    "union": _union,
-    "coalesce": lambda a: next((v for v in a if v is not None), None),
-    "contains": _contains,
-    "empty": _empty,
-    "length": _length,
-    "createobject": _create_object,
-    "createarray": lambda a: list(a),
-    "array": lambda a: a[0] if isinstance(a[0], list) else [a[0]],
-    "first": _first,
-    "last": _last,
-    "split": _split,
-    "replace": lambda a: str(a[0]).replace(str(a[1]), str(a[2])),
-    "trim": lambda a: str(a[0]).strip(),
-    "startswith": lambda a: str(a[0]).lower().startswith(str(a[1]).lower()),
-    "endswith": lambda a: str(a[0]).lower().endswith(str(a[1]).lower()),
-    "substring": lambda a: str(a[0])[int(a[1]) : (int(a[1]) + int(a[2])) if len(a) > 2 else None],
-    "less": _compare(lambda x, y: x < y),
-    "lessorequals": _compare(lambda x, y: x <= y),
-    "greater": _compare(lambda x, y: x > y),
-    "greaterorequals": _compare(lambda x, y: x >= y),
-}
-"""Pure functions of their (already evaluated) arguments, by lower-case name."""
 
 SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *_SCOPE_FUNCTIONS, "if"})
