@@ -51,11 +51,27 @@ def _declarative(rule: Rule, resource: Resource) -> Outcome:
     return Outcome(rule.missing, f"{status_message} ({reason})", evidence)
 
 
+# Predicate evidence keys that name a property under another name.
+_EVIDENCE_PROPERTIES = {
+    "role_definition_id": "properties.roleDefinitionId",
+    "scope": "properties.scope",
+    "wildcard_actions": "properties.permissions",
+}
+
+
 def template_location(resource: Resource, evidence: Mapping[str, Any]) -> dict[str, Any]:
     """File and line of a template resource, and of the first deciding property found there."""
     source = resource.source
     location: dict[str, Any] = {"path": source.path, "line": source.line}
-    for key in evidence:
+    candidates = [
+        *(
+            f"{item['where']}.{item['name']}"
+            for item in evidence.get("secret_variables") or []
+            if isinstance(item, Mapping) and "where" in item and "name" in item
+        ),
+        *(_EVIDENCE_PROPERTIES.get(key, key) for key in evidence),
+    ]
+    for key in candidates:
         line = source.property_lines.get(key)
         if line is not None:
             location["property"] = key

@@ -275,6 +275,10 @@ def _wildcard_actions(definition: Resource, patterns: frozenset[str]) -> list[st
 def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
     """A broad role assigned at a scope that reaches AI/ML resources."""
     guid, scope, principal, principal_type = _assignment_fields(resource)
+    scope_raw = get_path(resource.data, ("properties", "scope"))
+    if is_unresolved(scope_raw):
+        reason = f"value not resolved from the template: scope = {describe(scope_raw)}"
+        return Outcome(Status.UNKNOWN, reason, {"scope": describe(scope_raw)}, reason=reason)
     reached = reached_resources(ctx.inventory, scope)
     level = arm.scope_level(scope)
     evidence: dict[str, Any] = {

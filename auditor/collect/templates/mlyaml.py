@@ -3,18 +3,25 @@
 The YAML uses the CLI's snake_case names and lower-case enum values (``auth_mode: key``);
 they are mapped to the REST names and ARM enum values the rules read
 (``properties.authMode: Key``), following the azure-ai-ml entity-to-REST conversion:
-``key``/``aml_token``/``aad_token`` -> ``Key``/``AMLToken``/``AADToken``. The YAML is read
-directly (see ``README.md``: the optional azure-ai-ml loaders need the package installed).
+``key``/``aml_token``/``aad_token`` -> ``Key``/``AMLToken``/``AADToken``.
+
+When the optional ``azure-ai-ml`` package is installed (``pip install 'auditor[azure-ai-ml]'``)
+the spec is loaded with its ``load_online_endpoint``/``load_online_deployment`` first, so a spec
+``az ml`` would reject is rejected here too (exit 2, with the SDK's message), and the values
+the rules read are taken from the loaded entity. Without it the YAML is read directly.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
+from auditor.errors import InputError
 
 ENDPOINT_SCHEMAS = ("managedonlineendpoint", "kubernetesonlineendpoint")
 DEPLOYMENT_SCHEMAS = ("managedonlinedeployment", "kubernetesonlinedeployment")
@@ -44,6 +51,63 @@ def spec_kind(value: object) -> str | None:
     if "endpoint_name" in value and "name" in value:
         return "deployment"
     return None
+
+
+def sdk_available() -> bool:
+    """Whether the optional azure-ai-ml package can be imported."""
+    try:
+        return importlib.util.find_spec("azure.ai.ml") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _sdk_spec(document: Document, kind: str) -> dict[str, Any]:
+    """The spec as azure-ai-ml loads it, reduced to the YAML fields the mapping reads."""
+    with warnings.catch_warnings():  # the SDK's schemas warn about marshmallow 4 on import
+        warnings.simplefilter("ignore")
+        from azure.ai.ml import load_online_deployment, load_online_endpoint
+
+        loader = load_online_endpoint if kind == "endpoint" else load_online_deployment
+        try:
+            entity: Any = loader(source=str(document.path))
+        except Exception as exc:  # the SDK raises marshmallow, its own and OS errors alike
+            first = " ".join(str(exc).split())[:400]
+            raise InputError(f"{document.path}: azure-ai-ml rejects the spec: {first}") from exc
+    spec = dict(document.value)
+    fields = (
+        ("name", "auth_mode", "public_network_access", "description", "traffic", "compute")
+        if kind == "endpoint"
+        else (
+            "name",
+            "endpoint_name",
+            "environment_variables",
+            "egress_public_network_access",
+            "instance_type",
+            "instance_count",
+            "app_insights_enabled",
+            "description",
+        )
+    )
+    for name in fields:
+        value = getattr(entity, name, None)
+        if value is not None:
+            spec[name] = dict(value) if isinstance(value, Mapping) else value
+    identity = getattr(entity, "identity", None)
+    if identity is not None and getattr(identity, "type", None):
+        assigned = getattr(identity, "user_assigned_identities", None) or []
+        spec["identity"] = {
+            "type": identity.type,
+            "user_assigned_identities": [
+                {"resource_id": getattr(i, "resource_id", None)} for i in assigned
+            ],
+        }
+    return spec
+
+
+def _spec(document: Document, kind: str, use_sdk: bool | None) -> Mapping[str, Any]:
+    if use_sdk is None:
+        use_sdk = sdk_available()
+    return _sdk_spec(document, kind) if use_sdk else document.value
 
 
 def _enabled(value: object) -> object:
@@ -83,10 +147,11 @@ def _kubernetes(spec: Mapping[str, Any], kind_word: str) -> bool:
 
 
 def endpoint_record(
-    document: Document, context: DeploymentContext
+    document: Document, context: DeploymentContext, use_sdk: bool | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """An online endpoint spec as ARM JSON, and its property lines."""
-    spec: Mapping[str, Any] = document.value
+    """An online endpoint spec as ARM JSON, and its property lines (``use_sdk`` None: the
+    azure-ai-ml loader when it is installed)."""
+    spec = _spec(document, "endpoint", use_sdk)
     name = str(spec.get("name") or document.path.stem)
     auth = str(spec.get("auth_mode") or DEFAULT_AUTH_MODE)
     properties: dict[str, Any] = {"authMode": AUTH_MODES.get(auth.lower(), auth)}
@@ -121,10 +186,10 @@ def endpoint_record(
 
 
 def deployment_record(
-    document: Document, context: DeploymentContext
+    document: Document, context: DeploymentContext, use_sdk: bool | None = None
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """An online deployment spec as ARM JSON, and its property lines."""
-    spec: Mapping[str, Any] = document.value
+    spec = _spec(document, "deployment", use_sdk)
     name = str(spec.get("name") or document.path.stem)
     endpoint = str(spec.get("endpoint_name") or "unknown-endpoint")
     kubernetes = _kubernetes(spec, "deployment")

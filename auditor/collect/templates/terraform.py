@@ -329,8 +329,10 @@ def _role_assignment(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
     v = r.values
     scope = v.get("scope")
     scope_text = scope if isinstance(scope, str) else m.context.resource_group_id
-    role = v.get("role_definition_id")
+    role: Any = v.get("role_definition_id")
+    role_attribute = "role_definition_id"
     if not isinstance(role, str) and isinstance(v.get("role_definition_name"), str):
+        role_attribute = "role_definition_name"
         guid = _ROLE_GUIDS.get(v["role_definition_name"].lower())
         role = (
             f"/subscriptions/{m.context.subscription_id}/providers/"
@@ -356,7 +358,7 @@ def _role_assignment(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
         record,
         "properties.roleDefinitionId",
         role,
-        "role_definition_id" if "role_definition_id" in v else "role_definition_name",
+        role_attribute,
     )
     m.put(record, "properties.principalId", v.get("principal_id"), "principal_id")
     m.put(record, "properties.principalType", v.get("principal_type"), "principal_type")
@@ -426,15 +428,18 @@ def map_plan(document: Document, context: DeploymentContext) -> list[MappedResou
     out: list[MappedResource] = []
     for resource in planned:
         builder = MAPPERS.get(resource.tf_type)
-        line = document.line_of(resource.path[:2])
+        line = document.lines.get((*resource.path[:2], "address")) or document.line_of(
+            resource.path[:2]
+        )
         if builder is None:
             out.append(MappedResource(None, resource.tf_type, line, {}))
             continue
         mapper = _Mapper(context, ids)
         record = builder(resource, mapper)
         lines = {
-            path: document.line_of((*resource.path, attribute)) or line or 0
+            path: found
             for path, attribute in mapper.sources.items()
+            if (found := document.lines.get((*resource.path, attribute))) is not None
         }
         out.append(MappedResource(record, resource.tf_type, line, lines))
     return out
