@@ -90,17 +90,16 @@ def _sdk_spec(document: Document, kind: str) -> dict[str, Any]:
     )
     for name in fields:
         value = getattr(entity, name, None)
-        if value is not None:
+        if value is not None and name in spec:  # SDK defaults stay out, as in the YAML
             spec[name] = dict(value) if isinstance(value, Mapping) else value
     identity = getattr(entity, "identity", None)
     if identity is not None and getattr(identity, "type", None):
         assigned = getattr(identity, "user_assigned_identities", None) or []
-        spec["identity"] = {
-            "type": identity.type,
-            "user_assigned_identities": [
+        spec["identity"] = {"type": identity.type}
+        if assigned:
+            spec["identity"]["user_assigned_identities"] = [
                 {"resource_id": getattr(i, "resource_id", None)} for i in assigned
-            ],
-        }
+            ]
     return spec
 
 
