@@ -66,3 +66,28 @@ def test_no_fixture_folder_without_a_rule() -> None:
     ids = {r.id for r in RULES}
     folders = {p.name for p in RULE_FIXTURES.iterdir() if p.is_dir()}
     assert folders <= ids
+
+
+def _fields_without_default(condition: Any) -> list[str]:
+    """Field clauses a missing value leaves undecided (no ARM default, not `exists`)."""
+    if not isinstance(condition, dict):
+        return []
+    for op in ("allOf", "anyOf"):
+        if op in condition:
+            return [f for c in condition[op] for f in _fields_without_default(c)]
+    if "not" in condition:
+        return _fields_without_default(condition["not"])
+    if "default" in condition or "exists" in condition:
+        return []
+    return [condition["field"]]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_filters_and_missing_fields_have_fixtures(rule: Any) -> None:
+    """An applicability filter needs a not-applicable fixture; a field whose absence is unknown needs an unknown one."""
+    expected = _expected(rule.id)
+    if rule.applies_when is not None:
+        assert expected.get("not_applicable"), f"{rule.id} has no not-applicable fixture"
+    undecided = _fields_without_default(rule.condition)
+    if undecided and rule.missing.value == "unknown":
+        assert expected.get("unknown"), f"{rule.id}: missing {undecided} is unknown; no fixture"
