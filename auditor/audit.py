@@ -11,6 +11,7 @@ from auditor import arm
 from auditor.baseline import load_report, mark_results
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.templates import context_from, read_templates
+from auditor.collect.writer import write_snapshot
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
 from auditor.engine.evaluate import evaluate
@@ -66,6 +67,8 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]
                     "kinds": dict(found.kinds),
                 }
             )
+    if config.live is not None:
+        sources.append(_collect_live(config, builder))
     if not sources:
         raise InputError(
             "nothing to scan: give --snapshot PATH (evidence files), --template PATH or --demo"
@@ -73,8 +76,25 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]
     return builder.build(), sources
 
 
+def _collect_live(config: ScanConfig, builder: InventoryBuilder) -> dict[str, Any]:
+    """Read the tenant live (the Azure SDKs are imported only now)."""
+    from auditor.collect.live.run import collect_live
+
+    assert config.live is not None
+    summary = collect_live(config.live, builder, quiet=config.quiet)
+    return {
+        "kind": "live",
+        "path": config.live.endpoint(),
+        "tenant": summary.tenant,
+        "subscriptions": len(summary.subscriptions),
+        "workspaces": summary.workspaces,
+        "requests": summary.requests,
+        "retries": summary.retries,
+    }
+
+
 def scan(config: ScanConfig) -> ScanOutcome:
-    """Run a whole scan and return its outcome (no files written)."""
+    """Run a whole scan and return its outcome (no report written; ``save_snapshot`` is)."""
     started = utc_now()
     if config.fail_on_new_only and config.baseline is None:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
@@ -85,6 +105,9 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if problems:
         raise RuleError("; ".join(problems))
     inventory, sources = build_inventory(config)
+    if config.save_snapshot is not None:
+        tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
+        write_snapshot(inventory, config.save_snapshot, tenant=tenant)
     as_of = config.as_of or (DEMO_AS_OF if config.demo and not config.snapshots else started)
     suppressions = load_suppressions(
         config.suppressions,
@@ -156,3 +179,28 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
         for path in written:
             print(f"wrote {path}", file=err)
     return outcome.exit_code()
+
+
+def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> int:
+    """``auditor collect``: read the tenant live and write a snapshot folder, no rules run.
+
+    Returns 0, or 3 when something could not be read (the manifest lists what).
+    """
+    from auditor.collect.live.run import collect_live
+
+    if config.live is None:
+        raise InputError("collect reads a live tenant: no live settings were given")
+    err = stderr or sys.stderr
+    builder = InventoryBuilder()
+    summary = collect_live(config.live, builder, stderr=err, quiet=config.quiet)
+    inventory = builder.build()
+    files = write_snapshot(inventory, output, tenant=summary.tenant)
+    if not config.quiet:
+        print(
+            f"wrote {output} ({files} files: {len(inventory.resources)} resources, "
+            f"{len(inventory.events)} key-regeneration events, {len(inventory.errors)} errors)",
+            file=err,
+        )
+        for error in inventory.errors:
+            print(f"  not read: {error.operation} at {error.scope}: {error.message}", file=err)
+    return 3 if inventory.errors else 0

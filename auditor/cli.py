@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.audit import run
+from auditor.audit import collect, run
+from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
 from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
 from auditor.engine.frameworks import load_framework
@@ -65,8 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gate_options(scan)
     _add_rule_options(scan)
     _add_selection_options(scan)
+    _add_live_options(scan, save_snapshot=True)
     _add_rules_command(sub)
     add_commands(sub, _fail_on, _positive_int)
+    _add_collect_command(sub)
     return parser
 
 
@@ -214,6 +217,70 @@ def _add_selection_options(scan: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_live_options(parser: argparse.ArgumentParser, save_snapshot: bool) -> None:
+    live = parser.add_argument_group(
+        "live scan (without --snapshot or --demo, the tenant is read through the Azure SDK)"
+    )
+    live.add_argument(
+        "--subscription",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="subscription to scan; repeatable (default: every one the credential sees)",
+    )
+    live.add_argument(
+        "--auth",
+        choices=AUTH_CHOICES,
+        default="default",
+        help="credential: DefaultAzureCredential (default), Azure CLI, managed identity, "
+        "workload identity, environment variables, or a token in AUDITOR_ACCESS_TOKEN",
+    )
+    live.add_argument("--client-id", metavar="ID", help="client id of a user-assigned identity")
+    live.add_argument("--tenant-id", metavar="ID", help="tenant for the cli / workload credential")
+    live.add_argument(
+        "--arm-endpoint",
+        metavar="URL",
+        help="ARM endpoint for sovereign clouds, Azure Stack or an emulator "
+        "(default: $AUDITOR_ARM_ENDPOINT or https://management.azure.com)",
+    )
+    live.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="requests in flight at once (default 8)",
+    )
+    if save_snapshot:
+        live.add_argument(
+            "--save-snapshot",
+            type=Path,
+            metavar="DIR",
+            help="also write what the live scan read as a snapshot folder (redacted)",
+        )
+
+
+def _add_collect_command(sub: Any) -> None:
+    collect_cmd = sub.add_parser(
+        "collect", help="read a tenant live and write a snapshot folder (no rules run)"
+    )
+    collect_cmd.add_argument(
+        "--output", type=Path, required=True, metavar="DIR", help="the snapshot folder to write"
+    )
+    collect_cmd.add_argument("--quiet", action="store_true", help="print no progress or summary")
+    _add_live_options(collect_cmd, save_snapshot=False)
+
+
+def _live_settings(args: argparse.Namespace) -> LiveSettings:
+    return LiveSettings(
+        subscriptions=tuple(args.subscription),
+        auth=args.auth,
+        client_id=args.client_id,
+        tenant_id=args.tenant_id,
+        arm_endpoint=args.arm_endpoint,
+        concurrency=args.concurrency,
+    )
+
+
 def _add_rules_command(sub: Any) -> None:
     rules_cmd = sub.add_parser("rules", help="list the rules, or show one")
     choices = ("text", "markdown")
@@ -248,7 +315,12 @@ def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
 
 def _scan_config(args: argparse.Namespace) -> ScanConfig:
     formats, to_stdout = _output(args)
+    live = not (args.snapshot or args.demo or getattr(args, "template", None))
+    if args.save_snapshot and not live:
+        raise InputError("--save-snapshot saves a live scan; it cannot go with other sources")
     return ScanConfig(
+        live=_live_settings(args) if live else None,
+        save_snapshot=args.save_snapshot,
         snapshots=tuple(args.snapshot),
         demo=args.demo,
         templates=tuple(args.template),
@@ -310,6 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(_scan_config(resolve_scan(parser, args, scan_argv).args))
         if args.command == "rules":
             return _rules_command(args)
+        if args.command == "collect":
+            return collect(ScanConfig(live=_live_settings(args), quiet=args.quiet), args.output)
         if args.command in ("suppress", "diff", "config"):
             return run_command(parser, args, extra)
         parser.error(f"unknown command {args.command!r}")

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from auditor.collect.live.settings import LiveSettings
 from auditor.model import Severity
 from auditor.report.formats import Format
 
@@ -54,4 +55,8 @@ class ScanConfig:
     ``tag:X``; empty runs every default rule (see :mod:`auditor.engine.selection`)."""
     ignore: tuple[str, ...] = ()
     """Rule patterns to skip (``--ignore``), same syntax."""
+    live: LiveSettings | None = None
+    """Scan a tenant live through the Azure SDK (``auditor scan`` without other sources)."""
+    save_snapshot: Path | None = None
+    """Also write what a live scan read as a snapshot folder (``--save-snapshot``)."""
     extra: dict[str, object] = field(default_factory=dict)

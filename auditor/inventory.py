@@ -190,6 +190,11 @@ class Inventory:
             candidates = self._ai_ml_by_group.get((subscription, group), [])
         return [r for r in candidates if arm.scope_contains(scope_key, r.key)]
 
+    @property
+    def management_groups(self) -> Mapping[str, frozenset[str]]:
+        """Management group -> subscriptions whose assignment lists showed it."""
+        return dict(self._mg_subscriptions)
+
     def subscriptions_under(self, scope: str) -> frozenset[str] | None:
         """Subscriptions a management-group scope was listed for; None means all of them."""
         group = arm.management_group_of(scope)

@@ -142,6 +142,7 @@ DATA_KINDS = (
     "role_assignments",
     "role_definitions",
     "activity_log",
+    "connections",
 )
 """Kinds of data a scan collects per subscription; coverage is tracked per kind."""
 

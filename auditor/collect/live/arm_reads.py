@@ -1,0 +1,99 @@
+"""Plain ARM GETs for the Machine Learning resources, and turning SDK models back into ARM JSON.
+
+No published SDK serves the ML reads we need: ``azure-mgmt-machinelearningservices`` is pinned
+to api-version 2020-08-01 (no online endpoints), and ``azure-ai-ml`` is workspace-scoped, heavy
+and drops AKS compute fields. So these go through an ``azure-mgmt-core`` pipeline
+(``send_request``) with pinned api-versions, following ``nextLink`` ourselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from azure.core.rest import HttpRequest
+from azure.mgmt.core import ARMPipelineClient
+
+ML_API_VERSION = "2025-12-01"
+"""Workspaces, computes, online endpoints/deployments, connections (MLS/stable/2025-12-01)."""
+SERVICES_API_VERSION = "2021-07-01"
+"""v1 web services exist only in MLS/stable/2021-07-01/services.json."""
+ML_PROVIDER = "Microsoft.MachineLearningServices"
+
+_PERMISSION_RE = re.compile(r"perform action '([^']+)'", re.IGNORECASE)
+
+
+class ArmReadError(Exception):
+    """An ARM GET that answered with an error status (after retries)."""
+
+    def __init__(self, status_code: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.code = code
+
+
+def missing_permission(message: str) -> str | None:
+    """The action a 403 message says was denied (``... perform action 'X' over scope ...``)."""
+    match = _PERMISSION_RE.search(message)
+    return match.group(1) if match else None
+
+
+def _error_of(status: int, body: Any, text: str) -> ArmReadError:
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        message = str(error.get("message") or text)
+        code = error.get("code")
+        return ArmReadError(status, message, str(code) if code else None)
+    return ArmReadError(status, text[:500] or f"HTTP {status}")
+
+
+def list_all(
+    client: ARMPipelineClient[Any, Any], endpoint: str, path: str, api_version: str
+) -> Iterator[dict[str, Any]]:
+    """Every item of a paged ARM list, following ``nextLink``."""
+    url: str | None = f"{endpoint}{quote(path)}?api-version={api_version}"
+    while url:
+        response = client.send_request(HttpRequest("GET", url))
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code != 200:
+            raise _error_of(response.status_code, body, response.text())
+        if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
+            raise ArmReadError(response.status_code, f"not an ARM list response from {path}")
+        yield from (item for item in body.get("value", []) if isinstance(item, dict))
+        next_link = body.get("nextLink")
+        url = next_link if isinstance(next_link, str) and next_link else None
+
+
+def ml_path(resource_id: str, child: str) -> str:
+    """The list path of a child collection (``computes``, ``onlineEndpoints``...) of a resource."""
+    return f"{resource_id.rstrip('/')}/{child}"
+
+
+def workspaces_path(subscription_id: str) -> str:
+    """Workspaces_ListBySubscription."""
+    return f"/subscriptions/{subscription_id}/providers/{ML_PROVIDER}/workspaces"
+
+
+def to_arm_json(model: Any) -> dict[str, Any]:
+    """The ARM REST shape of an SDK model (``properties.disableLocalAuth``, not snake_case).
+
+    msrest-style models (``serialize``) keep read-only fields only when asked; TypeSpec-style
+    models are mappings keyed by REST names already.
+    """
+    serialize = getattr(model, "serialize", None)
+    if callable(serialize):
+        data = serialize(keep_readonly=True)
+    elif isinstance(model, Mapping):
+        as_dict = getattr(model, "as_dict", None)
+        data = as_dict() if callable(as_dict) else dict(model)
+    else:
+        raise TypeError(f"cannot turn {type(model).__name__} into ARM JSON")
+    if not isinstance(data, dict):
+        raise TypeError(f"{type(model).__name__} serialised to {type(data).__name__}")
+    return data

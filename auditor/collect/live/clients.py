@@ -1,0 +1,260 @@
+"""Credentials, the HTTP pipeline, and the factory that makes every Azure SDK client.
+
+Nothing here runs at import time: the collector is handed a :class:`ClientFactory` built from
+:class:`LiveSettings`, so tests point the real SDK clients at a local ARM emulator simply by
+giving another endpoint and a token.
+
+Every client gets the same pipeline: our retry policy (azure-core's ``RetryPolicy``: honours
+``Retry-After`` on 429, retries 5xx and timeouts with exponential backoff), bearer-token
+authentication, and a :class:`ReadOnlyGuard` that refuses to send anything but ``GET`` and any
+path that lists keys or secrets. The SDKs' default automatic resource-provider registration
+(a ``POST .../register`` on a 409) is left out on purpose: this tool never writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import (
+    ContentDecodePolicy,
+    HeadersPolicy,
+    RequestIdPolicy,
+    RetryPolicy,
+    SansIOHTTPPolicy,
+    UserAgentPolicy,
+)
+from azure.core.pipeline.transport import RequestsTransport
+from azure.mgmt.core import ARMPipelineClient
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+
+from auditor import __version__
+from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
+from auditor.errors import CollectionFailure, InputError
+
+TOKEN_ENV = "AUDITOR_ACCESS_TOKEN"
+
+# Path fragments a read-only auditor must never call, whatever the method.
+_FORBIDDEN_PATH_RE = re.compile(r"/(listkeys|listsecrets|regeneratekeys?|token)(/|$)", re.I)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A request that is not a plain read reached the pipeline: a bug, never sent."""
+
+
+class StaticTokenCredential:
+    """A pre-fetched ARM access token (``--auth token``). The token is never printed."""
+
+    def __init__(self, token: str, expires_on: int | None = None) -> None:
+        self._token = token
+        self._expires_on = expires_on or int(time.time()) + 3600
+
+    @classmethod
+    def from_environment(cls) -> StaticTokenCredential:
+        """Read the token from ``AUDITOR_ACCESS_TOKEN``."""
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if not token:
+            raise CollectionFailure(f"--auth token needs the {TOKEN_ENV} environment variable")
+        return cls(token)
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        """The token, whatever the scopes (the caller fetched it for ARM)."""
+        return AccessToken(self._token, self._expires_on)
+
+    def __repr__(self) -> str:
+        return "StaticTokenCredential(<redacted>)"
+
+
+def make_credential(settings: LiveSettings) -> TokenCredential:
+    """The credential ``--auth`` names. Imports azure-identity only when it is needed."""
+    if settings.auth == "token":
+        return StaticTokenCredential.from_environment()
+    from azure import identity
+
+    if settings.auth == "default":
+        return identity.DefaultAzureCredential(
+            managed_identity_client_id=settings.client_id,
+            workload_identity_client_id=settings.client_id,
+        )
+    if settings.auth == "cli":
+        return identity.AzureCliCredential(tenant_id=settings.tenant_id or "")
+    if settings.auth == "managed-identity":
+        return identity.ManagedIdentityCredential(client_id=settings.client_id)
+    if settings.auth == "workload-identity":
+        kwargs = {"client_id": settings.client_id} if settings.client_id else {}
+        if settings.tenant_id:
+            kwargs["tenant_id"] = settings.tenant_id
+        return identity.WorkloadIdentityCredential(**kwargs)
+    if settings.auth == "environment":
+        return identity.EnvironmentCredential()
+    raise InputError(f"unknown --auth {settings.auth!r} (choose one of: {', '.join(AUTH_CHOICES)})")
+
+
+class RequestStats:
+    """Counts shared by every client: logical requests, attempts on the wire, and URLs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.attempts = 0
+        self.urls: dict[str, int] = {}
+
+    @property
+    def retries(self) -> int:
+        """Attempts beyond the first of each request."""
+        return self.attempts - self.requests
+
+    def count_request(self, url: str) -> None:
+        with self._lock:
+            self.requests += 1
+            self.urls[url] = self.urls.get(url, 0) + 1
+
+    def count_attempt(self) -> None:
+        with self._lock:
+            self.attempts += 1
+
+
+class _CountRequests(SansIOHTTPPolicy[Any, Any]):
+    """Before the retry policy: sees each logical request once."""
+
+    def __init__(self, stats: RequestStats) -> None:
+        self._stats = stats
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        self._stats.count_request(request.http_request.url)
+
+
+class _CountAttempts(SansIOHTTPPolicy[Any, Any]):
+    """After the retry policy: sees every attempt."""
+
+    def __init__(self, stats: RequestStats) -> None:
+        self._stats = stats
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        self._stats.count_attempt()
+
+
+class ReadOnlyGuard(SansIOHTTPPolicy[Any, Any]):
+    """Last policy before the wire: only GETs, never a key, secret or token path, one host."""
+
+    def __init__(self, endpoint: str) -> None:
+        self._host = urlsplit(endpoint).netloc.lower()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        http = request.http_request
+        parts = urlsplit(http.url)
+        if http.method.upper() != "GET":
+            raise ReadOnlyViolation(f"refusing {http.method} {parts.path}: the auditor only reads")
+        if _FORBIDDEN_PATH_RE.search(parts.path):
+            raise ReadOnlyViolation(f"refusing {parts.path}: keys, secrets and tokens are not read")
+        if parts.netloc.lower() != self._host:
+            raise ReadOnlyViolation(f"refusing a request to {parts.netloc}: not the ARM endpoint")
+
+
+class ClientFactory:
+    """Makes SDK clients that share one transport, one retry configuration and the guard."""
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        endpoint: str,
+        settings: LiveSettings,
+        transport: RequestsTransport | None = None,
+    ) -> None:
+        self.credential = credential
+        self.endpoint = endpoint.rstrip("/")
+        self.settings = settings
+        self.stats = RequestStats()
+        self._scopes = [f"{self.endpoint}/.default"]
+        self.transport = transport or _transport(settings)
+
+    def policies(self) -> list[Any]:
+        """A fresh policy list (policies hold per-client state, so never shared)."""
+        retry = self.settings.retry
+        return [
+            RequestIdPolicy(),
+            HeadersPolicy(),
+            UserAgentPolicy(user_agent=f"auditor/{__version__}"),
+            _CountRequests(self.stats),
+            ContentDecodePolicy(),
+            RetryPolicy(
+                retry_total=retry.total,
+                retry_backoff_factor=retry.backoff_factor,
+                retry_backoff_max=retry.backoff_max,
+                timeout=retry.timeout,
+            ),
+            ARMChallengeAuthenticationPolicy(self.credential, *self._scopes),
+            _CountAttempts(self.stats),
+            ReadOnlyGuard(self.endpoint),
+        ]
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "base_url": self.endpoint,
+            "credential_scopes": self._scopes,
+            "policies": self.policies(),
+            "transport": self.transport,
+        }
+
+    def subscriptions(self) -> Any:
+        """``azure-mgmt-resource-subscriptions``: which subscriptions the credential sees."""
+        from azure.mgmt.resource.subscriptions import SubscriptionClient
+
+        return SubscriptionClient(self.credential, **self._common())
+
+    def cognitive_services(self, subscription_id: str) -> Any:
+        """``azure-mgmt-cognitiveservices``: AI Services accounts."""
+        from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
+
+        return CognitiveServicesManagementClient(self.credential, subscription_id, **self._common())
+
+    def authorization(self, subscription_id: str) -> Any:
+        """``azure-mgmt-authorization`` (api-version 2022-04-01): role assignments/definitions."""
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return AuthorizationManagementClient(
+            self.credential, subscription_id, api_version="2022-04-01", **self._common()
+        )
+
+    def monitor(self, subscription_id: str) -> Any:
+        """``azure-mgmt-monitor``: Activity Log events."""
+        from azure.mgmt.monitor import MonitorManagementClient
+
+        return MonitorManagementClient(self.credential, subscription_id, **self._common())
+
+    def arm(self) -> ARMPipelineClient[Any, Any]:
+        """A bare ARM pipeline for the ML GETs no published SDK serves (see :mod:`.ml`)."""
+        return ARMPipelineClient(
+            base_url=self.endpoint, policies=self.policies(), transport=self.transport
+        )
+
+
+def _transport(settings: LiveSettings) -> RequestsTransport:
+    """One requests transport for all clients, its connection pool sized to the concurrency.
+
+    TLS trust: requests honours ``REQUESTS_CA_BUNDLE``; ``SSL_CERT_FILE`` is honoured here
+    when that is not set (requests itself would ignore it for its bundled CA list).
+    """
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    pool = max(10, settings.concurrency * 2)
+    adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool)
+    session.mount("https://", adapter)
+    verify: bool | str = True
+    if not os.environ.get("REQUESTS_CA_BUNDLE") and os.environ.get("SSL_CERT_FILE"):
+        verify = os.environ["SSL_CERT_FILE"]
+    return RequestsTransport(
+        session=session,
+        session_owner=False,
+        connection_verify=verify,
+        connection_timeout=settings.connection_timeout,
+        read_timeout=settings.read_timeout,
+    )

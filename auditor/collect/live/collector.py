@@ -1,0 +1,440 @@
+"""Live collection: read a tenant through the Azure SDK into the same inventory builder the
+snapshot reader fills.
+
+Every list operation is one task in a bounded thread pool; tasks that find children
+(workspaces, endpoints) queue more tasks, so subscriptions and workspaces are read in parallel
+and no task ever waits for another. A failed read (403, retries exhausted) becomes a
+:class:`~auditor.model.CollectionError` naming the data kinds it leaves unread; nothing aborts
+the scan except a bug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from azure.core.exceptions import AzureError, HttpResponseError
+
+from auditor import arm
+from auditor.collect.live import arm_reads
+from auditor.collect.live.arm_reads import ArmReadError, list_all, ml_path, to_arm_json
+from auditor.collect.live.clients import ClientFactory
+from auditor.collect.live.progress import Progress
+from auditor.errors import CollectionFailure
+from auditor.inventory import InventoryBuilder, get_path
+from auditor.model import DATA_KINDS, CollectionError, SourceRef
+from auditor.timeutil import iso
+
+LIVE = SourceRef(kind="live")
+
+ACTIVITY_PROVIDERS = ("Microsoft.CognitiveServices", "Microsoft.MachineLearningServices")
+KEY_REGENERATION_OPERATIONS = frozenset(
+    op.lower()
+    for op in (
+        "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/regenerateKeys/action",
+        "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints/regenerateKeys/action",
+    )
+)
+"""Activity Log operations kept; the service filters by provider only, so we match here."""
+_EVENT_FIELDS = (
+    "eventDataId,correlationId,eventTimestamp,operationName,status,resourceId,"
+    "resourceProviderName,subscriptionId"
+)
+WORKSPACE_KINDS = (
+    "workspaces",
+    "computes",
+    "online_endpoints",
+    "online_deployments",
+    "web_services",
+    "connections",
+)
+_SKIPPED_STATES = {"disabled", "deleted"}
+
+
+@dataclass
+class LiveSummary:
+    """What a live collection did, for the report's sources and the manifest."""
+
+    subscriptions: list[str]
+    tenant: str | None
+    requests: int
+    retries: int
+    workspaces: int
+    urls: dict[str, int] = field(default_factory=dict)
+
+
+class _Tracker:
+    """Counts open tasks per subscription and per workspace, for progress and completion."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open: dict[str, int] = {}
+        self.done_subscriptions = 0
+        self.done_workspaces = 0
+        self.total_workspaces = 0
+
+    def opened(self, keys: Iterable[str]) -> None:
+        with self.lock:
+            for key in keys:
+                self.open[key] = self.open.get(key, 0) + 1
+
+    def closed(self, keys: Iterable[str]) -> list[str]:
+        finished = []
+        with self.lock:
+            for key in keys:
+                self.open[key] -= 1
+                if self.open[key] == 0:
+                    finished.append(key)
+                    if key.startswith("ws:"):
+                        self.done_workspaces += 1
+                    else:
+                        self.done_subscriptions += 1
+        return finished
+
+
+class LiveCollector:
+    """Reads the subscriptions a credential sees (or the ones asked for) into a builder."""
+
+    def __init__(
+        self,
+        factory: ClientFactory,
+        builder: InventoryBuilder,
+        progress: Progress | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self._factory = factory
+        self._settings = factory.settings
+        self._builder = builder
+        self._progress = progress or Progress(enabled=False)
+        self._now = now or dt.datetime.now(dt.UTC)
+        self._lock = threading.Lock()
+        self._failed: dict[str, set[str]] = {}
+        self._tracker = _Tracker()
+        self._pending = 0
+        self._idle = threading.Condition()
+        self._bug: BaseException | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._ml = factory.arm()
+        self._subscription_total = 0
+
+    # -- the pool ----------------------------------------------------------------------------
+
+    def _submit(self, keys: tuple[str, ...], task: Callable[..., None], *args: Any) -> None:
+        assert self._pool is not None
+        self._tracker.opened(keys)
+        with self._idle:
+            self._pending += 1
+        future = self._pool.submit(task, *args)
+        future.add_done_callback(lambda f: self._finished(f, keys))
+
+    def _finished(self, future: Future[None], keys: tuple[str, ...]) -> None:
+        error = future.exception()
+        if error is not None and self._bug is None:
+            self._bug = error
+        for key in self._tracker.closed(keys):
+            if not key.startswith("ws:"):
+                self._progress.log(f"subscription {key} done")
+        self._report_progress()
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    def _report_progress(self) -> None:
+        stats = self._factory.stats
+        t = self._tracker
+        self._progress.update(
+            subscriptions=(t.done_subscriptions, self._subscription_total),
+            workspaces=(t.done_workspaces, t.total_workspaces),
+            requests=stats.requests,
+            retries=stats.retries,
+        )
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def run(self) -> LiveSummary:
+        """Collect everything. Raises CollectionFailure when no subscription is reachable."""
+        subscriptions, tenant = self._discover()
+        self._subscription_total = len(subscriptions)
+        with ThreadPoolExecutor(
+            max_workers=self._settings.concurrency, thread_name_prefix="auditor-live"
+        ) as pool:
+            self._pool = pool
+            self._submit((), self._role_definitions_builtin, subscriptions)
+            for sub in subscriptions:
+                self._subscription(sub)
+            with self._idle:
+                while self._pending:
+                    self._idle.wait()
+        self._pool = None
+        self._progress.finish()
+        if self._bug is not None:
+            raise self._bug
+        for sub in subscriptions:
+            failed = self._failed.get(sub, set())
+            self._builder.declare_collected(sub, [k for k in DATA_KINDS if k not in failed])
+        stats = self._factory.stats
+        return LiveSummary(
+            subscriptions=subscriptions,
+            tenant=tenant,
+            requests=stats.requests,
+            retries=stats.retries,
+            workspaces=self._tracker.total_workspaces,
+            urls=dict(stats.urls),
+        )
+
+    def _discover(self) -> tuple[list[str], str | None]:
+        client = self._factory.subscriptions()
+        try:
+            visible = [to_arm_json(s) for s in client.subscriptions.list()]
+        except AzureError as exc:
+            raise CollectionFailure(f"cannot list subscriptions: {_message(exc)}") from exc
+        by_id = {str(s.get("subscriptionId", "")).lower(): s for s in visible}
+        wanted = [s.lower() for s in self._settings.subscriptions] or sorted(by_id)
+        chosen: list[str] = []
+        tenant = None
+        for sub in wanted:
+            record = by_id.get(sub)
+            if record is None:
+                self._error(
+                    f"/subscriptions/{sub}",
+                    "find subscription",
+                    "the credential cannot see this subscription",
+                    DATA_KINDS,
+                )
+                continue
+            state = str(record.get("state") or "").lower()
+            if state in _SKIPPED_STATES and not self._settings.subscriptions:
+                self._progress.log(f"skipping subscription {sub}: it is {state}")
+                continue
+            self._add(record)
+            tenant = tenant or record.get("tenantId")
+            chosen.append(sub)
+        if not chosen:
+            raise CollectionFailure("no subscription to scan: the credential sees none of them")
+        return chosen, tenant
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _add(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._builder.add(record, LIVE)
+
+    def _error(
+        self,
+        scope: str,
+        operation: str,
+        message: str,
+        kinds: Iterable[str],
+        status: int | None = None,
+    ) -> None:
+        kinds = tuple(kinds)
+        sub = arm.subscription_of(scope)
+        with self._lock:
+            self._builder.add_error(
+                CollectionError(
+                    scope=scope,
+                    operation=operation,
+                    message=message,
+                    status_code=status,
+                    missing_permission=arm_reads.missing_permission(message),
+                    data_kinds=kinds,
+                )
+            )
+            if sub is not None:
+                self._failed.setdefault(sub, set()).update(kinds)
+
+    def _guard(
+        self, scope: str, operation: str, kinds: Iterable[str], read: Callable[[], None]
+    ) -> bool:
+        """Run one read; a service error becomes a CollectionError. True when it succeeded."""
+        try:
+            read()
+        except (AzureError, ArmReadError) as exc:
+            status = getattr(exc, "status_code", None)
+            self._error(scope, operation, _message(exc), kinds, status)
+            return False
+        return True
+
+    # -- per subscription ----------------------------------------------------------------------
+
+    def _subscription(self, sub: str) -> None:
+        keys = (sub,)
+        self._submit(keys, self._workspaces, sub)
+        self._submit(keys, self._accounts, sub)
+        self._submit(keys, self._role_assignments, sub)
+        self._submit(keys, self._role_definitions_custom, sub)
+        for provider in ACTIVITY_PROVIDERS:
+            self._submit(keys, self._activity_log, sub, provider)
+
+    def _workspaces(self, sub: str) -> None:
+        scope = f"/subscriptions/{sub}"
+        found: list[dict[str, Any]] = []
+
+        def read() -> None:
+            path = arm_reads.workspaces_path(sub)
+            found.extend(list_all(self._ml, self._factory.endpoint, path, arm_reads.ML_API_VERSION))
+
+        if not self._guard(scope, "list ML workspaces", WORKSPACE_KINDS, read):
+            return
+        with self._tracker.lock:
+            self._tracker.total_workspaces += len(found)
+        for workspace in found:
+            self._add(workspace)
+            ws_id = str(workspace["id"])
+            keys = (sub, f"ws:{arm.normalise_id(ws_id)}")
+            self._submit(keys, self._children, keys, ws_id, "computes", ("computes",))
+            self._submit(
+                keys,
+                self._children,
+                keys,
+                ws_id,
+                "onlineEndpoints",
+                ("online_endpoints", "online_deployments"),
+            )
+            self._submit(keys, self._services, ws_id)
+            self._submit(keys, self._children, keys, ws_id, "connections", ("connections",))
+
+    def _children(
+        self, keys: tuple[str, ...], parent_id: str, child: str, kinds: tuple[str, ...]
+    ) -> None:
+        found: list[dict[str, Any]] = []
+
+        def read() -> None:
+            path = ml_path(parent_id, child)
+            found.extend(list_all(self._ml, self._factory.endpoint, path, arm_reads.ML_API_VERSION))
+
+        if not self._guard(parent_id, f"list {child}", kinds, read):
+            return
+        for item in found:
+            self._add(item)
+            if child == "onlineEndpoints":
+                self._submit(
+                    keys,
+                    self._children,
+                    keys,
+                    str(item["id"]),
+                    "deployments",
+                    ("online_deployments",),
+                )
+
+    def _services(self, workspace_id: str) -> None:
+        found: list[dict[str, Any]] = []
+        try:
+            found.extend(
+                list_all(
+                    self._ml,
+                    self._factory.endpoint,
+                    ml_path(workspace_id, "services"),
+                    arm_reads.SERVICES_API_VERSION,
+                )
+            )
+        except ArmReadError as exc:
+            # The v1 API answers 400/404 in workspaces that have no v1 services: not an error.
+            if exc.status_code not in (400, 404):
+                kinds = ("web_services",)
+                operation = "list v1 web services"
+                self._error(workspace_id, operation, exc.message, kinds, exc.status_code)
+        except AzureError as exc:
+            self._error(workspace_id, "list v1 web services", _message(exc), ("web_services",))
+        for item in found:
+            self._add(item)
+
+    def _accounts(self, sub: str) -> None:
+        def read() -> None:
+            client = self._factory.cognitive_services(sub)
+            for account in client.accounts.list():
+                self._add(to_arm_json(account))
+
+        self._guard(f"/subscriptions/{sub}", "list AI Services accounts", ("ai_accounts",), read)
+
+    def _role_assignments(self, sub: str) -> None:
+        def read() -> None:
+            client = self._factory.authorization(sub)
+            for assignment in client.role_assignments.list_for_subscription():
+                record = to_arm_json(assignment)
+                self._add(record)
+                scope = get_path(record, ("properties", "scope"))
+                group = arm.management_group_of(scope) if isinstance(scope, str) else None
+                if group is not None:
+                    with self._lock:
+                        self._builder.note_management_group(group, sub)
+
+        self._guard(f"/subscriptions/{sub}", "list role assignments", ("role_assignments",), read)
+
+    def _role_definitions_custom(self, sub: str) -> None:
+        def read() -> None:
+            client = self._factory.authorization(sub)
+            scope = f"/subscriptions/{sub}"
+            for definition in client.role_definitions.list(scope, filter="type eq 'CustomRole'"):
+                self._add(to_arm_json(definition))
+
+        self._guard(
+            f"/subscriptions/{sub}", "list custom role definitions", ("role_definitions",), read
+        )
+
+    def _role_definitions_builtin(self, subscriptions: list[str]) -> None:
+        """Built-in roles are the same everywhere: read them once, from the first subscription
+        that allows it, instead of once per subscription."""
+        last: AzureError | None = None
+        for sub in subscriptions:
+            client = self._factory.authorization(sub)
+            try:
+                definitions = list(
+                    client.role_definitions.list(
+                        f"/subscriptions/{sub}", filter="type eq 'BuiltInRole'"
+                    )
+                )
+            except AzureError as exc:
+                last = exc
+                continue
+            for definition in definitions:
+                self._add(to_arm_json(definition))
+            return
+        if last is not None:
+            for sub in subscriptions:
+                self._error(
+                    f"/subscriptions/{sub}",
+                    "list built-in role definitions",
+                    _message(last),
+                    ("role_definitions",),
+                    getattr(last, "status_code", None),
+                )
+
+    def _activity_log(self, sub: str, provider: str) -> None:
+        start = self._now - dt.timedelta(days=self._settings.activity_log_days)
+        query = (
+            f"eventTimestamp ge '{iso(start)}' and eventTimestamp le '{iso(self._now)}' "
+            f"and resourceProvider eq '{provider}'"
+        )
+
+        def read() -> None:
+            client = self._factory.monitor(sub)
+            for event in client.activity_logs.list(filter=query, select=_EVENT_FIELDS):
+                record = to_arm_json(event)
+                operation = get_path(record, ("operationName", "value"))
+                if isinstance(operation, str) and operation.lower() in KEY_REGENERATION_OPERATIONS:
+                    self._add(record)
+
+        self._guard(
+            f"/subscriptions/{sub}",
+            f"list Activity Log events ({provider})",
+            ("activity_log",),
+            read,
+        )
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, HttpResponseError):
+        error = getattr(exc, "error", None)
+        text = getattr(error, "message", None) or exc.message or str(exc)
+        return str(text).splitlines()[0] if text else f"HTTP {exc.status_code}"
+    if isinstance(exc, ArmReadError):
+        return exc.message
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return str(text).splitlines()[0]

@@ -1,0 +1,51 @@
+"""Settings of a live scan. Light on purpose: importing this pulls in no Azure SDK."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from auditor.errors import InputError
+
+PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
+ENDPOINT_ENV = "AUDITOR_ARM_ENDPOINT"
+AUTH_CHOICES = ("default", "cli", "managed-identity", "workload-identity", "environment", "token")
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    """azure-core ``RetryPolicy`` settings (see its documentation)."""
+
+    total: int = 6
+    backoff_factor: float = 0.8
+    backoff_max: float = 60.0
+    timeout: float = 600.0
+    """Seconds one operation may spend across all of its retries."""
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """What a live scan needs to know besides the report options."""
+
+    subscriptions: Sequence[str] = ()
+    """Subscription ids to scan; empty means every subscription the credential sees."""
+    auth: str = "default"
+    client_id: str | None = None
+    tenant_id: str | None = None
+    arm_endpoint: str | None = None
+    """ARM endpoint; None means ``AUDITOR_ARM_ENDPOINT`` or the public cloud."""
+    concurrency: int = 8
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    activity_log_days: int = 90
+    connection_timeout: float = 30.0
+    read_timeout: float = 120.0
+
+    def endpoint(self) -> str:
+        """The ARM endpoint in effect, without a trailing slash."""
+        url = self.arm_endpoint or os.environ.get(ENDPOINT_ENV) or PUBLIC_ARM_ENDPOINT
+        url = url.strip().rstrip("/")
+        if urlsplit(url).scheme != "https":
+            raise InputError(f"--arm-endpoint must be an https:// URL, not {url!r}")
+        return url
