@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
+from tests.emulator.fixtures import emulator  # noqa: F401  (the ARM emulator fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -1,0 +1,250 @@
+"""A local HTTPS Azure Resource Manager: serves an :class:`Estate` the way ARM lists things.
+
+Real code, not a mock: the real Azure SDK clients talk to it over TLS (a ``trustme`` CA),
+it pages with ``nextLink``, checks the bearer token, answers unknown paths with ARM's error
+shape, and can be told to misbehave (429 with ``Retry-After``, 503, 403, slow answers) on
+chosen paths. Every request is logged, whatever its method, so a test can prove what the
+client did and did not send.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+from tests.emulator.estate import ACTIVITY_LOG, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS, Estate
+
+_PROVIDER_RE = re.compile(r"resourceProvider eq '([^']+)'", re.IGNORECASE)
+_TYPE_FILTER_RE = re.compile(r"type eq '([^']+)'", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One misbehaviour: answer ``status`` (with headers/body) instead, or first sleep."""
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    code: str = "Fault"
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the emulator received it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+
+
+class ArmEmulator:
+    """An HTTPS ARM endpoint on 127.0.0.1 (port chosen by the OS)."""
+
+    def __init__(
+        self,
+        estate: Estate,
+        cert_dir: Path,
+        token: str = "emulator-token",
+        page_size: int = 2,
+        latency: float = 0.0,
+    ) -> None:
+        import trustme
+
+        self.estate = estate
+        self.token = token
+        self.page_size = page_size
+        self.latency = latency
+        self.log: list[LoggedRequest] = []
+        self._faults: dict[str, deque[Fault]] = {}
+        self._sticky: dict[str, Fault] = {}
+        self._lock = threading.Lock()
+        ca = trustme.CA()
+        self.ca_file = cert_dir / "emulator-ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_file))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.request_queue_size = 128
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The ARM endpoint, ``https://127.0.0.1:PORT``."""
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> ArmEmulator:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail_next(self, path: str, *faults: Fault) -> None:
+        """The next requests for ``path`` (any query) get these faults, one each, in order."""
+        with self._lock:
+            self._faults.setdefault(path.lower(), deque()).extend(faults)
+
+    def fail_always(self, path: str, fault: Fault) -> None:
+        """Every request for ``path`` gets this fault."""
+        with self._lock:
+            self._sticky[path.lower()] = fault
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults.get(path.lower())
+            if queue:
+                return queue.popleft()
+            return self._sticky.get(path.lower())
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self.log.append(entry)
+
+    def requests_for(self, path: str) -> list[LoggedRequest]:
+        """Logged requests for one path (case-insensitive)."""
+        return [r for r in self.log if r.path.lower() == path.lower()]
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body ARM would give for a GET."""
+        if "api-version" not in query:
+            return 400, _error("MissingApiVersionParameter", "The api-version is required.")
+        lowered = path.lower().rstrip("/")
+        if lowered == "/subscriptions":
+            return 200, self._page(self.estate.subscriptions, path, query)
+        items = self._special(lowered, query)
+        if isinstance(items, tuple):
+            return items
+        if items is None:
+            items = self.estate.collection(lowered)
+        if items is None:
+            return 404, _error("ResourceNotFound", f"The resource '{path}' was not found.")
+        return 200, self._page(items, path, query)
+
+    def _special(
+        self, lowered: str, query: dict[str, list[str]]
+    ) -> list[dict[str, Any]] | tuple[int, dict[str, Any]] | None:
+        parts = lowered.split("/")
+        if len(parts) < 3 or parts[1] != "subscriptions":
+            return None
+        sub = parts[2]
+        rest = lowered[len(f"/subscriptions/{sub}") :]
+        filter_text = (query.get("$filter") or [""])[0]
+        if rest == ROLE_ASSIGNMENTS:
+            return list(self.estate.role_assignments.get(sub, []))
+        if rest == ROLE_DEFINITIONS:
+            wanted = _TYPE_FILTER_RE.search(filter_text)
+            items = self.estate.role_definitions.get(sub, [])
+            if wanted:
+                items = [
+                    d
+                    for d in items
+                    if str(d["properties"].get("type", "")).lower() == wanted.group(1).lower()
+                ]
+            return list(items)
+        if rest == ACTIVITY_LOG:
+            if "eventtimestamp ge" not in filter_text.lower():
+                return 400, _error("BadRequest", "The $filter must give eventTimestamp ge.")
+            provider = _PROVIDER_RE.search(filter_text)
+            events = self.estate.events.get(sub, [])
+            if provider:
+                name = provider.group(1).lower()
+                events = [
+                    e
+                    for e in events
+                    if str(e.get("resourceProviderName", {}).get("value", "")).lower() == name
+                ]
+            return list(events)
+        return None
+
+    def _page(
+        self, items: list[dict[str, Any]], path: str, query: dict[str, list[str]]
+    ) -> dict[str, Any]:
+        start = int((query.get("$skiptoken") or ["0"])[0])
+        page = items[start : start + self.page_size]
+        body: dict[str, Any] = {"value": page}
+        if start + self.page_size < len(items):
+            kept = [(k, v[0]) for k, v in sorted(query.items()) if k != "$skiptoken"]
+            kept.append(("$skiptoken", str(start + self.page_size)))
+            body["nextLink"] = f"{self.url}{path}?{urlencode(kept, quote_via=quote)}"
+        return body
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that time out and hang up are part of the tests; no tracebacks for them."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore broken connections."""
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: ArmEmulator
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the emulator keeps its own request log."""
+
+    def _send(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        emulator = self.emulator
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if emulator.latency:
+            time.sleep(emulator.latency)
+        if self.headers.get("Authorization") != f"Bearer {emulator.token}":
+            status, body, headers = 401, _error("AuthenticationFailed", "bad token"), {}
+        else:
+            fault = emulator.take_fault(parts.path)
+            if fault is not None and fault.delay:
+                time.sleep(fault.delay)
+            if fault is not None and fault.status is not None:
+                status, headers = fault.status, dict(fault.headers)
+                body = _error(fault.code, fault.message or f"emulated {fault.status}")
+            else:
+                status, body = emulator.answer(parts.path, query)
+                headers = {}
+        emulator.record(LoggedRequest("GET", parts.path, query, status))
+        self._send(status, body, headers)
+
+    def _refuse(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self.emulator.record(LoggedRequest(self.command, parts.path, parse_qs(parts.query), 405))
+        self._send(405, _error("MethodNotAllowed", "the emulator is read-only"))
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse
