@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
@@ -81,6 +82,7 @@ def _collect_live(config: ScanConfig, builder: InventoryBuilder) -> dict[str, An
     from auditor.collect.live.run import collect_live
 
     assert config.live is not None
+    started = time.perf_counter()
     summary = collect_live(config.live, builder, quiet=config.quiet)
     return {
         "kind": "live",
@@ -90,6 +92,8 @@ def _collect_live(config: ScanConfig, builder: InventoryBuilder) -> dict[str, An
         "workspaces": summary.workspaces,
         "requests": summary.requests,
         "retries": summary.retries,
+        "repeated_requests": sum(n - 1 for n in summary.urls.values()),
+        "seconds": round(time.perf_counter() - started, 2),
     }
 
 
