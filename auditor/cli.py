@@ -219,7 +219,7 @@ def _add_selection_options(scan: argparse.ArgumentParser) -> None:
 
 def _add_live_options(parser: argparse.ArgumentParser, save_snapshot: bool) -> None:
     live = parser.add_argument_group(
-        "live scan (without --snapshot or --demo, the tenant is read through the Azure SDK)"
+        "live scan (no --snapshot, --template or --demo: read the tenant through the Azure SDK)"
     )
     live.add_argument(
         "--subscription",
