@@ -113,5 +113,7 @@ def test_requires_names_known_data_kinds(tmp_path: Path) -> None:
     """`requires` lists data kinds a template cannot have; an unknown kind is an error."""
     [rule] = load_rules([write_rule(tmp_path / "ok", GOOD | {"requires": ["activity_log"]})])
     assert rule.requires == ("activity_log",)
+    [live] = load_rules([write_rule(tmp_path / "live", GOOD | {"requires": ["live_state"]})])
+    assert live.requires == ("live_state",)
     with pytest.raises(RuleError, match="unknown data kind"):
         load_rules([write_rule(tmp_path / "bad", GOOD | {"requires": ["weather"]})])

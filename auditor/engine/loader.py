@@ -44,6 +44,9 @@ OPTIONAL = {
     "default_enabled",
 }
 REMEDIATION_KEYS = {"summary", "portal", "cli", "bicep"}
+LIVE_STATE = "live_state"
+"""A ``requires`` entry for read-only state only Azure reports (private endpoint approvals,
+OS image currency): templates cannot show it, so template resources are not applicable."""
 MISSING_CHOICES = {"pass": Status.PASS, "fail": Status.FAIL, "unknown": Status.UNKNOWN}
 
 
@@ -136,7 +139,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
     if not isinstance(messages, dict) or not set(messages) <= {s.value for s in Status}:
         raise RuleError(f"{path}: 'messages' must map statuses (pass, fail, ...) to text")
     requires = _str_list(doc["requires"], f"{path}: requires") if doc.get("requires") else ()
-    unknown_kinds = sorted(set(requires) - set(DATA_KINDS))
+    unknown_kinds = sorted(set(requires) - set(DATA_KINDS) - {LIVE_STATE})
     if unknown_kinds:
         raise RuleError(f"{path}: requires unknown data kind(s): {', '.join(unknown_kinds)}")
     default_enabled = doc.get("default_enabled", True)
