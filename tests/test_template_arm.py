@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import FIXTURES
 
 KEYLESS = FIXTURES / "templates" / "keyless"
@@ -260,3 +262,21 @@ def test_parameters_without_template_is_an_input_error(run_cli: Any, tmp_path: P
     """--parameters alone is a usage error, not silently ignored."""
     result = run_cli(["scan", "--demo", "--parameters", str(tmp_path / "p.json")])
     assert result.code == 2 and "--parameters needs --template" in result.err
+
+
+def test_sarif_points_at_the_template_property(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In SARIF a template finding's region is the deciding property's line in the template file."""
+    shutil.copytree(KEYLESS, tmp_path / "keyless")
+    monkeypatch.chdir(tmp_path)
+    run = run_cli(["scan", "--template", "keyless", "--format", "sarif,json"])
+    sarif = json.loads((run.output_dir / "auditor.sarif").read_text())
+    finding = _by_name(run.report(), "AIS001")["azurei-models-dev"]
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "AIS001"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "keyless/deploy-entra-id.json"
+    assert (
+        physical["region"]["startLine"]
+        == (finding["evidence"]["template_location"]["property_line"])
+    )

@@ -127,7 +127,9 @@ def _artifact_location(finding: Mapping[str, Any], base: Path | None) -> dict[st
 
 
 def _location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
-    line = finding["source"]["line"] or 1
+    # A template finding points at the deciding property's line when it was found.
+    template = finding["evidence"].get("template_location") or {}
+    line = template.get("property_line") or finding["source"]["line"] or 1
     return {
         "physicalLocation": {
             "artifactLocation": _artifact_location(finding, base),

@@ -9,6 +9,7 @@ and a property to the first line below that declaration that sets it.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -68,7 +69,7 @@ class SourceMap:
         self._read(main, depth=0)
 
     def _read(self, path: Path, depth: int) -> None:
-        path = path.resolve()
+        path = Path(os.path.normpath(path))  # keeps a relative path relative, for reports
         if path in self.lines or depth > 10 or not path.is_file():
             return
         text = path.read_text(encoding="utf-8-sig", errors="replace")
