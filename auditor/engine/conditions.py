@@ -204,13 +204,17 @@ def _any_item(
         evidence[path] = f"<not a list: {type(items).__name__}>"
         return False
     verdicts = []
+    open_items: list[str] = []
     for item in items:
         scratch: dict[str, Any] = {}
         verdicts.append(evaluate(condition, item, scratch) if isinstance(item, Mapping) else False)
+        open_items += [str(v) for v in scratch.values() if str(v).startswith(UNRESOLVED_PREFIX)]
     matching = sum(1 for v in verdicts if v is True)
     evidence[path] = f"{len(items)} item(s), {matching} matching"
     if matching:
         return True
+    if open_items:  # an element a template left open: show its expression, decide nothing
+        evidence[path] = open_items[0]
     return None if any(v is None for v in verdicts) else False
 
 
