@@ -10,9 +10,9 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from auditor import arm
 from auditor.model import (
@@ -25,6 +25,8 @@ from auditor.model import (
 )
 from auditor.secrets import REDACTED_PREFIX, redact_env
 from auditor.timeutil import parse_timestamp
+
+T = TypeVar("T")
 
 MANIFEST_KIND = "auditor-snapshot-manifest"
 """The ``kind`` of the manifest object ``auditor collect`` writes beside a snapshot."""
@@ -105,6 +107,7 @@ class Inventory:
         self.coverage = coverage
         self.skipped_types: Mapping[str, int] = dict(skipped_types)
         self._mg_subscriptions = dict(management_group_subscriptions or {})
+        self._memo: dict[str, Any] = {}
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         for resource in self.resources.values():
             self._by_type[resource.type].append(resource)
@@ -127,6 +130,13 @@ class Inventory:
         self._role_definitions: dict[str, Resource] = {}
         for definition in self._by_type.get(arm.ROLE_DEFINITION, []):
             self._role_definitions[definition.name.lower()] = definition
+
+    def memo(self, key: str, build: Callable[[], T]) -> T:
+        """A derived index, built once per inventory (an inventory never changes once built)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: T = self._memo[key]
+        return value
 
     @property
     def errors(self) -> tuple[CollectionError, ...]:

@@ -67,16 +67,81 @@ def grant_of(assignment: Resource, inventory: Inventory) -> Grant:
     )
 
 
+@dataclass(frozen=True)
+class GrantIndex:
+    """Every grant of an inventory, indexed by where it applies. Built once per inventory."""
+
+    all: tuple[Grant, ...]
+    by_scope: Mapping[str, tuple[int, ...]]
+    """Normalised subscription, resource-group or resource scope -> positions in ``all``."""
+    management_group: tuple[int, ...]
+    root: tuple[int, ...]
+    by_principal: Mapping[str, tuple[int, ...]]
+    subscriptions: frozenset[str | None]
+    """Subscriptions some role assignment was read from."""
+
+
+def _build_index(inventory: Inventory) -> GrantIndex:
+    assignments = inventory.of_type(arm.ROLE_ASSIGNMENT)
+    every = tuple(grant_of(a, inventory) for a in assignments)
+    by_scope: dict[str, list[int]] = {}
+    by_principal: dict[str, list[int]] = {}
+    groups: list[int] = []
+    root: list[int] = []
+    for position, grant in enumerate(every):
+        level = arm.scope_level(grant.scope)
+        if level == "root":
+            root.append(position)
+        elif level == "management_group":
+            groups.append(position)
+        else:
+            by_scope.setdefault(arm.normalise_id(grant.scope), []).append(position)
+        by_principal.setdefault(grant.principal_id.lower(), []).append(position)
+    return GrantIndex(
+        all=every,
+        by_scope={k: tuple(v) for k, v in by_scope.items()},
+        management_group=tuple(groups),
+        root=tuple(root),
+        by_principal={k: tuple(v) for k, v in by_principal.items()},
+        subscriptions=frozenset(a.subscription_id for a in assignments),
+    )
+
+
+def grant_index(inventory: Inventory) -> GrantIndex:
+    """The inventory's grant index (built on first use)."""
+    return inventory.memo("access.grant_index", lambda: _build_index(inventory))
+
+
 def grants(inventory: Inventory) -> list[Grant]:
     """Every role assignment in the inventory."""
-    return [grant_of(a, inventory) for a in inventory.of_type(arm.ROLE_ASSIGNMENT)]
+    return list(grant_index(inventory).all)
+
+
+def grants_reaching(inventory: Inventory, resource: Resource) -> list[Grant]:
+    """The grants that apply to ``resource`` (at it or inherited from above), in input order."""
+    index = grant_index(inventory)
+    positions = list(index.root)
+    positions += [
+        p for p in index.management_group if reaches(inventory, index.all[p].scope, resource)
+    ]
+    parts = resource.key.split("/")
+    for end in range(3, len(parts) + 1):
+        positions += index.by_scope.get("/".join(parts[:end]), ())
+    return [index.all[p] for p in sorted(set(positions))]
+
+
+def grants_held_by(inventory: Inventory, principals: set[str]) -> list[Grant]:
+    """The grants held by any of ``principals`` (lower-case ids), in input order."""
+    index = grant_index(inventory)
+    positions = {p for principal in principals for p in index.by_principal.get(principal, ())}
+    return [index.all[p] for p in sorted(positions)]
 
 
 def role_data_seen(inventory: Inventory, subscription_id: str | None) -> bool:
     """Role assignments were read for the subscription: declared, or some are present."""
     if inventory.has_data("role_assignments", subscription_id):
         return True
-    return any(a.subscription_id == subscription_id for a in inventory.of_type(arm.ROLE_ASSIGNMENT))
+    return subscription_id in grant_index(inventory).subscriptions
 
 
 def no_role_data(inventory: Inventory, subscription_id: str | None) -> Outcome:
@@ -153,9 +218,7 @@ def key_readers(resource: Resource, ctx: EvalContext) -> Outcome:
         return no_role_data(ctx.inventory, resource.subscription_id)
     readers: list[Grant] = []
     unresolved: list[Grant] = []
-    for grant in grants(ctx.inventory):
-        if not reaches(ctx.inventory, grant.scope, resource):
-            continue
+    for grant in grants_reaching(ctx.inventory, resource):
         verdict = can_list_keys(ctx.inventory, grant)
         if verdict is True:
             readers.append(grant)
@@ -227,7 +290,7 @@ def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> O
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if not role_data_seen(ctx.inventory, resource.subscription_id):
         return no_role_data(ctx.inventory, resource.subscription_id)
-    held = [g for g in grants(ctx.inventory) if g.principal_id.lower() in principals]
+    held = grants_held_by(ctx.inventory, principals)
     evidence["roles_held"] = [g.evidence() for g in held]
     too_much: list[str] = []
     unresolved: list[str] = []
@@ -252,19 +315,14 @@ def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> O
 
 
 def _owners(inventory: Inventory, subscription_id: str) -> list[Grant]:
-    sub_scope = f"/subscriptions/{subscription_id}"
-    owners = []
-    for grant in grants(inventory):
-        if grant.role_guid != roles.OWNER:
-            continue
-        level = arm.scope_level(grant.scope)
-        if level == "root" or arm.normalise_id(grant.scope) == sub_scope:
-            owners.append(grant)
-        elif level == "management_group":
-            subs = inventory.subscriptions_under(grant.scope)
-            if subs is None or subscription_id in subs:
-                owners.append(grant)
-    return owners
+    """Owner grants over the whole subscription: at it, its management groups, or the root."""
+    index = grant_index(inventory)
+    positions = list(index.root) + list(index.by_scope.get(f"/subscriptions/{subscription_id}", ()))
+    for position in index.management_group:
+        subs = inventory.subscriptions_under(index.all[position].scope)
+        if subs is None or subscription_id in subs:
+            positions.append(position)
+    return [index.all[p] for p in sorted(positions) if index.all[p].role_guid == roles.OWNER]
 
 
 def subscription_owner_count(resource: Resource, ctx: EvalContext) -> Outcome:
