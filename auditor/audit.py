@@ -35,7 +35,9 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]
     builder = InventoryBuilder()
     sources: list[dict[str, Any]] = []
     if config.demo:
-        for stats in read_snapshots([DEMO_DIR], builder, kind="demo"):
+        for stats in read_snapshots(
+            [DEMO_DIR], builder, kind="demo", display_prefix="auditor/demo/estate"
+        ):
             sources.append(
                 {
                     "kind": "demo",

@@ -25,3 +25,11 @@ def test_demo_shows_what_it_could_not_see(run_cli: Any) -> None:
     assert report["errors"][0]["missing_permission"] == "Microsoft.Insights/eventtypes/values/read"
     assert len(report["scan"]["subscriptions"]) == 3
     assert report["scan"]["as_of"] == "2026-11-01T00:00:00Z"
+
+
+def test_demo_sources_are_named_inside_the_package(run_cli: Any) -> None:
+    """Demo findings name their file as auditor/demo/estate/..., not a path on this machine."""
+    report = run_cli(["scan", "--demo"]).report()
+    paths = {f["source"]["path"] for f in report["findings"]}
+    assert paths
+    assert all(p.startswith("auditor/demo/estate/") for p in paths), paths

@@ -95,9 +95,12 @@ def test_sarif_locations_and_fingerprints(demo_document: dict[str, Any]) -> None
         assert artifact["uri"].startswith("auditor/demo/estate/")
         assert location["physicalLocation"]["region"]["startLine"] >= 1
         assert location["logicalLocations"][0]["fullyQualifiedName"] == finding["resource_id"]
-    outside = sarif.sarif_log(demo_document, Path("/nonexistent"))["runs"][0]["results"][0]
+    elsewhere = copy.deepcopy(demo_document)
+    for finding in elsewhere["findings"]:
+        finding["source"]["path"] = "/srv/evidence/" + finding["source"]["path"]
+    outside = sarif.sarif_log(elsewhere, Path("/nonexistent"))["runs"][0]["results"][0]
     uri = outside["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-    assert uri.startswith("file:///")
+    assert uri.startswith("file:///srv/evidence/")
 
 
 def test_sarif_template_and_live_findings(demo_document: dict[str, Any]) -> None:

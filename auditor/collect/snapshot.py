@@ -75,8 +75,13 @@ def _records(document: Any) -> Iterator[tuple[str, Any]]:
     yield "", document
 
 
-def read_file(path: Path, builder: InventoryBuilder, kind: str = "snapshot") -> int:
-    """Add every record of one JSON file to ``builder``; returns how many it held."""
+def read_file(
+    path: Path, builder: InventoryBuilder, kind: str = "snapshot", display: str | None = None
+) -> int:
+    """Add every record of one JSON file to ``builder``; returns how many it held.
+
+    ``display`` is the path findings name as their source (default: the path as given).
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -86,7 +91,7 @@ def read_file(path: Path, builder: InventoryBuilder, kind: str = "snapshot") -> 
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     count = 0
-    source = SourceRef(kind=kind, path=str(path))
+    source = SourceRef(kind=kind, path=display or str(path))
     try:
         for where, record in _records(document):
             try:
@@ -100,12 +105,27 @@ def read_file(path: Path, builder: InventoryBuilder, kind: str = "snapshot") -> 
 
 
 def read_snapshots(
-    paths: Iterable[Path], builder: InventoryBuilder, kind: str = "snapshot"
+    paths: Iterable[Path],
+    builder: InventoryBuilder,
+    kind: str = "snapshot",
+    display_prefix: str | None = None,
 ) -> list[SnapshotStats]:
-    """Read every snapshot path into ``builder``."""
+    """Read every snapshot path into ``builder``.
+
+    With ``display_prefix``, sources are named ``prefix/<path inside the folder>`` instead of by
+    their location on this machine (the bundled demo estate names ``auditor/demo/estate/...``).
+    """
     stats = []
     for path in paths:
         files = snapshot_files(path)
-        records = sum(read_file(f, builder, kind) for f in files)
+        records = sum(
+            read_file(
+                f,
+                builder,
+                kind,
+                f"{display_prefix}/{f.relative_to(path).as_posix()}" if display_prefix else None,
+            )
+            for f in files
+        )
         stats.append(SnapshotStats(path=str(path), files=len(files), records=records))
     return stats
