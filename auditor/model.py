@@ -65,6 +65,8 @@ class SourceRef:
     """The line of the record in that file, when known."""
     property_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Templates only: dotted property path (``properties.disableLocalAuth``) -> its line."""
+    property_expressions: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """Templates only: dotted property path -> the expression its value was evaluated from."""
 
 
 @dataclass(frozen=True)

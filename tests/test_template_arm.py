@@ -74,6 +74,7 @@ def test_tutorial_module_called_with_allow_keys_false_keeps_keys_on(run_cli: Any
     text = (KEYLESS / "deploy-entra-id.json").read_text().splitlines()
     assert location["path"].endswith("deploy-entra-id.json")
     assert '"disableLocalAuth"' in text[location["property_line"] - 1]
+    assert location["expression"] == {"properties.disableLocalAuth": "[parameters('allowKeys')]"}
     assert '"type": "Microsoft.CognitiveServices/accounts"' in text[finding["source"]["line"] - 1]
     assert finding["resource_id"] == (
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/template-rg/"

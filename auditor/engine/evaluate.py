@@ -77,6 +77,11 @@ def template_location(resource: Resource, evidence: Mapping[str, Any]) -> dict[s
             location["property"] = key
             location["property_line"] = line
             break
+    for key in candidates:  # the expression a deciding value was evaluated from
+        expression = source.property_expressions.get(key)
+        if expression is not None:
+            location["expression"] = {key: expression}
+            break
     return location
 
 

@@ -138,7 +138,13 @@ class _Reader:
                     line, lines = None, {}
             count += self.add(
                 resource.record,
-                SourceRef(kind="template", path=path, line=line, property_lines=lines),
+                SourceRef(
+                    kind="template",
+                    path=path,
+                    line=line,
+                    property_lines=lines,
+                    property_expressions=resource.property_expressions,
+                ),
             )
         return count
 

@@ -21,6 +21,7 @@ from auditor.collect.templates.expressions import (
     Scope,
     Unresolvable,
     evaluate_value,
+    is_expression,
     resolve_deep,
 )
 from auditor.collect.templates.source import Document, PathKey, parse
@@ -41,6 +42,8 @@ class ExpandedResource:
     """The template file it is written in (a linked template's own file)."""
     line: int | None
     property_lines: Mapping[str, int]
+    property_expressions: Mapping[str, str]
+    """Dotted property path -> the template expression its value came from."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class _Expander:
                 path=self.document.path,
                 line=self.document.lines.get((*path, "type")) or self.document.line_of(path),
                 property_lines=self.property_lines(path),
+                property_expressions=_property_expressions(resource),
             )
         )
         for index, child in enumerate(resource.get("resources") or []):
@@ -352,6 +356,22 @@ def _resource_id(
     if subscription_level:
         return f"/subscriptions/{context.subscription_id}/providers/{tail}"
     return f"{context.resource_group_id}/providers/{tail}"
+
+
+def _property_expressions(resource: Mapping[str, Any]) -> dict[str, str]:
+    """Dotted property path -> expression text, for every expression in a resource body."""
+    found: dict[str, str] = {}
+
+    def walk(value: Any, prefix: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key not in ("resources", "copy", "condition"):
+                    walk(item, f"{prefix}.{key}" if prefix else str(key))
+        elif isinstance(value, str) and is_expression(value) and prefix:
+            found[prefix] = value
+
+    walk(resource, "")
+    return found
 
 
 def _property_lines(document: Document, resource_path: PathKey) -> dict[str, int]:
