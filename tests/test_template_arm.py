@@ -281,3 +281,22 @@ def test_sarif_points_at_the_template_property(
         physical["region"]["startLine"]
         == (finding["evidence"]["template_location"]["property_line"])
     )
+
+
+def test_nested_deployment_in_outer_scope_reads_the_callers_parameters(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """A nested template without scope inner evaluates its expressions with the caller's values."""
+    nested = {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2022-09-01",
+        "name": "nested",
+        "properties": {
+            "mode": "Incremental",
+            "template": _template([_account("outer-acct", "[not(parameters('keys'))]")]),
+        },
+    }
+    template = _template([nested], {"keys": {"type": "bool", "defaultValue": True}})
+    path = _write(tmp_path / "outer.json", template)
+    report = run_cli(["scan", "--template", str(path), "--format", "json"]).report()
+    assert _by_name(report, "AIS001")["outer-acct"]["status"] == "fail"

@@ -277,3 +277,48 @@ def test_unrecognised_file_named_alone_is_an_input_error(run_cli: Any, tmp_path:
     path.write_text('{"name": "web", "version": "1.0.0"}')
     result = _scan(run_cli, path)
     assert result.code == 2 and "not a recognised template" in result.err
+
+
+def test_terraform_planned_values_and_child_modules(run_cli: Any, tmp_path: Path) -> None:
+    """Without resource_changes, planned_values (child modules included) are read, with lines."""
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {
+                        "address": "module.ai",
+                        "resources": [
+                            {
+                                "address": "module.ai.azurerm_cognitive_account.this",
+                                "mode": "managed",
+                                "type": "azurerm_cognitive_account",
+                                "name": "this",
+                                "values": {
+                                    "name": "mod-ai",
+                                    "location": "eastus",
+                                    "resource_group_name": "rg-mod",
+                                    "kind": "AIServices",
+                                    "local_auth_enabled": True,
+                                },
+                            }
+                        ],
+                    }
+                ]
+            }
+        },
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, indent=2))
+    finding = _by_name(_scan(run_cli, path).report(), "AIS001")["mod-ai"]
+    assert finding["status"] == "fail"
+    assert "/resourceGroups/rg-mod/" in finding["resource_id"]
+    lines = path.read_text().splitlines()
+    assert (
+        '"address": "module.ai.azurerm_cognitive_account.this"'
+        in lines[finding["source"]["line"] - 1]
+    )
+    assert (
+        '"local_auth_enabled"'
+        in lines[finding["evidence"]["template_location"]["property_line"] - 1]
+    )

@@ -32,7 +32,7 @@ def is_plan(value: object) -> bool:
     return (
         isinstance(value, dict)
         and "format_version" in value
-        and ("resource_changes" in value or "planned_values" in value)
+        and any(key in value for key in ("resource_changes", "planned_values", "values"))
     )
 
 
@@ -44,7 +44,9 @@ class PlannedResource:
     tf_type: str
     values: dict[str, Any]
     path: PathKey
-    """Where ``change.after`` sits in the plan JSON."""
+    """Where the values (``change.after``) sit in the plan JSON."""
+    entry: PathKey
+    """Where the resource's own entry (with its ``address``) sits."""
     references: Mapping[str, list[str]]
     """Configuration references per attribute (``machine_learning_workspace_id``)."""
 
@@ -86,10 +88,41 @@ def _configuration_references(plan: Mapping[str, Any]) -> dict[str, dict[str, li
     return found
 
 
+def _module_resources(
+    module: Mapping[str, Any], path: PathKey, references: Mapping[str, Mapping[str, list[str]]]
+) -> Iterator[PlannedResource]:
+    """Resources of a ``planned_values``/``values`` module and its child modules (no
+    ``after_unknown`` there: a value known only after apply is simply absent)."""
+    for index, resource in enumerate(module.get("resources") or []):
+        if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
+            continue
+        if not isinstance(resource.get("values"), dict):
+            continue
+        address = str(resource.get("address"))
+        entry: PathKey = (*path, "resources", index)
+        yield PlannedResource(
+            address=address,
+            tf_type=str(resource.get("type")),
+            values=dict(resource["values"]),
+            path=(*entry, "values"),
+            entry=entry,
+            references=references.get(address.split("[", 1)[0], {}),
+        )
+    for index, child in enumerate(module.get("child_modules") or []):
+        if isinstance(child, dict):
+            yield from _module_resources(child, (*path, "child_modules", index), references)
+
+
 def planned_resources(document: Document) -> Iterator[PlannedResource]:
-    """The resources the plan creates, updates or keeps."""
+    """The resources the plan creates, updates or keeps (from ``resource_changes``; from
+    ``planned_values``, or a state's ``values``, when there are none)."""
     plan: Mapping[str, Any] = document.value
     references = _configuration_references(plan)
+    if "resource_changes" not in plan:
+        key = "planned_values" if "planned_values" in plan else "values"
+        root = (plan.get(key) or {}).get("root_module") or {}
+        yield from _module_resources(root, (key, "root_module"), references)
+        return
     for index, change in enumerate(plan.get("resource_changes") or []):
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
             continue
@@ -104,6 +137,7 @@ def planned_resources(document: Document) -> Iterator[PlannedResource]:
             tf_type=str(change.get("type")),
             values=values,
             path=("resource_changes", index, "change", "after"),
+            entry=("resource_changes", index),
             references=references.get(config_address, {}),
         )
 
@@ -428,9 +462,7 @@ def map_plan(document: Document, context: DeploymentContext) -> list[MappedResou
     out: list[MappedResource] = []
     for resource in planned:
         builder = MAPPERS.get(resource.tf_type)
-        line = document.lines.get((*resource.path[:2], "address")) or document.line_of(
-            resource.path[:2]
-        )
+        line = document.lines.get((*resource.entry, "address")) or document.line_of(resource.entry)
         if builder is None:
             out.append(MappedResource(None, resource.tf_type, line, {}))
             continue
