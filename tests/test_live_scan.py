@@ -253,16 +253,20 @@ def test_token_is_never_written_or_printed(
             assert TOKEN not in path.read_text("utf-8")
 
 
-def test_untrusted_certificate_fails_cleanly(
-    emulator: ArmEmulator, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+def test_untrusted_certificate_stops_the_scan(
+    emulator: ArmEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without the test CA the TLS handshake is refused: exit 2, no report, no traceback."""
+    """Without the test CA the TLS handshake is refused and the scan stops (exit code 2)."""
+    from auditor.collect.live.settings import RetrySettings
+    from auditor.errors import CollectionFailure
+
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    result = run_cli(live_args(emulator))
-    assert result.code == 2
-    assert "cannot list subscriptions" in result.err
-    assert not (result.output_dir / "auditor.json").exists()
+    settings = LiveSettings(auth="token", arm_endpoint=emulator.url, retry=RetrySettings(total=0))
+    with pytest.raises(CollectionFailure, match="cannot list subscriptions") as caught:
+        scan(ScanConfig(live=settings, quiet=True))
+    assert caught.value.exit_code == 2
+    assert emulator.log == []  # the handshake failed before any request was made
 
 
 def test_ssl_cert_file_is_honoured(
