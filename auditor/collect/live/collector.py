@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from auditor.collect.live import arm_reads
 from auditor.collect.live.arm_reads import ArmReadError, list_all, ml_path, to_arm_json
 from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.progress import Progress
+from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
 from auditor.inventory import InventoryBuilder, get_path
 from auditor.model import DATA_KINDS, CollectionError, SourceRef
@@ -68,35 +68,6 @@ class LiveSummary:
     urls: dict[str, int] = field(default_factory=dict)
 
 
-class _Tracker:
-    """Counts open tasks per subscription and per workspace, for progress and completion."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.open: dict[str, int] = {}
-        self.done_subscriptions = 0
-        self.done_workspaces = 0
-        self.total_workspaces = 0
-
-    def opened(self, keys: Iterable[str]) -> None:
-        with self.lock:
-            for key in keys:
-                self.open[key] = self.open.get(key, 0) + 1
-
-    def closed(self, keys: Iterable[str]) -> list[str]:
-        finished = []
-        with self.lock:
-            for key in keys:
-                self.open[key] -= 1
-                if self.open[key] == 0:
-                    finished.append(key)
-                    if key.startswith("ws:"):
-                        self.done_workspaces += 1
-                    else:
-                        self.done_subscriptions += 1
-        return finished
-
-
 class LiveCollector:
     """Reads the subscriptions a credential sees (or the ones asked for) into a builder."""
 
@@ -114,43 +85,20 @@ class LiveCollector:
         self._now = now or dt.datetime.now(dt.UTC)
         self._lock = threading.Lock()
         self._failed: dict[str, set[str]] = {}
-        self._tracker = _Tracker()
-        self._pending = 0
-        self._idle = threading.Condition()
-        self._bug: BaseException | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool = TaskPool(factory.settings.concurrency, self._report_progress, self._scope_done)
         self._ml = factory.arm()
         self._subscription_total = 0
 
-    # -- the pool ----------------------------------------------------------------------------
-
-    def _submit(self, keys: tuple[str, ...], task: Callable[..., None], *args: Any) -> None:
-        assert self._pool is not None
-        self._tracker.opened(keys)
-        with self._idle:
-            self._pending += 1
-        future = self._pool.submit(task, *args)
-        future.add_done_callback(lambda f: self._finished(f, keys))
-
-    def _finished(self, future: Future[None], keys: tuple[str, ...]) -> None:
-        error = future.exception()
-        if error is not None and self._bug is None:
-            self._bug = error
-        for key in self._tracker.closed(keys):
-            if not key.startswith("ws:"):
-                self._progress.log(f"subscription {key} done")
-        self._report_progress()
-        with self._idle:
-            self._pending -= 1
-            if self._pending == 0:
-                self._idle.notify_all()
+    def _scope_done(self, key: str) -> None:
+        if not key.startswith(WORKSPACE_PREFIX):
+            self._progress.log(f"subscription {key} done")
 
     def _report_progress(self) -> None:
         stats = self._factory.stats
-        t = self._tracker
+        pool = self._pool
         self._progress.update(
-            subscriptions=(t.done_subscriptions, self._subscription_total),
-            workspaces=(t.done_workspaces, t.total_workspaces),
+            subscriptions=(pool.done_subscriptions, self._subscription_total),
+            workspaces=(pool.done_workspaces, pool.total_workspaces),
             requests=stats.requests,
             retries=stats.retries,
         )
@@ -161,20 +109,16 @@ class LiveCollector:
         """Collect everything. Raises CollectionFailure when no subscription is reachable."""
         subscriptions, tenant = self._discover()
         self._subscription_total = len(subscriptions)
-        with ThreadPoolExecutor(
-            max_workers=self._settings.concurrency, thread_name_prefix="auditor-live"
-        ) as pool:
-            self._pool = pool
-            self._submit((), self._role_definitions_builtin, subscriptions)
+
+        def start() -> None:
+            self._pool.submit((), self._role_definitions_builtin, subscriptions)
             for sub in subscriptions:
                 self._subscription(sub)
-            with self._idle:
-                while self._pending:
-                    self._idle.wait()
-        self._pool = None
-        self._progress.finish()
-        if self._bug is not None:
-            raise self._bug
+
+        try:
+            self._pool.run(start)
+        finally:
+            self._progress.finish()
         for sub in subscriptions:
             failed = self._failed.get(sub, set())
             self._builder.declare_collected(sub, [k for k in DATA_KINDS if k not in failed])
@@ -184,7 +128,7 @@ class LiveCollector:
             tenant=tenant,
             requests=stats.requests,
             retries=stats.retries,
-            workspaces=self._tracker.total_workspaces,
+            workspaces=self._pool.total_workspaces,
             urls=dict(stats.urls),
         )
 
@@ -265,12 +209,13 @@ class LiveCollector:
 
     def _subscription(self, sub: str) -> None:
         keys = (sub,)
-        self._submit(keys, self._workspaces, sub)
-        self._submit(keys, self._accounts, sub)
-        self._submit(keys, self._role_assignments, sub)
-        self._submit(keys, self._role_definitions_custom, sub)
-        for provider in ACTIVITY_PROVIDERS:
-            self._submit(keys, self._activity_log, sub, provider)
+        with self._pool.holding(keys):
+            self._pool.submit(keys, self._workspaces, sub)
+            self._pool.submit(keys, self._accounts, sub)
+            self._pool.submit(keys, self._role_assignments, sub)
+            self._pool.submit(keys, self._role_definitions_custom, sub)
+            for provider in ACTIVITY_PROVIDERS:
+                self._pool.submit(keys, self._activity_log, sub, provider)
 
     def _workspaces(self, sub: str) -> None:
         scope = f"/subscriptions/{sub}"
@@ -282,23 +227,21 @@ class LiveCollector:
 
         if not self._guard(scope, "list ML workspaces", WORKSPACE_KINDS, read):
             return
-        with self._tracker.lock:
-            self._tracker.total_workspaces += len(found)
+        self._pool.add_workspaces(len(found))
         for workspace in found:
             self._add(workspace)
             ws_id = str(workspace["id"])
-            keys = (sub, f"ws:{arm.normalise_id(ws_id)}")
-            self._submit(keys, self._children, keys, ws_id, "computes", ("computes",))
-            self._submit(
-                keys,
-                self._children,
-                keys,
-                ws_id,
-                "onlineEndpoints",
-                ("online_endpoints", "online_deployments"),
-            )
-            self._submit(keys, self._services, ws_id)
-            self._submit(keys, self._children, keys, ws_id, "connections", ("connections",))
+            keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
+            endpoint_kinds = ("online_endpoints", "online_deployments")
+            with self._pool.holding(keys):
+                self._pool.submit(keys, self._children, keys, ws_id, "computes", ("computes",))
+                self._pool.submit(
+                    keys, self._children, keys, ws_id, "onlineEndpoints", endpoint_kinds
+                )
+                self._pool.submit(keys, self._services, ws_id)
+                self._pool.submit(
+                    keys, self._children, keys, ws_id, "connections", ("connections",)
+                )
 
     def _children(
         self, keys: tuple[str, ...], parent_id: str, child: str, kinds: tuple[str, ...]
@@ -314,7 +257,7 @@ class LiveCollector:
         for item in found:
             self._add(item)
             if child == "onlineEndpoints":
-                self._submit(
+                self._pool.submit(
                     keys,
                     self._children,
                     keys,
