@@ -233,10 +233,12 @@ def test_phone_width_has_no_horizontal_overflow(open_report: Any, demo_html: Pat
     """At 390 px the page does not scroll sideways, even with a finding expanded."""
     opened = open_report(demo_html, viewport=PHONE)
     page = opened.page
+    assert not page.locator("#f-text").is_visible()  # the filters start folded on a phone
+    page.locator("#filterbox > summary").click()
+    assert page.locator("#f-text").is_visible()
     page.locator("details.finding summary").first.click()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
-    assert page.locator("#f-text").is_visible()
 
 
 def test_compliance_view_shows_controls_and_gaps(
@@ -339,7 +341,7 @@ def test_print_expands_every_matching_finding(
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert page.locator("details.finding[open]").count() == 450
     assert page.locator("details.finding[open] .fbody").count() == 450
-    assert page.evaluate("getComputedStyle(document.getElementById('filters')).display") == "none"
+    assert page.evaluate("getComputedStyle(document.getElementById('filterbox')).display") == "none"
 
 
 def test_a_link_to_a_finding_opens_it(open_report: Any, demo_html: Path, tmp_path: Path) -> None:

@@ -113,6 +113,13 @@
       node.textContent = "(" + fmt(n) + ")";
     });
     view = { order: order, counts: counts, shown: 0, mode: flt.mode };
+    var note = document.getElementById("filter-note");
+    if (note) {
+      var active = 0;
+      SEV.concat(ST).forEach(function (v) { if (flt.sev[v] === false || flt.st[v] === false) { active++; } });
+      active += (flt.rule ? 1 : 0) + (flt.sub ? 1 : 0) + (flt.words.length ? 1 : 0) + (flt.newOnly ? 1 : 0);
+      note.textContent = active ? "(" + active + " active)" : "";
+    }
   }
 
   /* Groups keep the order of their best member, so "worst first" also puts the worst
@@ -375,7 +382,12 @@
   }
   window.addEventListener("hashchange", openFromHash);
 
-  form.hidden = false;
+  var box = document.getElementById("filterbox");
+  if (box) {
+    box.hidden = false;
+    /* On a phone the filters would fill the screen: start folded. */
+    if (window.matchMedia && window.matchMedia("(max-width: 560px)").matches) { box.open = false; }
+  }
   apply();
   openFromHash();
   document.documentElement.setAttribute("data-ready", "1");
