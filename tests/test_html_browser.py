@@ -48,6 +48,15 @@ class Opened:
         )
 
 
+def redrawn(page: Page, action: Callable[[], object]) -> None:
+    """Run ``action`` and wait until the findings list has been drawn again."""
+    version = page.evaluate("document.getElementById('findings-list').dataset.version")
+    action()
+    wait_until(
+        page, f"document.getElementById('findings-list').dataset.version !== {json.dumps(version)}"
+    )
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One headless Chromium for the whole session."""
@@ -171,11 +180,10 @@ def test_sorting_and_flat_list(open_report: Any, demo_html: Path) -> None:
     page = opened.page
     page.select_option("#f-group", "flat")
     wait_until(page, "document.getElementById('findings-list').className === 'flat'")
-    page.select_option("#f-sort", "name")
-    wait_until(page, "true")
+    redrawn(page, lambda: page.select_option("#f-sort", "name"))
     names = [n.lower() for n in page.locator("details.finding .fres").all_inner_texts()]
     assert names == sorted(names)
-    page.select_option("#f-sort", "name-desc")
+    redrawn(page, lambda: page.select_option("#f-sort", "name-desc"))
     names_desc = [n.lower() for n in page.locator("details.finding .fres").all_inner_texts()]
     assert names_desc == sorted(names_desc, reverse=True)
 
@@ -220,6 +228,8 @@ def test_injected_markup_does_not_run(open_report: Any, run_cli: Any, tmp_path: 
     opened = open_report(result.output_dir / "auditor.html")
     page = opened.page
     page.locator("details.finding summary").first.click()
+    wait_until(page, "!!document.querySelector('details.finding[open] .fbody')")
+    assert EVIL_NAME in page.locator(".fbody").inner_text()  # in the expanded resource id
     assert page.evaluate("window.__pwned") is None
     assert page.locator("img").count() == 0
     listed = page.locator("#findings-list").inner_text()
@@ -325,7 +335,8 @@ def test_filters_and_findings_work_from_the_keyboard(open_report: Any, demo_html
     while page.evaluate("document.activeElement.tagName") != "SUMMARY":
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    assert page.locator("details.finding[open] .fbody").count() == 1
+    wait_until(page, "document.querySelectorAll('details.finding[open] .fbody').length === 1")
+    assert "remediation" in page.locator("details.finding[open] .fbody").inner_text().lower()
 
 
 def test_print_expands_every_matching_finding(

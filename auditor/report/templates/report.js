@@ -219,8 +219,10 @@
     allBtn.textContent = "Show all " + fmt(total);
   }
 
+  var version = 0;
   function apply() {
     compute();
+    list.setAttribute("data-version", String(++version));
     list.textContent = "";
     list.className = view.mode === "tree" ? "tree" : "flat";
     cursor = null;
