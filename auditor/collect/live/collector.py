@@ -154,7 +154,7 @@ class LiveCollector:
                 continue
             state = str(record.get("state") or "").lower()
             if state in _SKIPPED_STATES and not self._settings.subscriptions:
-                self._progress.log(f"skipping subscription {sub}: it is {state}")
+                self._progress.note(f"skipping subscription {sub}: it is {state}")
                 continue
             self._add(record)
             tenant = tenant or record.get("tenantId")

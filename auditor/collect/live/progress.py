@@ -55,6 +55,16 @@ class Progress:
             with self._lock:
                 print(f"auditor: {message}", file=self._stream)
 
+    def note(self, message: str) -> None:
+        """A line worth reading on a terminal too (the progress line is redrawn after it)."""
+        if not self._enabled:
+            return
+        with self._lock:
+            if self._tty and self._drawn:
+                self._stream.write("\r\x1b[2K")
+            print(f"auditor: {message}", file=self._stream)
+            self._last_draw = 0.0
+
     def finish(self) -> None:
         """End the progress line and print the final counts."""
         if not self._enabled:
