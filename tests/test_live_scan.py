@@ -189,6 +189,14 @@ def test_403_on_one_subscription_is_reported_and_exits_3(
         }
     ]
     assert len(emulator.requests_for(ROLE_ASSIGNMENTS_C)) == 1  # a 403 is not retried
+    # The rule that needs C's role assignments cannot judge it: unknown, with the reason.
+    [owners] = [
+        f
+        for f in report["findings"]
+        if f["rule_id"] == "IAM003" and f["resource_id"].lower() == f"/subscriptions/{SUB_C}"
+    ]
+    assert owners["status"] == "unknown"
+    assert "roleAssignments/read" in owners["reason"]
     # Subscription C's workspace (and everything else) was still read.
     assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 3
 
