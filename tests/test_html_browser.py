@@ -393,3 +393,19 @@ def test_new_since_baseline_filter(open_report: Any, demo_html: Path, tmp_path: 
     opened.settle(before)
     assert opened.visible_findings() == 2
     assert "2 new" in page.locator("#summary").locator("xpath=..").inner_text()
+
+
+def test_without_javascript_the_findings_are_a_table(browser: Browser, demo_html: Path) -> None:
+    """With scripts off (a locked-down mail viewer), the summary and a findings table still show."""
+    doc = demo_document(demo_html)
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(demo_html.as_uri())
+        rows = page.locator("section[aria-labelledby=findings] noscript table tbody tr")
+        assert rows.count() == len(doc["findings"])
+        assert not page.locator("#filterbox").is_visible()
+        assert page.locator("#chart-severity svg").is_visible()
+        assert page.locator("table.compliance").is_visible()
+    finally:
+        context.close()
