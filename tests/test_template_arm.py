@@ -300,3 +300,43 @@ def test_nested_deployment_in_outer_scope_reads_the_callers_parameters(
     path = _write(tmp_path / "outer.json", template)
     report = run_cli(["scan", "--template", str(path), "--format", "json"]).report()
     assert _by_name(report, "AIS001")["outer-acct"]["status"] == "fail"
+
+
+def test_symbolic_names_existing_and_subscription_scope(run_cli: Any, tmp_path: Path) -> None:
+    """languageVersion 2.0 resources (an object) are read, `existing` ones skipped; a
+    subscription-scope Owner assignment reaches the template's accounts (IAM001 high)."""
+    account_template = {
+        "$schema": SCHEMA,
+        "languageVersion": "2.0",
+        "contentVersion": "1.0.0.0",
+        "resources": {
+            "account": _account("sym-acct", True),
+            "legacy": {**_account("already-there", False), "existing": True},
+        },
+    }
+    _write(tmp_path / "t" / "accounts.json", account_template)
+    owner = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+    rbac = {
+        "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [
+            {
+                "type": "Microsoft.Authorization/roleAssignments",
+                "apiVersion": "2022-04-01",
+                "name": "[guid(subscription().id, 'ops')]",
+                "properties": {
+                    "roleDefinitionId": f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{owner}')]",
+                    "principalId": "44444444-5555-4666-8777-888888888888",
+                    "principalType": "Group",
+                },
+            }
+        ],
+    }
+    _write(tmp_path / "t" / "rbac.json", rbac)
+    report = run_cli(
+        ["scan", "--template", str(tmp_path / "t"), "--format", "json", "--include-passed"]
+    ).report()
+    assert set(_by_name(report, "AIS001")) == {"sym-acct"}
+    (assignment,) = _findings(report, "IAM001")
+    assert assignment["status"] == "fail" and assignment["severity"] == "high"
+    assert assignment["evidence"]["scope"] == "/subscriptions/00000000-0000-0000-0000-000000000000"
