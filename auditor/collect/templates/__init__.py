@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.collect.templates import arm as arm_templates
-from auditor.collect.templates import bicep, mlyaml, terraform, v1config
+from auditor.collect.templates import bicep, mlyaml, terraform, tfplan, v1config
 from auditor.collect.templates.expressions import CONTEXT_KEYS, DeploymentContext
 from auditor.collect.templates.source import Document, parse, parse_json
 from auditor.errors import InputError
@@ -67,7 +67,7 @@ def kind_of(document: Document) -> str | None:
         return "arm"
     if arm_templates.is_parameters_file(value):
         return "arm-parameters"
-    if terraform.is_plan(value):
+    if tfplan.is_plan(value):
         return "terraform-plan"
     spec = mlyaml.spec_kind(value)
     if spec is not None:

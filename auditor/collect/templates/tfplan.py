@@ -1,0 +1,132 @@
+"""Reading ``terraform show -json`` output: which resources a plan (or state) will leave.
+
+From ``resource_changes`` (``change.after``, with ``after_unknown`` values turned into
+unresolved markers; planned deletions left out), else from ``planned_values`` or a state's
+``values`` (child modules included). The configuration's references are kept per attribute,
+so a compute can find the workspace it names even when the workspace id is known only after
+apply. Mapping the azurerm values to ARM JSON is :mod:`auditor.collect.templates.terraform`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.collect.templates.source import Document, PathKey
+from auditor.unresolved import unresolved
+
+
+def is_plan(value: object) -> bool:
+    """``terraform show -json`` output of a plan."""
+    return (
+        isinstance(value, dict)
+        and "format_version" in value
+        and any(key in value for key in ("resource_changes", "planned_values", "values"))
+    )
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One azurerm resource of the plan, with the values it will have."""
+
+    address: str
+    tf_type: str
+    values: dict[str, Any]
+    path: PathKey
+    """Where the values (``change.after``) sit in the plan JSON."""
+    entry: PathKey
+    """Where the resource's own entry (with its ``address``) sits."""
+    references: Mapping[str, list[str]]
+    """Configuration references per attribute (``machine_learning_workspace_id``)."""
+
+
+def _merge_unknown(after: Any, unknown: Any, where: str) -> Any:
+    """``after`` with each value flagged in ``after_unknown`` replaced by a marker."""
+    if unknown is True:
+        return unresolved(where, "known only after terraform apply")
+    if isinstance(after, dict) and isinstance(unknown, dict):
+        merged = dict(after)
+        for key, flag in unknown.items():
+            merged[key] = _merge_unknown(after.get(key), flag, f"{where}.{key}")
+        return merged
+    if isinstance(after, list) and isinstance(unknown, list):
+        return [
+            _merge_unknown(after[i] if i < len(after) else None, flag, f"{where}[{i}]")
+            for i, flag in enumerate(unknown)
+        ] + after[len(unknown) :]
+    return after
+
+
+def _configuration_references(plan: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Resource address -> attribute -> addresses it references (modules prefixed)."""
+    found: dict[str, dict[str, list[str]]] = {}
+
+    def walk(module: Mapping[str, Any], prefix: str) -> None:
+        for resource in module.get("resources") or []:
+            refs: dict[str, list[str]] = {}
+            for attribute, expression in (resource.get("expressions") or {}).items():
+                if isinstance(expression, dict) and isinstance(expression.get("references"), list):
+                    refs[attribute] = [prefix + str(r) for r in expression["references"]]
+            found[prefix + str(resource.get("address"))] = refs
+        for name, call in (module.get("module_calls") or {}).items():
+            if isinstance(call, dict) and isinstance(call.get("module"), dict):
+                walk(call["module"], f"{prefix}module.{name}.")
+
+    configuration = plan.get("configuration") or {}
+    walk(configuration.get("root_module") or {}, "")
+    return found
+
+
+def _module_resources(
+    module: Mapping[str, Any], path: PathKey, references: Mapping[str, Mapping[str, list[str]]]
+) -> Iterator[PlannedResource]:
+    """Resources of a ``planned_values``/``values`` module and its child modules (no
+    ``after_unknown`` there: a value known only after apply is simply absent)."""
+    for index, resource in enumerate(module.get("resources") or []):
+        if not isinstance(resource, dict) or resource.get("mode", "managed") != "managed":
+            continue
+        if not isinstance(resource.get("values"), dict):
+            continue
+        address = str(resource.get("address"))
+        entry: PathKey = (*path, "resources", index)
+        yield PlannedResource(
+            address=address,
+            tf_type=str(resource.get("type")),
+            values=dict(resource["values"]),
+            path=(*entry, "values"),
+            entry=entry,
+            references=references.get(address.split("[", 1)[0], {}),
+        )
+    for index, child in enumerate(module.get("child_modules") or []):
+        if isinstance(child, dict):
+            yield from _module_resources(child, (*path, "child_modules", index), references)
+
+
+def planned_resources(document: Document) -> Iterator[PlannedResource]:
+    """The resources the plan creates, updates or keeps (from ``resource_changes``; from
+    ``planned_values``, or a state's ``values``, when there are none)."""
+    plan: Mapping[str, Any] = document.value
+    references = _configuration_references(plan)
+    if "resource_changes" not in plan:
+        key = "planned_values" if "planned_values" in plan else "values"
+        root = (plan.get(key) or {}).get("root_module") or {}
+        yield from _module_resources(root, (key, "root_module"), references)
+        return
+    for index, change in enumerate(plan.get("resource_changes") or []):
+        if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
+            continue
+        body = change.get("change") or {}
+        if body.get("actions") == ["delete"] or not isinstance(body.get("after"), dict):
+            continue
+        address = str(change.get("address"))
+        values = _merge_unknown(body["after"], body.get("after_unknown") or {}, address)
+        config_address = address.split("[", 1)[0]
+        yield PlannedResource(
+            address=address,
+            tf_type=str(change.get("type")),
+            values=values,
+            path=("resource_changes", index, "change", "after"),
+            entry=("resource_changes", index),
+            references=references.get(config_address, {}),
+        )
