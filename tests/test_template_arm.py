@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from auditor.collect.templates import read_templates
+from auditor.inventory import InventoryBuilder
 from tests.conftest import FIXTURES
 
 KEYLESS = FIXTURES / "templates" / "keyless"
@@ -340,3 +342,26 @@ def test_symbolic_names_existing_and_subscription_scope(run_cli: Any, tmp_path: 
     (assignment,) = _findings(report, "IAM001")
     assert assignment["status"] == "fail" and assignment["severity"] == "high"
     assert assignment["evidence"]["scope"] == "/subscriptions/00000000-0000-0000-0000-000000000000"
+
+
+def test_property_copy_loops_build_arrays(run_cli: Any, tmp_path: Path) -> None:
+    """A copy loop inside properties builds the array it names, each item evaluated."""
+    account = _account("acl-acct", True)
+    account["properties"]["networkAcls"] = {"defaultAction": "Deny"}
+    account["properties"]["copy"] = [
+        {
+            "name": "allowedFqdnList",
+            "count": "[length(parameters('hosts'))]",
+            "input": "[concat(parameters('hosts')[copyIndex('allowedFqdnList')], '.example.com')]",
+        }
+    ]
+    template = _template([account], {"hosts": {"type": "array", "defaultValue": ["api", "files"]}})
+    path = _write(tmp_path / "acl.json", template)
+    builder = InventoryBuilder()
+    read_templates([path], builder)
+    (resource,) = builder.build().resources.values()
+    assert resource.data["properties"]["allowedFqdnList"] == [
+        "api.example.com",
+        "files.example.com",
+    ]
+    assert "copy" not in resource.data["properties"]

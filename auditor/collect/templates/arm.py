@@ -206,6 +206,8 @@ class _Expander:
         if str(raw_type).lower() == DEPLOYMENT_TYPE and isinstance(body.get("properties"), dict):
             # The inner template is evaluated in its own scope, never in the caller's.
             body["properties"] = {k: v for k, v in body["properties"].items() if k != "template"}
+        if isinstance(body.get("properties"), dict):
+            body["properties"] = _property_copies(body["properties"], scope)
         evaluated = resolve_deep(body, scope)
         arm_type = str(evaluated.get("type") or "")
         name = _text(evaluated.get("name"))
@@ -306,6 +308,29 @@ class _Expander:
         if linked is not None:
             self.resources.extend(linked.resources)
             self.problems.extend(linked.problems)
+
+
+def _property_copies(properties: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """``properties.copy`` loops become the arrays they build (each item evaluated)."""
+    loops = properties.get("copy")
+    if not isinstance(loops, list):
+        return properties
+    result = {k: v for k, v in properties.items() if k != "copy"}
+    for loop in loops:
+        if not isinstance(loop, dict) or not isinstance(loop.get("name"), str):
+            continue
+        name = loop["name"]
+        try:
+            count = evaluate_value(loop.get("count"), scope)
+            if not isinstance(count, int) or isinstance(count, bool):
+                raise Unresolvable(f"copy count {count!r} is not a number")
+            result[name] = [
+                resolve_deep(loop.get("input"), scope.with_copy(name, index))
+                for index in range(min(count, MAX_COPY))
+            ]
+        except Unresolvable as exc:
+            result[name] = unresolved(f"copy loop {name}: count {loop.get('count')}", exc.reason)
+    return result
 
 
 def _expand_variable_copies(scope: Scope) -> None:
