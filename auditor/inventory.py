@@ -264,6 +264,11 @@ class InventoryBuilder:
         self.add_resource(record, canonical, source)
         return "resource"
 
+    def source_of(self, resource_id: str) -> SourceRef | None:
+        """Where the resource with this id (any casing) was read from, if it was added."""
+        resource = self._resources.get(arm.normalise_id(resource_id))
+        return resource.source if resource is not None else None
+
     def add_resource(self, record: Mapping[str, Any], arm_type: str, source: SourceRef) -> None:
         """Add an ARM object of a known audited type."""
         resource_id = str(record["id"])

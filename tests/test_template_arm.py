@@ -365,3 +365,29 @@ def test_property_copy_loops_build_arrays(run_cli: Any, tmp_path: Path) -> None:
         "files.example.com",
     ]
     assert "copy" not in resource.data["properties"]
+
+
+def test_same_id_from_two_templates_is_reported_not_dropped(run_cli: Any, tmp_path: Path) -> None:
+    """Two files defining one resource id: the first is judged and the clash is an error (exit 3)."""
+    _write(tmp_path / "t" / "a.json", _template([_account("same", True)]))
+    _write(tmp_path / "t" / "b.json", _template([_account("same", False)]))
+    result = run_cli(
+        [
+            "scan",
+            "--template",
+            str(tmp_path / "t"),
+            "--template",
+            str(tmp_path / "t" / "a.json"),
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--include-passed",
+        ]
+    )
+    report = result.report()
+    judged = _by_name(report, "AIS001")["same"]
+    assert judged["status"] == "pass" and judged["source"]["path"].endswith("a.json")
+    (error,) = report["errors"]
+    assert "b.json" in error["message"] and "a.json" in error["message"]
+    assert result.code == 3

@@ -96,6 +96,20 @@ class _Reader:
         self.documents: dict[Path, Document] = {}
 
     def add(self, record: dict[str, Any], source: SourceRef) -> int:
+        earlier = self.builder.source_of(str(record.get("id") or ""))
+        if earlier is not None:
+            # One id, two definitions: the inventory keeps the first; say so, never silently.
+            where = f"{earlier.path}:{earlier.line}" if earlier.line else str(earlier.path)
+            self.builder.add_error(
+                CollectionError(
+                    scope=str(record.get("id")),
+                    operation="read template",
+                    message=f"{source.path}:{source.line} defines a resource already read from "
+                    f"{earlier.kind} {where}; only that one is judged (give the templates "
+                    "different names or --template-context)",
+                )
+            )
+            return 0
         try:
             return 1 if self.builder.add(record, source) == "resource" else 0
         except UnrecognisedRecord as exc:
@@ -195,7 +209,14 @@ def read_templates(
     JSON/YAML stops the scan (exit 2) naming file, line and column.
     """
     reader = _Reader(builder, parameters, context or DeploymentContext())
-    listed = [(path, template_files(path)) for path in paths]
+    listed: list[tuple[Path, list[Path]]] = []
+    seen: set[Path] = set()
+    for path in paths:  # a file named twice (or inside a folder also given) is read once
+        candidates = template_files(path)
+        files = [f for f in candidates if f.resolve() not in seen]
+        seen.update(f.resolve() for f in files)
+        if files or not candidates:
+            listed.append((path, files))
     modules = {m for _, files in listed for f in files for m in reader.modules_of(f)}
     stats: list[TemplateStats] = []
     for path, files in listed:
