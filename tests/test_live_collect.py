@@ -202,3 +202,25 @@ def test_progress_lines_in_ci(emulator: ArmEmulator) -> None:
     assert "\r" not in text
     assert f"auditor: subscription {SUB_C} done" in text
     assert "auditor: collected: subscriptions 3/3" in text
+
+
+class CountingCredential(StaticTokenCredential):
+    """A static token that counts how often it is asked (like `az` being run each time)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.calls = 0
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        self.calls += 1
+        return super().get_token(*scopes, **kwargs)
+
+
+def test_one_token_serves_every_client(emulator: ArmEmulator) -> None:
+    """A whole tenant scan (dozens of SDK clients) asks the credential for a token once."""
+    credential = CountingCredential(TOKEN)
+    settings = LiveSettings(auth="token", arm_endpoint=emulator.url)
+    factory = ClientFactory(credential, emulator.url, settings)
+    LiveCollector(factory, InventoryBuilder()).run()
+    assert len(emulator.log) > 20
+    assert credential.calls == 1

@@ -71,6 +71,43 @@ class StaticTokenCredential:
         return "StaticTokenCredential(<redacted>)"
 
 
+class SharedTokenCache:
+    """One token for every client of a scan.
+
+    Each SDK client has its own authentication policy, and some credentials do not cache
+    (``AzureCliCredential`` runs ``az`` for every token): without this, a tenant scan would
+    fetch a token per client. Refreshes five minutes before expiry; claims challenges and
+    other tenants go to the credential directly.
+    """
+
+    _MARGIN = 300
+
+    def __init__(self, credential: TokenCredential) -> None:
+        self._credential = credential
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[str, ...], AccessToken] = {}
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """A cached token for ``scopes``, fetched when missing or about to expire."""
+        if claims or tenant_id:
+            return self._credential.get_token(*scopes, claims=claims, tenant_id=tenant_id, **kwargs)
+        with self._lock:
+            token = self._tokens.get(scopes)
+            if token is None or token.expires_on - self._MARGIN < time.time():
+                token = self._credential.get_token(*scopes, **kwargs)
+                self._tokens[scopes] = token
+            return token
+
+    def __repr__(self) -> str:
+        return f"SharedTokenCache({self._credential!r})"
+
+
 def make_credential(settings: LiveSettings) -> TokenCredential:
     """The credential ``--auth`` names. Imports azure-identity only when it is needed."""
     if settings.auth == "token":
@@ -167,7 +204,7 @@ class ClientFactory:
         settings: LiveSettings,
         transport: RequestsTransport | None = None,
     ) -> None:
-        self.credential = credential
+        self.credential: TokenCredential = SharedTokenCache(credential)
         self.endpoint = endpoint.rstrip("/")
         self.settings = settings
         self.stats = RequestStats()
