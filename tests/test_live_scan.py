@@ -22,6 +22,7 @@ from tests.emulator.fixtures import (
     SUB_D,
     TOKEN,
 )
+from tests.test_report import validate
 
 AS_OF = "2026-11-01T00:00:00Z"
 SCANNED = (SUB_A, SUB_B, SUB_C)
@@ -178,6 +179,7 @@ def test_403_on_one_subscription_is_reported_and_exits_3(
     result = run_cli(live_args(emulator, "--fail-on", "none"))
     assert result.code == 3
     report = result.report()
+    validate(report)  # the JSON report schema holds for live sources and 403 errors
     assert report["errors"] == [
         {
             "scope": f"/subscriptions/{SUB_C}",
