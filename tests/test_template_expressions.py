@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from auditor.collect.templates.arm import resolve_parameters
 from auditor.collect.templates.expressions import (
     SUPPORTED_FUNCTIONS,
     DeploymentContext,
@@ -214,3 +215,22 @@ def test_issue_function_list_is_supported() -> None:
         "createarray",
     }
     assert named <= SUPPORTED_FUNCTIONS
+
+
+def test_parameter_defaults_may_use_later_parameters() -> None:
+    """A defaultValue may refer to a parameter declared after it; a missing one stays open."""
+    template = {
+        "parameters": {
+            "accountName": {
+                "type": "string",
+                "defaultValue": "[concat(parameters('prefix'), '-ai')]",
+            },
+            "prefix": {"type": "string", "defaultValue": "[resourceGroup().name]"},
+            "broken": {"type": "string", "defaultValue": "[parameters('nothing')]"},
+            "required": {"type": "string"},
+        }
+    }
+    values = resolve_parameters(template, {}, CONTEXT, "template")
+    assert values["accountName"] == "rg-ai-ai"
+    assert is_unresolved(values["broken"]) and is_unresolved(values["required"])
+    assert list(values) == ["accountName", "prefix", "broken", "required"]

@@ -91,28 +91,43 @@ def parameter_values(document: Document) -> dict[str, Any]:
     return values
 
 
-def _resolve_parameters(
+def resolve_parameters(
     template: Mapping[str, Any], given: Mapping[str, Any], context: DeploymentContext, where: str
 ) -> dict[str, Any]:
+    """Each declared parameter's value: given, else its defaultValue, else a marker."""
     declared = template.get("parameters") or {}
+    declared = declared if isinstance(declared, dict) else {}
     resolved: dict[str, Any] = {}
     lowered = {k.lower(): v for k, v in given.items()}
-    scope = Scope(resolved, {}, context)
-    for name, spec in declared.items() if isinstance(declared, dict) else ():
+    defaults: dict[str, Any] = {}
+    for name, spec in declared.items():
         if name.lower() in lowered:
             resolved[name] = lowered[name.lower()]
         elif isinstance(spec, dict) and "defaultValue" in spec:
-            try:
-                resolved[name] = evaluate_value(spec["defaultValue"], scope)
-            except Unresolvable as exc:
-                resolved[name] = unresolved(str(spec["defaultValue"]), exc.reason)
+            defaults[name] = spec["defaultValue"]
         else:
             resolved[name] = unresolved(
                 f"[parameters('{name}')]",
                 f"parameter {name} has no value ({where}: no parameters file value, "
                 "no defaultValue)",
             )
-    return resolved
+    # A default may use another parameter declared later: retry until nothing changes.
+    failures: dict[str, str] = {}
+    while defaults:
+        progress = False
+        for name, default in list(defaults.items()):
+            try:
+                resolved[name] = evaluate_value(default, Scope(resolved, {}, context))
+            except Unresolvable as exc:
+                failures[name] = exc.reason
+                continue
+            del defaults[name]
+            progress = True
+        if not progress:
+            for name, default in defaults.items():
+                resolved[name] = unresolved(str(default), failures[name])
+            break
+    return {name: resolved[name] for name in declared if name in resolved}
 
 
 class _Expander:
@@ -143,7 +158,7 @@ class _Expander:
             scope = outer
         else:
             where = "template" if depth == 0 else "nested deployment"
-            parameters = _resolve_parameters(template, given, context, where)
+            parameters = resolve_parameters(template, given, context, where)
             scope = Scope(parameters, dict(template.get("variables") or {}), context)
             _expand_variable_copies(scope)
         schema = str(template.get("$schema") or "").lower()
