@@ -391,3 +391,18 @@ def test_same_id_from_two_templates_is_reported_not_dropped(run_cli: Any, tmp_pa
     (error,) = report["errors"]
     assert "b.json" in error["message"] and "a.json" in error["message"]
     assert result.code == 3
+
+
+def test_comments_in_templates_are_accepted(run_cli: Any, tmp_path: Path) -> None:
+    """// and /* */ comments, which Azure's tooling allows in templates, keep lines intact."""
+    text = json.dumps(_template([_account("commented", False)]), indent=2)
+    text = text.replace('"resources": [', '// the account\n  "resources": [ /* one */', 1)
+    path = tmp_path / "commented.json"
+    path.write_text(text)
+    finding = _by_name(
+        run_cli(["scan", "--template", str(path), "--format", "json"]).report(), "AIS001"
+    )["commented"]
+    lines = text.splitlines()
+    assert (
+        '"disableLocalAuth"' in lines[finding["evidence"]["template_location"]["property_line"] - 1]
+    )

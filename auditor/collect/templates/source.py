@@ -114,12 +114,35 @@ class _JsonScanner:
             offset += 1
 
 
+_COMMENT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def blank_comments(text: str) -> str:
+    """``//`` and ``/* */`` comments (which ARM template tooling accepts) as spaces, so every
+    other character keeps its line and column; strings are left alone."""
+
+    def blank(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.startswith('"'):
+            return token
+        return re.sub(r"[^\n]", " ", token)
+
+    return _COMMENT_RE.sub(blank, text)
+
+
 def parse_json(path: Path, text: str) -> Document:
-    """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column."""
+    """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column.
+
+    Comments are accepted, as Azure's template tooling accepts them."""
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        uncommented = blank_comments(text)
+        try:
+            json.loads(uncommented)
+        except (json.JSONDecodeError, RecursionError):
+            raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+        text = uncommented
     except RecursionError as exc:
         raise InputError(f"{path}: JSON nested too deeply") from exc
     scanner = _JsonScanner(text)
