@@ -322,3 +322,16 @@ def test_terraform_planned_values_and_child_modules(run_cli: Any, tmp_path: Path
         '"local_auth_enabled"'
         in lines[finding["evidence"]["template_location"]["property_line"] - 1]
     )
+
+
+def test_other_azure_ml_specs_are_not_online_endpoints(run_cli: Any, tmp_path: Path) -> None:
+    """A batch endpoint spec (which also has auth_mode) is not read as an online endpoint."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "batch.yml").write_text(
+        "$schema: https://azuremlschemas.azureedge.net/latest/batchEndpoint.schema.json\n"
+        "name: batch\nauth_mode: aad_token\n"
+    )
+    (tmp_path / "specs" / "online.yml").write_text("name: bare-online\nauth_mode: key\n")
+    report = _scan(run_cli, tmp_path / "specs").report()
+    assert set(_by_name(report, "AML001")) == {"bare-online"}
+    assert report["scan"]["sources"][0]["kinds"] == {"ml-endpoint": 1}

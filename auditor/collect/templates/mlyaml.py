@@ -46,6 +46,8 @@ def spec_kind(value: object) -> str | None:
         return "endpoint"
     if any(s in schema for s in DEPLOYMENT_SCHEMAS):
         return "deployment"
+    if schema:  # another Azure ML spec (a batch endpoint, a compute, ...)
+        return None
     if "auth_mode" in value and "name" in value:
         return "endpoint"
     if "endpoint_name" in value and "name" in value:
