@@ -133,6 +133,17 @@ class CollectionError:
     data_kinds: tuple[str, ...] = ()
     """Which data kinds (see :data:`DATA_KINDS`) this failure leaves unread for the scope."""
 
+    def as_record(self) -> dict[str, Any]:
+        """The error as JSON data, as the report's ``errors`` and a snapshot manifest hold it."""
+        return {
+            "scope": self.scope,
+            "operation": self.operation,
+            "message": self.message,
+            "status_code": self.status_code,
+            "missing_permission": self.missing_permission,
+            "data_kinds": list(self.data_kinds),
+        }
+
 
 DATA_KINDS = (
     "workspaces",

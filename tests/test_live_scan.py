@@ -12,6 +12,7 @@ import pytest
 from auditor.audit import scan
 from auditor.collect.live.settings import LiveSettings
 from auditor.config import ScanConfig
+from auditor.model import DATA_KINDS
 from tests.conftest import write_json
 from tests.emulator import ArmEmulator, Fault
 from tests.emulator.fixtures import (
@@ -47,18 +48,7 @@ def finding_set(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
 
 def full_manifest(tmp_path: Path) -> Path:
     """What a complete collection of the fixture estate declares (for the snapshot side)."""
-    kinds = [
-        "workspaces",
-        "computes",
-        "online_endpoints",
-        "online_deployments",
-        "web_services",
-        "ai_accounts",
-        "role_assignments",
-        "role_definitions",
-        "activity_log",
-        "connections",
-    ]
+    kinds = list(DATA_KINDS)
     return write_json(
         tmp_path / "manifest" / "manifest.json",
         {

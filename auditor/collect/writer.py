@@ -55,17 +55,7 @@ def manifest(inventory: Inventory, tenant: str | None = None) -> dict[str, Any]:
         "management_groups": {
             group: sorted(subs) for group, subs in sorted(inventory.management_groups.items())
         },
-        "errors": [
-            {
-                "scope": e.scope,
-                "operation": e.operation,
-                "message": e.message,
-                "status_code": e.status_code,
-                "missing_permission": e.missing_permission,
-                "data_kinds": list(e.data_kinds),
-            }
-            for e in inventory.errors
-        ],
+        "errors": [e.as_record() for e in inventory.errors],
     }
 
 

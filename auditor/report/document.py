@@ -128,17 +128,7 @@ def build_document(outcome: ScanOutcome, include_passed: bool = False) -> dict[s
         },
         "rules": [rule_document(rule) for rule in outcome.rules],
         "findings": [finding_document(r) for r in shown],
-        "errors": [
-            {
-                "scope": e.scope,
-                "operation": e.operation,
-                "message": e.message,
-                "status_code": e.status_code,
-                "missing_permission": e.missing_permission,
-                "data_kinds": list(e.data_kinds),
-            }
-            for e in outcome.errors
-        ],
+        "errors": [e.as_record() for e in outcome.errors],
         "warnings": [dict(w) for w in outcome.warnings],
         "baseline": dict(outcome.baseline) if outcome.baseline is not None else None,
         "compliance": [
