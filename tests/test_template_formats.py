@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,23 @@ def test_bicep_compiled_by_the_cli_points_at_bicep_lines(
     assert lines[location["property_line"] - 1].strip() == "disableLocalAuth: allowKeys"
     (source,) = result.report()["scan"]["sources"]
     assert source["kinds"] == {"bicep": 1, "module": 2}
+
+
+def test_bicep_caller_passing_true_passes(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Compiled with the caller passing allowKeys: true, the Bicep module's account passes AIS001."""
+    folder = tmp_path / "bicep"
+    shutil.copytree(BICEP, folder)
+    main = folder / "deploy-entra-id.bicep"
+    main.write_text(main.read_text().replace("allowKeys: false", "allowKeys: true"))
+    compiled = json.loads((TEMPLATES / "keyless" / "deploy-entra-id.json").read_text())
+    compiled["resources"][0]["properties"]["parameters"]["allowKeys"]["value"] = True
+    (tmp_path / "compiled.json").write_text(json.dumps(compiled))
+    bin_dir = _fake_bicep(tmp_path / "bin", tmp_path / "compiled.json")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    report = _scan(run_cli, folder).report()
+    assert _by_name(report, "AIS001")["azurei-models-dev"]["status"] == "pass"
 
 
 def test_bicep_build_failure_is_an_input_error(
