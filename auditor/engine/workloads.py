@@ -35,10 +35,39 @@ def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
             f"the compute runs in workspace {workspace.name}'s managed virtual network ({mode})",
             evidence,
         )
+    if str(workspace.data.get("kind") or "").lower() == "project":
+        return _project_compute(workspace, ctx, evidence)
     return Outcome(
         Status.FAIL,
         "the compute is in no virtual network: no subnet, and its workspace has no managed "
         "network isolation",
+        evidence,
+    )
+
+
+def _project_compute(project: Resource, ctx: EvalContext, evidence: dict[str, Any]) -> Outcome:
+    """A project's computes run in its hub's managed virtual network, if the hub has one."""
+    hub_id = get_path(project.data, ("properties", "hubResourceId"))
+    hub = ctx.inventory.get(hub_id) if isinstance(hub_id, str) and hub_id.strip() else None
+    if hub is None:
+        where = hub_id if isinstance(hub_id, str) and hub_id.strip() else "hubResourceId missing"
+        reason = (
+            f"no subnet, and the hub of project {project.name} ({where}) is not in the "
+            "inventory (its managed virtual network would isolate it)"
+        )
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    mode = get_path(hub.data, ("properties", "managedNetwork", "isolationMode"))
+    evidence["hub.properties.managedNetwork.isolationMode"] = mode or "<missing>"
+    if isinstance(mode, str) and mode.lower() in MANAGED_ISOLATION:
+        return Outcome(
+            Status.PASS,
+            f"the compute runs in hub {hub.name}'s managed virtual network ({mode})",
+            evidence,
+        )
+    return Outcome(
+        Status.FAIL,
+        "the compute is in no virtual network: no subnet, and neither its project nor the "
+        f"project's hub {hub.name} has managed network isolation",
         evidence,
     )
 
