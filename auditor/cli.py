@@ -33,6 +33,12 @@ def _fail_on(text: str) -> Severity | None:
         raise argparse.ArgumentTypeError(f"{exc}, or none") from None
 
 
+# Day counts beyond a century only overflow date arithmetic; no option needs more.
+_MAX_WHOLE = 36_500
+# --as-of is moved by day counts up to _MAX_WHOLE either way; keep it far from year 1 / 9999.
+_AS_OF_YEARS = range(1900, 9001)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -40,6 +46,8 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    if value > _MAX_WHOLE:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_WHOLE}")
     return value
 
 
@@ -47,6 +55,8 @@ def _as_of(text: str) -> dt.datetime:
     moment = parse_timestamp(text)
     if moment is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date or time")
+    if moment.year not in _AS_OF_YEARS:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 1900 to 9000")
     return moment
 
 

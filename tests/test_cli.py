@@ -227,3 +227,44 @@ def test_demo_scan_as_a_process(tmp_path: Path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert json.loads((tmp_path / "auditor.json").read_text())["summary"]["gate"]["exit_code"] == 1
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--key-max-age-days", "99999999999999999999"],
+        ["--max-suppression-days", "99999999999"],
+        ["--as-of", "0001-01-01"],
+        ["--as-of", "9999-12-31"],
+    ],
+)
+def test_out_of_range_values_are_usage_errors(run_cli: Any, option: list[str]) -> None:
+    """Values that would overflow date arithmetic are refused as usage errors, not tracebacks."""
+    with pytest.raises(SystemExit) as exc:
+        run_cli(["scan", "--demo", *option])
+    assert exc.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("[" * 100_000 + "]" * 100_000, "nested too deeply"), ('{"n": ' + "9" * 5000 + "}", "5000")],
+)
+def test_json_beyond_parser_limits_exits_2(
+    run_cli: Any, tmp_path: Path, text: str, message: str
+) -> None:
+    """Snapshot or baseline JSON that Python cannot parse is an input error naming the file."""
+    bad = tmp_path / "in" / "odd.json"
+    bad.parent.mkdir()
+    bad.write_text(text, encoding="utf-8")
+    for args in (["--snapshot", str(bad)], ["--demo", "--baseline", str(bad)]):
+        result = run_cli(["scan", *args])
+        assert result.code == 2
+        assert "odd.json" in result.err and message in result.err
+
+
+def test_baseline_with_a_foreign_tool_field_exits_2(run_cli: Any, tmp_path: Path) -> None:
+    """A JSON file whose 'tool' is not an object is not taken for a report (exit 2)."""
+    other = write_json(tmp_path / "other.json", {"tool": "x"})
+    result = run_cli(["scan", "--demo", "--baseline", str(other)])
+    assert result.code == 2
+    assert "not an auditor JSON report" in result.err

@@ -90,6 +90,10 @@ def read_file(
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply") from None
+    except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
+        raise InputError(f"{path}: invalid JSON: {exc}") from exc
     count = 0
     source = SourceRef(kind=kind, path=display or str(path))
     try:
