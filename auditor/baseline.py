@@ -39,8 +39,9 @@ def load_report(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: JSON nested too deeply") from None
     except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
         raise InputError(f"{path}: invalid JSON: {exc}") from None
-    tool = data.get("tool") if isinstance(data, dict) else None
-    if not isinstance(tool, dict) or tool.get("name") != "auditor":
+    if not isinstance(data, dict) or not isinstance(data.get("tool"), dict):
+        raise InputError(f"{path}: not an auditor JSON report (auditor.json)")
+    if data["tool"].get("name") != "auditor":
         raise InputError(f"{path}: not an auditor JSON report (auditor.json)")
     version = data.get("schema_version")
     if not isinstance(version, str) or version.split(".")[0] != COMPATIBLE_MAJOR:
