@@ -297,8 +297,22 @@ class InventoryBuilder:
             source=source,
             parent_key=_parent_key(key, arm_type),
         )
-        if key not in self._resources:
+        kept = self._resources.get(key)
+        if kept is None:
             self._resources[key] = resource
+        elif _conflicting(kept.data, resource.data, top=True):
+            # Conflicting evidence: judge the first record read, but never silently.
+            self._errors.append(
+                CollectionError(
+                    scope=resource_id,
+                    operation="read resource",
+                    message=(
+                        f"two different records of this id: judged the one from "
+                        f"{kept.source.path or kept.source.kind}, ignored the one from "
+                        f"{source.path or source.kind}"
+                    ),
+                )
+            )
         if subscription_id and subscription_id not in self._subscriptions:
             self._subscriptions[subscription_id] = Subscription(id=subscription_id)
 
@@ -409,6 +423,20 @@ _PARENT_DEPTH = {
     arm.WORKSPACE_CONNECTION: 2,
     arm.ONLINE_DEPLOYMENT: 2,
 }
+
+
+def _conflicting(first: object, second: object, *, top: bool = False) -> bool:
+    """Whether two records of one id disagree on a value both hold.
+
+    Only keys present in both count (a Resource Graph row carries extra columns); strings
+    compare case-insensitively, as ARM ids, types and enum values do.
+    """
+    if isinstance(first, dict) and isinstance(second, dict):
+        shared = (set(first) & set(second)) - ({"id", "type"} if top else set())
+        return any(_conflicting(first[key], second[key]) for key in shared)
+    if isinstance(first, str) and isinstance(second, str):
+        return first.lower() != second.lower()
+    return first != second
 
 
 def _parent_key(key: str, arm_type: str) -> str | None:

@@ -155,3 +155,31 @@ def test_activity_events_and_subscriptions_are_recognised(tmp_path: Path) -> Non
     [event] = inventory.events
     assert event.subscription_id == SUB and event.status == "Succeeded"
     assert inventory.has_data("activity_log", SUB)
+
+
+def test_conflicting_records_of_one_id_are_an_error(tmp_path: Path) -> None:
+    """Two files disagreeing about one resource (ids in any case) leave a collection error."""
+    keyed = account("acc")
+    keyed["properties"] = {"disableLocalAuth": False}
+    keyless = dict(
+        account("acc"), id=str(keyed["id"]).upper(), properties={"disableLocalAuth": True}
+    )
+    write_json(tmp_path / "a.json", keyed)
+    write_json(tmp_path / "b.json", keyless)
+    inventory = load(tmp_path).build()
+    [kept] = inventory.of_type(arm.AI_ACCOUNT)
+    assert kept.data["properties"] == {"disableLocalAuth": False}
+    [error] = inventory.errors
+    assert "two different records" in error.message
+    assert "a.json" in error.message and "b.json" in error.message
+
+
+def test_same_record_twice_or_with_extra_columns_is_no_error(tmp_path: Path) -> None:
+    """A repeat of one record, or a Resource Graph row with more columns, is not a conflict."""
+    listed = account("acc")
+    row = dict(account("acc"), type="microsoft.cognitiveservices/accounts", tenantId="t")
+    write_json(tmp_path / "a.json", [listed, listed])
+    write_json(tmp_path / "b.json", {"data": [row]})
+    inventory = load(tmp_path).build()
+    assert len(inventory.of_type(arm.AI_ACCOUNT)) == 1
+    assert inventory.errors == ()
