@@ -9,6 +9,7 @@ from auditor import arm
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.inventory import get_path
 from auditor.model import Resource, Status
+from auditor.unresolved import describe, is_unresolved
 
 MANAGED_ISOLATION = ("allowinternetoutbound", "allowonlyapprovedoutbound")
 """``managedNetwork.isolationMode`` values that put computes in a managed virtual network."""
@@ -27,47 +28,79 @@ def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
             "(a managed virtual network would isolate it)"
         )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
-    mode = get_path(workspace.data, ("properties", "managedNetwork", "isolationMode"))
-    evidence["workspace.properties.managedNetwork.isolationMode"] = mode or "<missing>"
-    if isinstance(mode, str) and mode.lower() in MANAGED_ISOLATION:
-        return Outcome(
-            Status.PASS,
-            f"the compute runs in workspace {workspace.name}'s managed virtual network ({mode})",
-            evidence,
+    managed, decider = _managed_network(workspace, ctx, evidence)
+    if managed is None:
+        reason = (
+            f"no subnet, and the hub of project {workspace.name} ({decider}) is not in the "
+            "inventory (its managed virtual network would isolate it)"
         )
-    if str(workspace.data.get("kind") or "").lower() == "project":
-        return _project_compute(workspace, ctx, evidence)
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if managed:
+        return Outcome(
+            Status.PASS, f"the compute runs in {decider}'s managed virtual network", evidence
+        )
     return Outcome(
         Status.FAIL,
-        "the compute is in no virtual network: no subnet, and its workspace has no managed "
-        "network isolation",
+        "the compute is in no virtual network: no subnet, and its workspace (or a project's "
+        "hub) has no managed network isolation",
         evidence,
     )
 
 
-def _project_compute(project: Resource, ctx: EvalContext, evidence: dict[str, Any]) -> Outcome:
-    """A project's computes run in its hub's managed virtual network, if the hub has one."""
-    hub_id = get_path(project.data, ("properties", "hubResourceId"))
+def _managed_network(
+    workspace: Resource, ctx: EvalContext, evidence: dict[str, Any]
+) -> tuple[bool | None, str]:
+    """Whether the workspace (or, for a project, its hub) has a managed virtual network;
+    None when a project's hub is not in the inventory. Also the name of the deciding one."""
+    mode = get_path(workspace.data, ("properties", "managedNetwork", "isolationMode"))
+    evidence["workspace.properties.managedNetwork.isolationMode"] = mode or "<missing>"
+    if isinstance(mode, str) and mode.lower() in MANAGED_ISOLATION:
+        return True, workspace.name
+    if str(workspace.data.get("kind") or "").lower() != "project":
+        return False, workspace.name
+    hub_id = get_path(workspace.data, ("properties", "hubResourceId"))
     hub = ctx.inventory.get(hub_id) if isinstance(hub_id, str) and hub_id.strip() else None
     if hub is None:
-        where = hub_id if isinstance(hub_id, str) and hub_id.strip() else "hubResourceId missing"
+        return None, str(hub_id or "the project's hub")
+    hub_mode = get_path(hub.data, ("properties", "managedNetwork", "isolationMode"))
+    evidence["hub.properties.managedNetwork.isolationMode"] = hub_mode or "<missing>"
+    return isinstance(hub_mode, str) and hub_mode.lower() in MANAGED_ISOLATION, hub.name
+
+
+def deployment_public_egress(resource: Resource, ctx: EvalContext) -> Outcome:
+    """A managed deployment with public egress, outside a workspace managed network (where
+    the legacy ``egressPublicNetworkAccess`` flag no longer applies)."""
+    value = get_path(resource.data, ("properties", "egressPublicNetworkAccess"))
+    path = "properties.egressPublicNetworkAccess"
+    if is_unresolved(value):
+        reason = f"value not resolved from the template: {path} = {describe(value)}"
+        return Outcome(Status.UNKNOWN, reason, {path: describe(value)}, reason=reason)
+    evidence: dict[str, Any] = {
+        path: value if value is not None else "<missing> (ARM default: 'Enabled')"
+    }
+    if isinstance(value, str) and value.lower() == "disabled":
+        return Outcome(Status.PASS, "public egress is disabled", evidence)
+    workspace_key = resource.key.split("/onlineendpoints/")[0]
+    workspace = ctx.inventory.get(workspace_key)
+    if workspace is None:
         reason = (
-            f"no subnet, and the hub of project {project.name} ({where}) is not in the "
-            "inventory (its managed virtual network would isolate it)"
+            f"public egress is on, and workspace {workspace_key} is not in the inventory "
+            "(under a workspace managed network the flag does not apply)"
         )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
-    mode = get_path(hub.data, ("properties", "managedNetwork", "isolationMode"))
-    evidence["hub.properties.managedNetwork.isolationMode"] = mode or "<missing>"
-    if isinstance(mode, str) and mode.lower() in MANAGED_ISOLATION:
-        return Outcome(
-            Status.PASS,
-            f"the compute runs in hub {hub.name}'s managed virtual network ({mode})",
-            evidence,
+    managed, decider = _managed_network(workspace, ctx, evidence)
+    if managed is None:
+        reason = f"public egress is on, and {decider} is not in the inventory"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if managed:
+        reason = (
+            f"{decider}'s managed virtual network governs egress; the deployment flag does not "
+            "apply (AML010 judges the outbound mode)"
         )
+        return Outcome(Status.NOT_APPLICABLE, f"not applicable: {reason}", evidence, reason=reason)
     return Outcome(
         Status.FAIL,
-        "the compute is in no virtual network: no subnet, and neither its project nor the "
-        f"project's hub {hub.name} has managed network isolation",
+        f"public egress is on and workspace {workspace.name} has no managed virtual network",
         evidence,
     )
 
@@ -99,5 +132,6 @@ def workspace_v1_services(resource: Resource, ctx: EvalContext) -> Outcome:
 PREDICATES: Mapping[str, Predicate] = {
     "compute_network_isolated": compute_network_isolated,
     "workspace_v1_services": workspace_v1_services,
+    "deployment_public_egress": deployment_public_egress,
 }
 """The workload predicates, merged into :data:`auditor.engine.predicates.PREDICATES`."""
