@@ -37,8 +37,8 @@ def load_report(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:
         raise InputError(f"{path}: JSON nested too deeply") from None
-    except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: {exc}") from None
+    except ValueError:  # an integer literal longer than Python converts (4,300 digits)
+        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from None
     if not isinstance(data, dict) or not isinstance(data.get("tool"), dict):
         raise InputError(f"{path}: not an auditor JSON report (auditor.json)")
     if data["tool"].get("name") != "auditor":

@@ -93,7 +93,7 @@ def read_file(
     except RecursionError:
         raise InputError(f"{path}: JSON nested too deeply") from None
     except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: {exc}") from exc
+        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from exc
     count = 0
     source = SourceRef(kind=kind, path=display or str(path))
     try:

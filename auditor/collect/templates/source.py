@@ -144,7 +144,7 @@ def parse_json(path: Path, text: str) -> Document:
             raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
         text = uncommented
     except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: {exc}") from exc
+        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from exc
     except RecursionError as exc:
         raise InputError(f"{path}: JSON nested too deeply") from exc
     scanner = _JsonScanner(text)
