@@ -74,6 +74,10 @@ def test_a_good_copy_loads(tmp_path: Path) -> None:
             "exactly one of 'condition' or 'predicate'",
         ),
         (lambda d: (d.pop("condition"), d.update(predicate="no_such_check")), "unknown predicate"),
+        (
+            lambda d: d.update(condition={"field": "sku.capacity", "greater": "2"}),
+            "'greater' takes a number",
+        ),
         (lambda d: d.update(missing="maybe"), "'missing' must be one of"),
         (lambda d: d.update(remediation="fix it"), "'remediation' must be a mapping"),
         (lambda d: d.update(references="https://x"), "references: must be a list"),

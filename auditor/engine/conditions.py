@@ -90,6 +90,10 @@ def validate(condition: object, where: str = "condition") -> list[str]:
         raise ConditionError(f"{where}: '{op}' takes a list")
     if op in ("exists", "isEmpty") and not isinstance(value, bool):
         raise ConditionError(f"{where}: '{op}' takes true or false")
+    if op in ("greater", "greaterOrEquals", "less", "lessOrEquals") and (
+        not isinstance(value, (int, float)) or isinstance(value, bool)
+    ):
+        raise ConditionError(f"{where}: '{op}' takes a number")
     if op == "any":
         validate(value, f"{where}.any")
     return [path]
