@@ -15,6 +15,7 @@ from auditor.config import ScanConfig
 from auditor.model import DATA_KINDS
 from tests.conftest import write_json
 from tests.emulator import ArmEmulator, Fault
+from tests.emulator.__main__ import denied
 from tests.emulator.fixtures import (
     ESTATE_DIR,
     SUB_A,
@@ -288,3 +289,13 @@ def test_endpoint_from_environment(
     result = run_cli(["scan", "--auth", "token", "--as-of", AS_OF])
     assert result.code == 1
     assert result.report()["scan"]["sources"][0]["path"] == emulator.url
+
+
+def test_hand_run_emulator_denies_like_arm(emulator: Any, run_cli: Any) -> None:
+    """`python -m tests.emulator --deny PATH` words its 403 so the scan names the missing action."""
+    emulator.fail_always(ROLE_ASSIGNMENTS_C, denied(ROLE_ASSIGNMENTS_C))
+    result = run_cli(live_args(emulator, "--fail-on", "none"))
+    assert result.code == 3
+    [error] = result.report()["errors"]
+    assert error["status_code"] == 403
+    assert error["missing_permission"] == "Microsoft.Authorization/roleAssignments/read"
