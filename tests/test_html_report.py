@@ -141,3 +141,12 @@ def test_text_colours_meet_wcag_aa_contrast() -> None:
     assert len(pairs) == 5
     for background, foreground in pairs:
         assert contrast(background, foreground) >= 4.5, (background, foreground)
+
+
+def test_compliance_summary_counts_read_as_words(run_cli: Any) -> None:
+    """The compliance summary says '5 without a rule (coverage gaps)', not a label: count pair."""
+    html = (run_cli(["scan", "--demo"]).output_dir / "auditor.html").read_text()
+    summary = html.split('id="compliance"', 1)[1].split("</p>", 1)[0]
+    assert "without a rule (coverage gaps)</span>" in summary
+    assert "failing</span>" in summary
+    assert "Gap: no rule:" not in summary

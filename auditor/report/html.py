@@ -190,5 +190,6 @@ def render_html(document: Mapping[str, Any]) -> str:
         subscriptions=sorted(subs.items(), key=lambda kv: kv[1].lower()),
         resource_total=sum(document["scan"]["resources"].values()),
         verdict_labels=html_view.VERDICT_LABELS,
+        verdict_count_labels=html_view.VERDICT_COUNT_LABELS,
         no_subscription=html_view.NO_SUBSCRIPTION,
     )

@@ -21,6 +21,14 @@ VERDICT_LABELS = {
     "pass": "Passing",
     "no_rules": "Gap: no rule",
 }
+VERDICT_COUNT_LABELS = {
+    "fail": "failing",
+    "unknown": "incomplete",
+    "not_assessed": "not assessed",
+    "pass": "passing",
+    "no_rules": "without a rule (coverage gaps)",
+}
+"""How the compliance summary counts controls per verdict: ``12 failing``."""
 NO_SUBSCRIPTION = "Tenant / management group"
 TOP_SUBSCRIPTIONS = 8
 TOP_RULES = 10
