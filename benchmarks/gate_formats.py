@@ -19,18 +19,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from snapshot_scan import generate  # a sibling script, not a package
+from snapshot_scan import (  # a sibling script, not a package
+    add_estate_arguments,
+    generate_estate,
+    outcome_of,
+)
 
 from auditor.baseline import mark_results
 from auditor.collect.snapshot import read_snapshots
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.inventory import InventoryBuilder
+from auditor.model import Result
 from auditor.report.document import build_document
 from auditor.report.formats import Format, render
 from auditor.scan import ScanOutcome
 from auditor.suppress import Suppression, apply_suppressions
-from auditor.timeutil import utc_now
 
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
@@ -62,23 +66,12 @@ def suppressions(count: int) -> list[Suppression]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--subscriptions", type=int, default=50)
-    parser.add_argument("--workspaces", type=int, default=200)
-    parser.add_argument("--endpoints", type=int, default=2000)
-    parser.add_argument("--accounts", type=int, default=500)
-    parser.add_argument("--assignments", type=int, default=10000)
+    add_estate_arguments(parser)
     parser.add_argument("--entries", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        generate(
-            folder,
-            args.subscriptions,
-            args.workspaces,
-            args.endpoints,
-            args.accounts,
-            args.assignments,
-        )
+        generate_estate(folder, args)
         builder = InventoryBuilder()
         read_snapshots([folder], builder)
         inventory = builder.build()
@@ -89,20 +82,8 @@ def main() -> None:
     suppressed, warnings = apply_suppressions(results, suppressions(args.entries), AS_OF)
     t1 = time.perf_counter()
 
-    def outcome(res: list) -> ScanOutcome:  # type: ignore[type-arg]
-        return ScanOutcome(
-            started_at=utc_now(),
-            finished_at=utc_now(),
-            as_of=AS_OF,
-            sources=[],
-            subscriptions=[],
-            rules=rules,
-            results=res,
-            errors=[],
-            resource_counts={},
-            skipped_types={},
-            fail_on=None,
-        )
+    def outcome(res: list[Result]) -> ScanOutcome:
+        return outcome_of(rules, res, AS_OF)
 
     old = build_document(
         outcome(

@@ -9,6 +9,7 @@ test: nothing here asserts a timing.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import resource
 import tempfile
@@ -20,6 +21,7 @@ from auditor.collect.snapshot import read_snapshots
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.inventory import InventoryBuilder
+from auditor.model import Result, Rule, Subscription
 from auditor.report.document import build_document
 from auditor.report.formats import Format, render
 from auditor.scan import ScanOutcome
@@ -109,24 +111,56 @@ def generate(
     return count
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def add_estate_arguments(parser: argparse.ArgumentParser) -> None:
+    """The estate-size options every snapshot benchmark takes (the medium estate by default)."""
     parser.add_argument("--subscriptions", type=int, default=50)
     parser.add_argument("--workspaces", type=int, default=200)
     parser.add_argument("--endpoints", type=int, default=2000)
     parser.add_argument("--accounts", type=int, default=500)
     parser.add_argument("--assignments", type=int, default=10000)
+
+
+def generate_estate(folder: Path, args: argparse.Namespace) -> int:
+    """Write the estate the parsed size options describe; returns the records written."""
+    return generate(
+        folder,
+        args.subscriptions,
+        args.workspaces,
+        args.endpoints,
+        args.accounts,
+        args.assignments,
+    )
+
+
+def outcome_of(
+    rules: list[Rule],
+    results: list[Result],
+    as_of: dt.datetime,
+    subscriptions: list[Subscription] | None = None,
+) -> ScanOutcome:
+    """A scan outcome of bare results, enough to build a report document."""
+    return ScanOutcome(
+        started_at=utc_now(),
+        finished_at=utc_now(),
+        as_of=as_of,
+        sources=[],
+        subscriptions=subscriptions or [],
+        rules=rules,
+        results=results,
+        errors=[],
+        resource_counts={},
+        skipped_types={},
+        fail_on=None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_estate_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        records = generate(
-            folder,
-            args.subscriptions,
-            args.workspaces,
-            args.endpoints,
-            args.accounts,
-            args.assignments,
-        )
+        records = generate_estate(folder, args)
         t0 = time.perf_counter()
         rules = load_rules()
         builder = InventoryBuilder()
@@ -135,19 +169,7 @@ def main() -> None:
         t1 = time.perf_counter()
         results = evaluate(rules, inventory, utc_now())
         t2 = time.perf_counter()
-        outcome = ScanOutcome(
-            started_at=utc_now(),
-            finished_at=utc_now(),
-            as_of=utc_now(),
-            sources=[],
-            subscriptions=list(inventory.subscriptions.values()),
-            rules=rules,
-            results=results,
-            errors=[],
-            resource_counts={},
-            skipped_types={},
-            fail_on=None,
-        )
+        outcome = outcome_of(rules, results, utc_now(), list(inventory.subscriptions.values()))
         document = build_document(outcome)
         text = render(Format.JSON, document)
         t3 = time.perf_counter()
