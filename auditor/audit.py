@@ -27,7 +27,6 @@ from auditor.report.formats import render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
 from auditor.suppress import apply_suppressions, load_suppressions
-from auditor.timeutil import utc_now
 
 
 def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]]:
@@ -85,7 +84,7 @@ def _collect_live(config: ScanConfig, builder: InventoryBuilder) -> dict[str, An
 
     assert config.live is not None
     started = time.perf_counter()
-    summary = collect_live(config.live, builder, quiet=config.quiet)
+    summary = collect_live(config.live, builder, quiet=config.quiet, now=config.clock())
     return {
         "kind": "live",
         "path": config.live.endpoint(),
@@ -101,7 +100,7 @@ def _collect_live(config: ScanConfig, builder: InventoryBuilder) -> dict[str, An
 
 def scan(config: ScanConfig) -> ScanOutcome:
     """Run a whole scan and return its outcome (no report written; ``save_snapshot`` is)."""
-    started = utc_now()
+    started = config.clock()
     if config.fail_on_new_only and config.baseline is None:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
     baseline = load_report(config.baseline) if config.baseline else None
@@ -113,8 +112,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
     inventory, sources = build_inventory(config)
     if config.save_snapshot is not None:
         tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
-        write_snapshot(inventory, config.save_snapshot, tenant=tenant)
-    as_of = config.as_of or (DEMO_AS_OF if config.demo and not config.snapshots else started)
+        write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
+    as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
         config.suppressions,
         horizon_from=max(started.date(), as_of.date()),
@@ -139,7 +138,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     counts = Counter(r.type for r in inventory)
     return ScanOutcome(
         started_at=started,
-        finished_at=utc_now(),
+        finished_at=config.clock(),
         as_of=as_of,
         sources=sources,
         subscriptions=list(inventory.subscriptions.values()),
@@ -168,6 +167,12 @@ def scan(config: ScanConfig) -> ScanOutcome:
     )
 
 
+def _demo_alone(config: ScanConfig) -> bool:
+    """The demo estate is dated: alone it is judged as of :data:`DEMO_AS_OF`, so it never ages.
+    Beside real evidence it is judged as of now, like that evidence, unless ``--as-of`` says."""
+    return config.demo and not (config.snapshots or config.templates or config.live)
+
+
 def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
     err = stderr or sys.stderr
@@ -180,6 +185,12 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
         written = write_reports(document, config.formats, Path(config.output_dir))
     for warning in document["warnings"]:
         print(f"auditor: warning: {warning['message']}", file=err)
+    if config.demo and config.as_of is None and not _demo_alone(config):
+        print(
+            f"auditor: note: the demo estate is judged as of now with the other sources, so its "
+            f"key-rotation results age; pass --as-of {DEMO_AS_OF.date()} to pin them",
+            file=err,
+        )
     if not config.quiet:
         print(summary_text(document), file=err)
         for path in written:
@@ -198,9 +209,10 @@ def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> i
         raise InputError("collect reads a live tenant: no live settings were given")
     err = stderr or sys.stderr
     builder = InventoryBuilder()
-    summary = collect_live(config.live, builder, stderr=err, quiet=config.quiet)
+    started = config.clock()
+    summary = collect_live(config.live, builder, stderr=err, quiet=config.quiet, now=started)
     inventory = builder.build()
-    files = write_snapshot(inventory, output, tenant=summary.tenant)
+    files = write_snapshot(inventory, output, started, tenant=summary.tenant)
     if not config.quiet:
         print(
             f"wrote {output} ({files} files: {len(inventory.resources)} resources, "

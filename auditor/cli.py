@@ -21,7 +21,7 @@ from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
 from auditor.report.catalog import catalog_page, rule_page
 from auditor.report.formats import Format
-from auditor.timeutil import parse_timestamp
+from auditor.timeutil import Clock, parse_timestamp, utc_now
 
 
 def _fail_on(text: str) -> Severity | None:
@@ -323,7 +323,7 @@ def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
     return formats, True
 
 
-def _scan_config(args: argparse.Namespace) -> ScanConfig:
+def _scan_config(args: argparse.Namespace, clock: Clock) -> ScanConfig:
     formats, to_stdout = _output(args)
     live = not (args.snapshot or args.demo or getattr(args, "template", None))
     if args.save_snapshot and not live:
@@ -347,6 +347,7 @@ def _scan_config(args: argparse.Namespace) -> ScanConfig:
         include_passed=args.include_passed,
         key_max_age_days=args.key_max_age_days,
         as_of=args.as_of,
+        clock=clock,
         allow_empty=args.allow_empty,
         rules_dirs=tuple(args.rules_dir) if args.rules_dir else None,
         quiet=args.quiet,
@@ -379,8 +380,10 @@ def _rules_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``auditor`` command; returns the exit code."""
+def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
+    """Entry point of the ``auditor`` command; returns the exit code.
+
+    ``clock`` is where "now" comes from (tests run the CLI at other moments through it)."""
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
@@ -389,13 +392,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "scan":
             scan_argv = argv[argv.index("scan") + 1 :]
-            return run(_scan_config(resolve_scan(parser, args, scan_argv).args))
+            return run(_scan_config(resolve_scan(parser, args, scan_argv).args, clock))
         if args.command == "rules":
             return _rules_command(args)
         if args.command == "collect":
-            return collect(ScanConfig(live=_live_settings(args), quiet=args.quiet), args.output)
+            config = ScanConfig(live=_live_settings(args), quiet=args.quiet, clock=clock)
+            return collect(config, args.output)
         if args.command in ("suppress", "diff", "config"):
-            return run_command(parser, args, extra)
+            return run_command(parser, args, extra, clock)
         parser.error(f"unknown command {args.command!r}")
     except AuditorError as exc:
         print(f"auditor: error: {exc}", file=sys.stderr)

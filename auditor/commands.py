@@ -20,7 +20,7 @@ from auditor.errors import InputError, ReportError
 from auditor.model import Severity
 from auditor.report.formats import write_atomically
 from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH, append_suppression, validate_entry
-from auditor.timeutil import utc_now
+from auditor.timeutil import Clock
 
 DIFF_FILENAME = "auditor.diff.json"
 
@@ -126,11 +126,11 @@ def resolve_scan(
 
 
 def run_command(
-    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: Sequence[str]
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: Sequence[str], clock: Clock
 ) -> int:
     """Run ``suppress``, ``diff`` or ``config show``; returns the exit code."""
     if args.command == "suppress":
-        return _suppress(parser, args)
+        return _suppress(parser, args, clock)
     if args.command == "diff":
         return _diff(args)
     if args.command == "config":
@@ -140,12 +140,12 @@ def run_command(
     raise InputError(f"unknown command {args.command!r}")
 
 
-def _suppress(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _suppress(parser: argparse.ArgumentParser, args: argparse.Namespace, clock: Clock) -> int:
     config_argv = ["--config", str(args.config)] if args.config else []
     settings = resolve_scan(parser, argparse.Namespace(), config_argv).args
     path: Path = args.suppressions or settings.suppressions or DEFAULT_PATH
     max_days: int = args.max_suppression_days or settings.max_suppression_days
-    today = utc_now().date()
+    today = clock().date()
     entry = validate_entry(
         {
             "rule": args.rule,

@@ -10,6 +10,7 @@ from pathlib import Path
 from auditor.collect.live.settings import LiveSettings
 from auditor.model import Severity
 from auditor.report.formats import Format
+from auditor.timeutil import Clock, utc_now
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class ScanConfig:
     key_max_age_days: int = 90
     as_of: dt.datetime | None = None
     """Judge as of this moment instead of now (re-checking old evidence)."""
+    clock: Clock = utc_now
+    """Where "now" comes from: the report's timestamps, and ``as_of`` when none is given."""
     allow_empty: bool = False
     """Do not treat a scan that found no AI/ML resource as incomplete."""
     rules_dirs: Sequence[Path] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 
 _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 
@@ -25,6 +26,11 @@ def parse_timestamp(value: object) -> dt.datetime | None:
 def utc_now() -> dt.datetime:
     """The current time, aware, in UTC, without microseconds (reports stay readable)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+Clock = Callable[[], dt.datetime]
+"""Where a command reads "now" from. Passed in (``utc_now`` by default) so that tests and
+callers can run a scan at any moment; nothing judged reads the system clock itself."""
 
 
 def iso(moment: dt.datetime) -> str:

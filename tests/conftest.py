@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from tests.emulator.fixtures import emulator  # noqa: F401  (the ARM emulator fi
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCHEMA_PATH = REPO / "auditor" / "report" / "schema" / "report.schema.json"
+
+TEST_NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+"""The moment every CLI run of the tests happens at: results never depend on the real date."""
 
 
 @dataclass
@@ -37,12 +41,14 @@ class CliRun:
 def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Any:
     """Run ``auditor`` with arguments; scans write to a fresh output folder."""
 
-    def _run(args: Sequence[str], output_dir: Path | None = None) -> CliRun:
+    def _run(
+        args: Sequence[str], output_dir: Path | None = None, now: dt.datetime = TEST_NOW
+    ) -> CliRun:
         out_dir = output_dir or tmp_path / "reports"
         argv = list(args)
         if argv and argv[0] == "scan" and not {"--output-dir", "-o"} & set(argv):
             argv += ["--output-dir", str(out_dir)]
-        code = main(argv)
+        code = main(argv, clock=lambda: now)
         captured = capsys.readouterr()
         return CliRun(code=code, out=captured.out, err=captured.err, output_dir=out_dir)
 

@@ -41,6 +41,16 @@ def new_account(tmp_path: Path, name: str = "brand-new") -> Path:
     ).parent
 
 
+DEMO_DATE = ["--as-of", "2026-11-01"]
+"""Beside other evidence the demo is judged as of now unless told: pin it as it is alone."""
+
+LANG_DEV_SUPPRESSION = (
+    "suppressions:\n"
+    f"  - {{rule: AIS001, resource: '{AI_DEV}/providers/Microsoft.CognitiveServices/accounts/"
+    "lang-dev', reason: r, owner: o, expires: 2027-01-31}\n"
+)
+"""One demo failure suppressed until 2027-01-31 (the demo is judged as of 2026-11-01)."""
+
 NEW_FAILURES = [("AIS001", "brand-new"), ("AIS002", "brand-new"), ("IAM005", "brand-new")]
 
 
@@ -62,7 +72,9 @@ def test_baseline_run_fails_only_on_a_new_finding(
     assert report["baseline"]["new"] == 0 and report["baseline"]["fixed"] == 0
     assert {f["baseline"] for f in report["findings"]} == {"existing"}
 
-    changed = run_cli(["scan", "--demo", "--snapshot", str(new_account(tmp_path)), *gate])
+    changed = run_cli(
+        ["scan", "--demo", *DEMO_DATE, "--snapshot", str(new_account(tmp_path)), *gate]
+    )
     assert changed.code == 1
     report = changed.report()
     validate(report)
@@ -77,7 +89,16 @@ def test_baseline_run_fails_only_on_a_new_finding(
     }
     assert "3 new failing finding(s)" in changed.err
     high_only = run_cli(
-        ["scan", "--demo", "--snapshot", str(new_account(tmp_path)), *gate, "--fail-on", "critical"]
+        [
+            "scan",
+            "--demo",
+            *DEMO_DATE,
+            "--snapshot",
+            str(new_account(tmp_path)),
+            *gate,
+            "--fail-on",
+            "critical",
+        ]
     )
     assert high_only.code == 3
 
@@ -93,7 +114,7 @@ def test_without_new_only_the_gate_counts_everything(run_cli: Any, baseline: Pat
 def test_fixed_findings_are_listed(run_cli: Any, tmp_path: Path) -> None:
     """Findings in the baseline that no longer fail are listed as fixed."""
     extra = new_account(tmp_path)
-    run_cli(["scan", "--demo", "--snapshot", str(extra)], output_dir=tmp_path / "old")
+    run_cli(["scan", "--demo", *DEMO_DATE, "--snapshot", str(extra)], output_dir=tmp_path / "old")
     report = run_cli(
         ["scan", "--demo", "--baseline", str(tmp_path / "old" / "auditor.json")]
     ).report()
@@ -147,7 +168,8 @@ def test_invalid_baseline_is_exit_2(
 def test_diff_prints_writes_and_gates(run_cli: Any, tmp_path: Path, baseline: Path) -> None:
     """`auditor diff` lists new/fixed/unchanged, writes auditor.diff.json, exits like a new-only gate."""
     run_cli(
-        ["scan", "--demo", "--snapshot", str(new_account(tmp_path))], output_dir=tmp_path / "new"
+        ["scan", "--demo", *DEMO_DATE, "--snapshot", str(new_account(tmp_path))],
+        output_dir=tmp_path / "new",
     )
     newer = tmp_path / "new" / "auditor.json"
     out = tmp_path / "diff"
@@ -169,13 +191,8 @@ def test_diff_prints_writes_and_gates(run_cli: Any, tmp_path: Path, baseline: Pa
 
 def test_expired_suppression_is_an_existing_finding(run_cli: Any, tmp_path: Path) -> None:
     """A finding suppressed in the baseline and failing now (suppression expired) is not new."""
-    lang_dev = f"{AI_DEV}/providers/Microsoft.CognitiveServices/accounts/lang-dev"
     path = tmp_path / "s.yaml"
-    path.write_text(
-        "suppressions:\n"
-        f"  - {{rule: AIS001, resource: '{lang_dev}', reason: r, owner: o, expires: 2027-01-31}}\n",
-        encoding="utf-8",
-    )
+    path.write_text(LANG_DEV_SUPPRESSION, encoding="utf-8")
     run_cli(["scan", "--demo", "--suppressions", str(path)], output_dir=tmp_path / "old")
     result = run_cli(
         [

@@ -14,13 +14,13 @@ import pytest
 
 from auditor.errors import InputError
 from auditor.suppress import Suppression, parse_suppressions
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, TEST_NOW
 
 LANG_DEV = (
     "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-ai-dev"
     "/providers/Microsoft.CognitiveServices/accounts/lang-dev"
 )
-TODAY = dt.datetime.now(dt.UTC).date()
+TODAY = TEST_NOW.date()
 
 
 def write_suppressions(path: Path, entries: str) -> Path:

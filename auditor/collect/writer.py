@@ -14,6 +14,7 @@ write never leaves a half snapshot; an existing folder is replaced only if it is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import tempfile
@@ -25,7 +26,7 @@ from typing import Any
 from auditor import __version__, arm
 from auditor.errors import InputError
 from auditor.inventory import MANIFEST_KIND, Inventory
-from auditor.timeutil import iso, utc_now
+from auditor.timeutil import iso
 
 FILE_NAMES: Mapping[str, str] = {
     arm.WORKSPACE: "workspaces.json",
@@ -40,12 +41,14 @@ FILE_NAMES: Mapping[str, str] = {
 }
 
 
-def manifest(inventory: Inventory, tenant: str | None = None) -> dict[str, Any]:
+def manifest(
+    inventory: Inventory, collected_at: dt.datetime, tenant: str | None = None
+) -> dict[str, Any]:
     """The manifest object the inventory reads back (``auditor-snapshot-manifest``)."""
     return {
         "kind": MANIFEST_KIND,
         "version": 1,
-        "collected_at": iso(utc_now()),
+        "collected_at": iso(collected_at),
         "tool": {"name": "auditor", "version": __version__},
         "tenant": tenant,
         "coverage": [
@@ -59,7 +62,9 @@ def manifest(inventory: Inventory, tenant: str | None = None) -> dict[str, Any]:
     }
 
 
-def snapshot_files(inventory: Inventory, tenant: str | None = None) -> dict[str, Any]:
+def snapshot_files(
+    inventory: Inventory, collected_at: dt.datetime, tenant: str | None = None
+) -> dict[str, Any]:
     """Relative path -> JSON document, for every file of the snapshot."""
     files: dict[str, list[Any]] = defaultdict(list)
     for resource in sorted(inventory, key=lambda r: r.key):
@@ -82,11 +87,13 @@ def snapshot_files(inventory: Inventory, tenant: str | None = None) -> dict[str,
             for s in sorted(inventory.subscriptions.values(), key=lambda s: s.id)
         ]
     }
-    documents["manifest.json"] = manifest(inventory, tenant)
+    documents["manifest.json"] = manifest(inventory, collected_at, tenant)
     return documents
 
 
-def write_snapshot(inventory: Inventory, destination: Path, tenant: str | None = None) -> int:
+def write_snapshot(
+    inventory: Inventory, destination: Path, collected_at: dt.datetime, tenant: str | None = None
+) -> int:
     """Write the snapshot folder; returns the number of files written."""
     destination = Path(destination)
     if destination.exists() and (
@@ -97,7 +104,7 @@ def write_snapshot(inventory: Inventory, destination: Path, tenant: str | None =
             f"{destination}: exists and is not an auditor snapshot folder; "
             "choose a new or empty folder"
         )
-    documents = snapshot_files(inventory, tenant)
+    documents = snapshot_files(inventory, collected_at, tenant)
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
     try:
