@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -310,9 +310,17 @@ def _add_rules_command(sub: Any) -> None:
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
 
 
-def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
-    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``)."""
+def _output(args: argparse.Namespace, sources: Mapping[str, str]) -> tuple[list[Format], bool]:
+    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``).
+
+    ``--stdout`` with ``--format`` or ``-o DIR`` would silently drop one of them: exit 2."""
     if args.stdout:
+        for dest, option in (("format", "--format"), ("output_dir", "--output-dir/-o")):
+            if sources.get(dest) == "CLI" and not (dest == "output_dir" and _is_dash(args)):
+                raise InputError(
+                    f"--stdout {args.stdout} writes one format to standard output and no files: "
+                    f"it cannot go with {option}"
+                )
         formats = Format.parse_list(args.stdout)
     else:
         formats = Format.parse_list(args.format)
@@ -323,8 +331,14 @@ def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
     return formats, True
 
 
-def _scan_config(args: argparse.Namespace, clock: Clock) -> ScanConfig:
-    formats, to_stdout = _output(args)
+def _is_dash(args: argparse.Namespace) -> bool:
+    return str(args.output_dir) == "-"
+
+
+def _scan_config(
+    args: argparse.Namespace, clock: Clock, sources: Mapping[str, str] | None = None
+) -> ScanConfig:
+    formats, to_stdout = _output(args, sources or {})
     live = not (args.snapshot or args.demo or getattr(args, "template", None))
     if args.save_snapshot and not live:
         raise InputError("--save-snapshot saves a live scan; it cannot go with other sources")
@@ -392,7 +406,8 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     try:
         if args.command == "scan":
             scan_argv = argv[argv.index("scan") + 1 :]
-            return run(_scan_config(resolve_scan(parser, args, scan_argv).args, clock))
+            resolved = resolve_scan(parser, args, scan_argv)
+            return run(_scan_config(resolved.args, clock, resolved.sources))
         if args.command == "rules":
             return _rules_command(args)
         if args.command == "collect":
