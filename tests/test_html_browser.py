@@ -225,6 +225,19 @@ def test_expanded_finding_shows_remediation(open_report: Any, demo_html: Path) -
     assert body.locator("a[href^='https://learn.microsoft.com/']").count() >= 1
 
 
+def test_rule_text_code_spans_render_as_code(open_report: Any, demo_html: Path) -> None:
+    """Backtick spans of rule texts show as <code>, not as raw Markdown backticks."""
+    aml005 = sum(1 for f in demo_document(demo_html)["findings"] if f["rule_id"] == "AML005")
+    page = open_report(demo_html).page
+    page.select_option("#f-rule", "AML005")
+    wait_until(page, f"document.querySelectorAll('details.finding').length === {aml005}")
+    finding = page.locator("details.finding").first
+    finding.locator("summary").click()
+    summary = finding.locator(".fbody h5:has-text('Remediation') + p")
+    assert "`" not in summary.inner_text()
+    assert summary.locator("code").first.inner_text() == "auth_enabled=True"
+
+
 def test_injected_markup_does_not_run(open_report: Any, run_cli: Any, tmp_path: Path) -> None:
     """A resource and subscription named with markup render as text; their scripts never run."""
     account = {
