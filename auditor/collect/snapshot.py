@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.collect import azcli
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder, UnrecognisedRecord
 from auditor.model import SourceRef
@@ -99,7 +100,7 @@ def read_file(
     try:
         for where, record in _records(document):
             try:
-                builder.add(record, source)
+                builder.add(azcli.as_arm(record), source)
             except UnrecognisedRecord as exc:
                 raise InputError(f"{path}: {where or 'top level'}: {exc}") from exc
             count += 1
