@@ -4,9 +4,10 @@ Users export evidence with ``az``: most commands print ARM JSON, but ``az role a
 and ``az role definition list`` flatten ``properties`` onto the top level, and ``az ml workspace
 list`` prints azure-ai-ml's own object shape. Read flat, those would be judged as resources with
 no properties: "0 principals hold Owner" for a file holding two Owners. The role exports are
-rebuilt in ARM's shape (``specification/authorization/resource-manager/Microsoft.Authorization/
-stable/2022-04-01/authorization-RoleAssignmentsCalls.json`` and ``authorization-RoleDefinitionsCalls.json``
-name the properties); the azure-ai-ml shape cannot be mapped faithfully, so it is refused.
+rebuilt in ARM's shape (the properties are named in ``specification/authorization/
+resource-manager/Microsoft.Authorization/stable/2022-04-01/``: ``authorization-RoleAssignmentsCalls
+.json`` and ``authorization-RoleDefinitionsCalls.json``); the azure-ai-ml shape cannot be mapped
+faithfully, so it is refused.
 """
 
 from __future__ import annotations
