@@ -248,7 +248,7 @@ def test_out_of_range_values_are_usage_errors(run_cli: Any, option: list[str]) -
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than 100 levels"),
         ('{"n": ' + "9" * 5000 + "}", "4,300 digits"),
     ],
 )
