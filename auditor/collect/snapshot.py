@@ -9,7 +9,6 @@ Resource Graph rows (``{"data": [...]}``, or the older table form with ``columns
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from auditor.collect import azcli
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder, UnrecognisedRecord
+from auditor.jsonio import read_json
 from auditor.model import SourceRef
 
 
@@ -83,18 +83,7 @@ def read_file(
 
     ``display`` is the path findings name as their source (default: the path as given).
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the file: {exc}") from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
-    except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from exc
+    document = read_json(path)
     count = 0
     source = SourceRef(kind=kind, path=display or str(path))
     try:
