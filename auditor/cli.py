@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
@@ -12,7 +13,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.audit import collect, run
-from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
+from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT, LiveSettings
 from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
 from auditor.engine.frameworks import load_framework
@@ -50,6 +51,21 @@ def _positive_int(text: str) -> int:
     if value > _MAX_WHOLE:
         raise argparse.ArgumentTypeError(f"must be at most {_MAX_WHOLE}")
     return value
+
+
+_MAX_TIMEOUT = 7 * 24 * 3600
+"""A week: a longer ``--timeout`` is a typo, not a plan."""
+
+
+def _scan_timeout(text: str) -> float | None:
+    """``--timeout``: seconds (a whole or decimal number above 0), or 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0 or value > _MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be between 0 (no limit) and {_MAX_TIMEOUT} seconds")
+    return value or None
 
 
 def _as_of(text: str) -> dt.datetime:
@@ -286,6 +302,14 @@ def _add_live_options(parser: argparse.ArgumentParser, save_snapshot: bool) -> N
         metavar="N",
         help="requests in flight at once (default 8)",
     )
+    live.add_argument(
+        "--timeout",
+        type=_scan_timeout,
+        default=DEFAULT_SCAN_TIMEOUT,
+        metavar="SECONDS",
+        help="end collection after this long; what was not read by then is listed as "
+        f"collection errors (exit 3). 0: no limit (default {DEFAULT_SCAN_TIMEOUT:g})",
+    )
     if save_snapshot:
         live.add_argument(
             "--save-snapshot",
@@ -314,6 +338,7 @@ def _live_settings(args: argparse.Namespace) -> LiveSettings:
         tenant_id=args.tenant_id,
         arm_endpoint=args.arm_endpoint,
         concurrency=args.concurrency,
+        timeout=args.timeout,
     )
 
 
