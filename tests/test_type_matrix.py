@@ -221,3 +221,62 @@ def test_a_bad_value_in_any_field_a_rule_reads_is_never_a_pass(rule: Rule) -> No
         if case.rule is rule and _run(case, records) not in (Status.UNKNOWN, Status.FAIL)
     ]
     assert passing == []
+
+
+# Role assignments are read once per inventory (an index), not per judged resource, so the
+# trace above does not see them. An assignment is relevant to a judged resource when giving it
+# another role changes the verdict; then a bad value in any of its fields must not pass.
+OWNER_ID = "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+READER_ID = (
+    "/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
+)
+ASSIGNMENT_FIELDS = (
+    "properties.roleDefinitionId",
+    "properties.principalId",
+    "properties.principalType",
+    "properties.scope",
+)
+
+
+def _assignment_cases(rule: Rule) -> Iterator[Case]:
+    records = _records(FIXTURES / "rules" / rule.id)
+    assignments = [
+        arm.normalise_id(r["id"])
+        for r in records
+        if isinstance(r.get("type"), str) and arm.canonical_type(r["type"]) == arm.ROLE_ASSIGNMENT
+    ]
+    if not assignments:
+        return
+    inventory = _inventory(records)
+    passing = [
+        r.resource.key
+        for r in evaluate_rule(rule, inventory, _as_of(rule), {})
+        if r.status is Status.PASS and r.resource.type != arm.ROLE_ASSIGNMENT
+    ]
+    for judged in passing:
+        for assignment in assignments:
+            swaps = [
+                Case(rule, judged, assignment, "properties.roleDefinitionId", role)
+                for role in (OWNER_ID, READER_ID)
+            ]
+            if all(_run(swap, records) is Status.PASS for swap in swaps):
+                continue  # this assignment does not decide the verdict
+            for path in ASSIGNMENT_FIELDS:
+                for value in bad_values(_declared(arm.ROLE_ASSIGNMENT, path)):
+                    yield Case(rule, judged, assignment, path, value)
+
+
+ASSIGNMENT_CASES = [case for rule in RULES for case in _assignment_cases(rule)]
+
+
+def test_a_bad_value_in_an_assignment_that_decides_a_pass_is_never_a_pass() -> None:
+    """Each wrong-typed or off-enum value in a role assignment that could change a passing
+    verdict (IAM003 Owner counts, IAM005 key readers, AML020 endpoint roles) is not a pass."""
+    assert {case.rule.id for case in ASSIGNMENT_CASES} >= {"IAM003", "IAM005", "AML020"}
+    print(f"type matrix: {len(ASSIGNMENT_CASES)} role-assignment cases")
+    passing = []
+    for case in ASSIGNMENT_CASES:
+        records = _records(FIXTURES / "rules" / case.rule.id)
+        if _run(case, records) not in (Status.UNKNOWN, Status.FAIL):
+            passing.append(str(case))
+    assert passing == []

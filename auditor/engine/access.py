@@ -88,6 +88,8 @@ class GrantIndex:
     by_principal: Mapping[str, tuple[int, ...]]
     subscriptions: frozenset[str | None]
     """Subscriptions some role assignment was read from."""
+    faceless: tuple[Grant, ...] = ()
+    """Grants whose principal could not be read (unresolved or invalid): held by anyone."""
 
 
 def _build_index(inventory: Inventory) -> GrantIndex:
@@ -113,6 +115,9 @@ def _build_index(inventory: Inventory) -> GrantIndex:
         root=tuple(root),
         by_principal={k: tuple(v) for k, v in by_principal.items()},
         subscriptions=frozenset(a.subscription_id for a in assignments),
+        faceless=tuple(
+            g for g in every if any(p.path.endswith("properties.principalId") for p in g.problems)
+        ),
     )
 
 
@@ -354,6 +359,8 @@ def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> O
             "the endpoint identity holds more than it needs: " + "; ".join(too_much),
             evidence,
         )
+    # An assignment whose principal cannot be read may be held by this identity.
+    unresolved += [g for g in grant_index(ctx.inventory).faceless if g not in held]
     if unresolved:
         names = ", ".join(sorted({g.role_name for g in unresolved}))
         reason = f"cannot judge role(s) {names}: " + _why_unresolved(ctx.inventory, unresolved)
