@@ -377,6 +377,31 @@ def test_script_reproduces_the_shipped_entries_from_each_source_format(tmp_path:
     assert output.read_bytes() == first
 
 
+def test_shipped_file_is_the_scripts_own_rendering(tmp_path: Path) -> None:
+    """The shipped file, fed back through the script as `az` records, comes out byte for byte
+    as shipped: sorted, counted and laid out by the script, not edited by hand."""
+    data = json.loads(DATA.read_text("utf-8"))
+    source = tmp_path / "az.json"
+    records = [
+        {**r, "name": r["id"], "roleName": r["name"], "roleType": "BuiltInRole"}
+        for r in reversed(data["roles"])
+    ]
+    source.write_text(json.dumps(records), encoding="utf-8")
+    output = tmp_path / "roles.json"
+    done = subprocess.run(
+        [
+            *(sys.executable, str(SCRIPT), str(source), "--output", str(output)),
+            *("--source-url", data["source"]["url"], "--source-commit", data["source"]["commit"]),
+            *("--source-date", data["source"]["date"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert output.read_bytes() == DATA.read_bytes()
+
+
 def test_script_refuses_a_role_listed_twice_differently(tmp_path: Path) -> None:
     """Two records of one GUID that disagree stop the script with exit 2 naming the file."""
     source = tmp_path / "src"
