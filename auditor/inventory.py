@@ -23,7 +23,7 @@ from auditor.model import (
     SourceRef,
     Subscription,
 )
-from auditor.secrets import REDACTED_PREFIX, redact_env
+from auditor.secrets import REDACTED_PREFIX, scrub_record
 from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
@@ -274,11 +274,7 @@ class InventoryBuilder:
         resource_id = str(record["id"])
         key = arm.normalise_id(resource_id)
         data = _redact_known_secret_fields(copy.deepcopy(dict(record)))
-        env_path = ENV_PATHS.get(arm_type)
-        if env_path is not None:
-            container = get_path(data, env_path[:-1])
-            if isinstance(container, dict) and isinstance(container.get(env_path[-1]), dict):
-                container[env_path[-1]], _ = redact_env(container[env_path[-1]])
+        data = scrub_record(data, ENV_PATHS.get(arm_type))
         subscription_id = arm.subscription_of(resource_id)
         if arm_type == arm.ROLE_ASSIGNMENT:
             scope = get_path(data, ("properties", "scope"))
