@@ -12,7 +12,6 @@ must still name each variable and where it was.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ from tests.canaries import Canary
 from tests.conftest import CliRun, write_json
 from tests.emulator.canary_estate import CANARIES, RG, SUB, build, env_variables, snapshot_files
 from tests.emulator.estate import Estate
-from tests.emulator.fixtures import TOKEN
 from tests.emulator.server import ArmEmulator, Fault
 
 AS_OF = "2026-11-01T00:00:00Z"
@@ -77,20 +75,13 @@ def snapshot_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def canary_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmEmulator]:
-    """The canary estate served over HTTPS by the ARM emulator."""
+def canary_emulator(emulator: ArmEmulator) -> ArmEmulator:
+    """The ARM emulator (CA and token in the environment) serving the canary estate instead."""
     estate = Estate()
     estate.add_all(RECORDS)
-    (tmp_path / "certs").mkdir()
-    server = ArmEmulator(estate, tmp_path / "certs", token=TOKEN, page_size=50)
-    server.start()
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_file))
-    monkeypatch.setenv("AUDITOR_ACCESS_TOKEN", TOKEN)
-    monkeypatch.delenv("AUDITOR_ARM_ENDPOINT", raising=False)
-    try:
-        yield server
-    finally:
-        server.stop()
+    emulator.estate = estate
+    emulator.page_size = 50
+    return emulator
 
 
 def live(server: ArmEmulator, *extra: str) -> list[str]:
