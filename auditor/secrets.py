@@ -15,7 +15,7 @@ Messages that may quote a response (collection errors) go through :func:`scrub_t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -247,6 +247,7 @@ def _is_secret_word(word: str) -> bool:
     return len(word) > 4 and word not in _NOT_KEY_WORDS and word.endswith(_SECRET_SUFFIXES)
 
 
+@lru_cache(maxsize=16384)
 def name_suggests_secret(name: str) -> bool:
     """Whether a variable name says its value is a credential.
 
@@ -305,16 +306,14 @@ def redact_env(variables: object) -> tuple[dict[str, object], list[EnvVarFinding
 # --- whole records and messages -------------------------------------------------------------
 
 
-def _scrub(value: Any, at_env: Callable[[tuple[str, ...]], bool], path: tuple[str, ...]) -> Any:
+def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         reason = detect(value)
         return value if reason is None or is_marker(value) else marker(reason)
     if isinstance(value, dict):
-        if at_env(path):
-            return redact_env(value)[0]
-        return {k: _scrub(v, at_env, (*path, str(k))) for k, v in value.items()}
+        return {k: _scrub(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, at_env, path) for v in value]
+        return [_scrub(v) for v in value]
     return value
 
 
@@ -324,8 +323,18 @@ def scrub_record(record: Mapping[str, Any], env_path: Sequence[str] | None = Non
     Every string is run through the detectors (cached per distinct value); the
     environment-variable map at ``env_path`` is judged by :func:`classify`, names included.
     """
-    wanted = tuple(env_path) if env_path else None
-    return _scrub(dict(record), lambda path: wanted is not None and path == wanted, ())
+    scrubbed = _scrub(dict(record))
+    if env_path:
+        *parents, last = env_path
+        original: Any = record
+        copied: Any = scrubbed
+        for step in parents:
+            original = original.get(step) if isinstance(original, Mapping) else None
+            copied = copied.get(step) if isinstance(copied, dict) else None
+        variables = original.get(last) if isinstance(original, Mapping) else None
+        if isinstance(variables, dict) and isinstance(copied, dict):
+            copied[last] = redact_env(variables)[0]
+    return scrubbed
 
 
 def _whole_matches(text: str) -> Iterator[tuple[str, str]]:
