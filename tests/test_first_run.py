@@ -34,3 +34,16 @@ def test_stdout_with_dash_output_dir_is_the_same_stream(run_cli: Any) -> None:
     result = run_cli(["scan", "--demo", "--stdout", "sarif", "-o", "-"])
     assert result.code == 1
     assert '"version": "2.1.0"' in result.out
+
+
+def test_evidence_spells_defaults_as_json(run_cli: Any) -> None:
+    """ARM defaults in evidence read as JSON (false, "Enabled"), never Python's False or 'x'."""
+    report = run_cli(["scan", "--demo", "--include-passed", "--format", "json"]).report()
+    texts = [
+        value
+        for finding in report["findings"]
+        for value in finding["evidence"].values()
+        if isinstance(value, str) and "default" in value
+    ]
+    assert any("false" in text for text in texts)
+    assert not [t for t in texts if "False" in t or "True" in t or "'" in t]
