@@ -403,3 +403,14 @@ def test_script_refuses_a_role_listed_twice_differently(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "b.json" in done.stderr and roles.READER in done.stderr
     assert not output.exists()
+
+
+def test_support_requests_are_not_a_write_for_aml020() -> None:
+    """Opening support tickets (Microsoft.Support/*) is not the write AML020 reports."""
+    billing_reader = roles.built_in("fa23ad8b-c56e-40d8-ac0c-ce449e1d2c64")
+    assert billing_reader is not None and billing_reader.name == "Billing Reader"
+    assert any(a == "Microsoft.Support/*" for p in billing_reader.permissions for a in p.actions)
+    assert billing_reader.write_actions() == []
+    assert not roles.grants_write("Microsoft.Support/supportTickets/write")
+    assert roles.grants_write("Microsoft.MachineLearningServices/workspaces/write")
+    assert roles.grants_write("*")
