@@ -26,7 +26,7 @@ from auditor.report.document import build_document
 from auditor.report.formats import render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
-from auditor.suppress import apply_suppressions, load_suppressions
+from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
 
 
 def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]]:
@@ -136,6 +136,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
             )
         )
     counts = Counter(r.type for r in inventory)
+    applied = suppressions_file(config.suppressions)
     return ScanOutcome(
         started_at=started,
         finished_at=config.clock(),
@@ -159,7 +160,9 @@ def scan(config: ScanConfig) -> ScanOutcome:
             "formats": [f.value for f in config.formats],
             "baseline": str(config.baseline) if config.baseline else None,
             "fail_on_new_only": config.fail_on_new_only,
-            "suppressions": str(config.suppressions) if config.suppressions else None,
+            "suppressions": str(applied)
+            if (applied := suppressions_file(config.suppressions))
+            else None,
             "max_suppression_days": config.max_suppression_days,
             "select": list(config.select),
             "ignore": list(config.ignore),

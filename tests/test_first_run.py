@@ -47,3 +47,23 @@ def test_evidence_spells_defaults_as_json(run_cli: Any) -> None:
     ]
     assert any("false" in text for text in texts)
     assert not [t for t in texts if "False" in t or "True" in t or "'" in t]
+
+
+def test_the_default_suppressions_file_is_named_where_it_is_applied(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With .auditor/suppressions.yaml present, the report and `config show` name it, not "not set"."""
+    monkeypatch.chdir(tmp_path)
+    default = tmp_path / ".auditor" / "suppressions.yaml"
+    default.parent.mkdir()
+    default.write_text("suppressions: []\n", encoding="utf-8")
+    report = run_cli(["scan", "--demo", "--format", "json"]).report()
+    assert report["scan"]["settings"]["suppressions"] == ".auditor/suppressions.yaml"
+    shown = run_cli(["config", "show"])
+    [line] = [ln for ln in shown.out.splitlines() if ln.startswith("suppressions ")]
+    assert '".auditor/suppressions.yaml"' in line and "default (the file exists)" in line
+    default.unlink()
+    assert (
+        run_cli(["scan", "--demo", "--format", "json"]).report()["scan"]["settings"]["suppressions"]
+        is None
+    )
