@@ -67,3 +67,22 @@ def test_the_default_suppressions_file_is_named_where_it_is_applied(
         run_cli(["scan", "--demo", "--format", "json"]).report()["scan"]["settings"]["suppressions"]
         is None
     )
+
+
+def test_suppress_refuses_an_expiry_in_the_past(run_cli: Any, tmp_path: Path) -> None:
+    """`auditor suppress --expires` before today (the run's clock) is exit 2; today is fine."""
+    path = tmp_path / "s.yaml"
+    common = [
+        "AIS001",
+        "*/accounts/x",
+        "--reason",
+        "r",
+        "--owner",
+        "o",
+        "--suppressions",
+        str(path),
+    ]
+    past = run_cli(["suppress", *common, "--expires", "2026-11-30"])
+    assert past.code == 2 and "in the past" in past.err
+    assert not path.exists()
+    assert run_cli(["suppress", *common, "--expires", "2026-12-01"]).code == 0
