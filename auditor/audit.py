@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from auditor import arm
 from auditor.baseline import load_report, mark_results
+from auditor.collect import azcli
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.templates import context_from, read_templates
 from auditor.collect.writer import write_snapshot
@@ -137,6 +138,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         )
     counts = Counter(r.type for r in inventory)
     applied = suppressions_file(config.suppressions)
+    notes = _notes(config, inventory)
     return ScanOutcome(
         started_at=started,
         finished_at=config.clock(),
@@ -153,6 +155,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         baseline=baseline_section,
         fail_on_new_only=config.fail_on_new_only,
         compliance=per_control,
+        notes=notes,
         settings={
             "fail_on": config.fail_on.value if config.fail_on else "none",
             "key_max_age_days": config.key_max_age_days,
@@ -176,6 +179,20 @@ def _demo_alone(config: ScanConfig) -> bool:
     return config.demo and not (config.snapshots or config.templates or config.live)
 
 
+def _notes(config: ScanConfig, inventory: Inventory) -> list[str]:
+    """What the user should know about how the input limits the results, said once."""
+    notes = []
+    if config.demo and config.as_of is None and not _demo_alone(config):
+        notes.append(
+            "the demo estate is judged as of now with the other sources, so its key-rotation "
+            f"results age; pass --as-of {DEMO_AS_OF.date()} to pin them"
+        )
+    bare = sum(1 for r in inventory if r.data.get("properties") == azcli.PROPERTIES_MARKER)
+    if bare:
+        notes.append(f"{bare} resource(s) were read without properties: {azcli.NO_PROPERTIES}")
+    return notes
+
+
 def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
     err = stderr or sys.stderr
@@ -188,12 +205,8 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
         written = write_reports(document, config.formats, Path(config.output_dir))
     for warning in document["warnings"]:
         print(f"auditor: warning: {warning['message']}", file=err)
-    if config.demo and config.as_of is None and not _demo_alone(config):
-        print(
-            f"auditor: note: the demo estate is judged as of now with the other sources, so its "
-            f"key-rotation results age; pass --as-of {DEMO_AS_OF.date()} to pin them",
-            file=err,
-        )
+    for note in outcome.notes:
+        print(f"auditor: note: {note}", file=err)
     if not config.quiet:
         print(summary_text(document), file=err)
         for path in written:
