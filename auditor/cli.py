@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import math
 import sys
 import traceback
@@ -483,6 +484,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     ``clock`` is where "now" comes from (tests run the CLI at other moments through it).
     An exception that is not an :class:`AuditorError` is a bug: exit 4, not a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _sdk_logs(shown=_wants_debug(argv))
     try:
         return _dispatch(argv, clock)
     except AuditorError as exc:
@@ -496,6 +498,21 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
         return 141
     except Exception as exc:
         return _report_bug(exc, _wants_debug(argv))
+
+
+def _sdk_logs(shown: bool) -> None:
+    """The Azure SDKs log each failed credential attempt as a warning (fifteen lines for
+    DefaultAzureCredential); the scan reports the failure once itself, so they show only
+    under --debug."""
+    azure = logging.getLogger("azure")
+    azure.propagate = shown
+    if shown:
+        azure.removeHandler(_QUIET)
+    else:
+        azure.addHandler(_QUIET)  # no handler at all would let logging's last resort print
+
+
+_QUIET = logging.NullHandler()
 
 
 def _dispatch(argv: list[str], clock: Clock) -> int:

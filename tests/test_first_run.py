@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +89,38 @@ def test_suppress_refuses_an_expiry_in_the_past(run_cli: Any, tmp_path: Path) ->
     assert past.code == 2 and "in the past" in past.err
     assert not path.exists()
     assert run_cli(["suppress", *common, "--expires", "2026-12-01"]).code == 0
+
+
+def test_a_refused_credential_is_one_line_with_the_fix(
+    emulator: Any, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ARM refusing the token (401) is exit 2: what is read live, then one error with the fix."""
+    monkeypatch.setenv("AUDITOR_ACCESS_TOKEN", "not-the-emulator-token")
+    result = run_cli(["scan", "--arm-endpoint", emulator.url, "--auth", "token"])
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"auditor: reading Azure live from {emulator.url}")
+    assert lines[1].startswith("auditor: error: no Azure credential could sign in (--auth token)")
+    assert "--demo, --snapshot PATH or --template PATH" in lines[1]
+    assert "not-the-emulator-token" not in result.err
+
+
+def test_an_unconfigured_credential_prints_no_sdk_log_lines(tmp_path: Path) -> None:
+    """--auth environment with nothing set: two lines, not the SDK's warnings (a real process)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "AUDITOR_"))}
+    env["AUDITOR_ARM_ENDPOINT"] = "https://127.0.0.1:9"  # never contacted: no credential
+    command = [sys.executable, "-m", "auditor", "scan", "--auth", "environment", "-o", "out"]
+    quiet = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert quiet.returncode == 2
+    assert "EnvironmentCredential.get_token failed" not in quiet.stderr
+    assert quiet.stderr.count("\n") == 2, quiet.stderr
+    assert "no Azure credential could sign in (--auth environment)" in quiet.stderr
+    debug = subprocess.run(
+        [sys.executable, "-m", "auditor", "--debug", *command[3:]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "EnvironmentCredential.get_token failed" in debug.stderr  # --debug shows them

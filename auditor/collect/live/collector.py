@@ -18,6 +18,7 @@ from typing import Any
 
 from azure.core.exceptions import (
     AzureError,
+    ClientAuthenticationError,
     DeserializationError,
     HttpResponseError,
     SerializationError,
@@ -143,6 +144,14 @@ class LiveCollector:
         client = self._factory.subscriptions()
         try:
             visible = [to_arm_json(s) for s in client.subscriptions.list()]
+        except ClientAuthenticationError as exc:
+            raise CollectionFailure(
+                f"no Azure credential could sign in (--auth {self._settings.auth}): "
+                f"{_message(exc).rstrip('.')}. Sign in first (`az login`, then --auth cli; "
+                "or a managed identity, workload identity or AZURE_* variables), or scan "
+                "without Azure: "
+                "--demo, --snapshot PATH or --template PATH"
+            ) from exc
         except (AzureError, *SDK_MODEL_ERRORS) as exc:
             raise CollectionFailure(f"cannot list subscriptions: {_message(exc)}") from exc
         by_id = {str(s.get("subscriptionId", "")).lower(): s for s in visible}
