@@ -16,13 +16,12 @@ from auditor.unresolved import MARKER_KEY, is_unresolved
 
 
 def _hollow(value: object) -> object:
-    """The JSON type of ``value`` without its content."""
+    """The JSON type of a container without its content (a scalar is kept: the reader names
+    it in its reason, e.g. ``actions: "*"`` where an array belongs)."""
     if isinstance(value, dict):
         return {}
     if isinstance(value, list):
         return []
-    if isinstance(value, str):
-        return ""
     return value
 
 

@@ -9,7 +9,9 @@ the spec's enum, named with what was found). A rule cannot forget the last two: 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +106,32 @@ Read = Found | Missing | Unresolved | Invalid
 Problem = Missing | Unresolved | Invalid
 
 
+@dataclass(frozen=True)
+class Reading:
+    """One read, as :func:`traced` records it: the object, its declaration and the path."""
+
+    data: object
+    declaration: Field
+    path: str
+    judged: bool
+    """False for a read only shown in evidence or messages (a role's display name)."""
+
+
+_TRACE: ContextVar[list[Reading] | None] = ContextVar("auditor_fields_trace", default=None)
+
+
+@contextmanager
+def traced() -> Iterator[list[Reading]]:
+    """Record every read made inside the block: which fields a rule reads, found by running
+    it (the type matrix test builds its cases from this, so a new rule joins by itself)."""
+    readings: list[Reading] = []
+    token = _TRACE.set(readings)
+    try:
+        yield readings
+    finally:
+        _TRACE.reset(token)
+
+
 class UndeclaredField(KeyError):
     """A path the declaration does not keep: it could never hold a value (a bug or a typo)."""
 
@@ -119,13 +147,19 @@ def declared_at(declaration: Field, path: str) -> Field:
     return current
 
 
-def read(data: object, declaration: Field, path: str, *, label: str | None = None) -> Read:
+def read(
+    data: object, declaration: Field, path: str, *, label: str | None = None, judged: bool = True
+) -> Read:
     """The value at ``path`` of ``data``, judged against ``declaration``.
 
-    ``label`` names the field in reasons (``path`` by default), e.g. ``workspace.kind``.
+    ``label`` prefixes the field's name in reasons, e.g. ``workspace.`` for ``workspace.kind``;
+    ``judged`` is False for a value only shown, never judged (see :func:`traced`).
     """
-    name = label or path
+    name = label + path if label else path
     target = declared_at(declaration, path)
+    trace = _TRACE.get()
+    if trace is not None:
+        trace.append(Reading(data, declaration, path, judged))
     current: object = data
     walked: list[str] = []
     at: Field = declaration

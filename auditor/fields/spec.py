@@ -57,7 +57,7 @@ class Field:
         if self.kind is Kind.ENUM:
             return "one of " + ", ".join(repr(v) for v in self.values)
         if self.kind is Kind.ARRAY and self.items is not None:
-            return f"an array of {self.items.expected()}"
+            return f"an array of {self.items.kind.value} values"
         name: str = self.kind.value
         return ("an " if name[0] in "aeiouAEIO" else "a ") + name
 
