@@ -202,6 +202,9 @@ def _optional_text(value: object) -> str | None:
     return str(value).strip() if value is not None and str(value).strip() else None
 
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
     """Load every ``*.yaml`` rule file, validated, sorted by id; ids and slugs must be unique."""
     dirs = list(directories) if directories is not None else [default_rules_dir()]
@@ -215,7 +218,9 @@ def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
             raise RuleError(f"{directory}: no rule files (*.yaml) found")
         for path in files:
             try:
-                doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+                # libyaml's loader when present: the same documents, ten times faster, and
+                # every scan loads every rule file.
+                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
             except yaml.YAMLError as exc:
                 raise RuleError(f"{path}: invalid YAML: {exc}") from None
             rule = parse_rule(doc, path)
