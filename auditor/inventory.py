@@ -24,7 +24,7 @@ from auditor.model import (
     SourceRef,
     Subscription,
 )
-from auditor.secrets import scrub_record
+from auditor.secrets import scrub_record, scrub_text
 from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
@@ -249,7 +249,7 @@ class InventoryBuilder:
 
     def add_resource(self, record: Mapping[str, Any], arm_type: str, source: SourceRef) -> None:
         """Add an ARM object of a known audited type."""
-        resource_id = str(record["id"])
+        resource_id = scrub_text(str(record["id"]))
         key = arm.normalise_id(resource_id)
         # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
         # credential field nobody thought of never enters the inventory (or a saved snapshot).
@@ -260,7 +260,7 @@ class InventoryBuilder:
             scope = get_path(data, ("properties", "scope"))
             if isinstance(scope, str) and arm.management_group_of(scope) is None:
                 subscription_id = arm.subscription_of(scope) or subscription_id
-        name = record.get("name")
+        name = data.get("name")
         resource = Resource(
             id=resource_id,
             key=key,

@@ -158,7 +158,7 @@ def _all_matches(text: str) -> Iterator[tuple[str, str]]:
     if _KEYWORD_HINT_RE.search(text):
         for found in _KEYWORD.analyze_string(text, CONFIG_DENYLIST_REGEX_TO_GROUP):
             if found and not _REFERENCE_RE.match(found.strip()):
-                yield "a keyword assignment (password=...)", found
+                yield "a secret assignment (password=..., key=...)", found
     for found in _high_entropy_tokens(text):
         yield "a high-entropy token", found
 
@@ -321,9 +321,15 @@ def scrub_record(record: Mapping[str, Any], env_path: Sequence[str] | None = Non
     """A copy of an ARM record with every secret value replaced by a redaction marker.
 
     Every string is run through the detectors (cached per distinct value); the
-    environment-variable map at ``env_path`` is judged by :func:`classify`, names included.
+    environment-variable map at ``env_path`` is judged by :func:`classify`, names included;
+    ``id`` and ``name`` lose only the secret inside them (:func:`scrub_text`).
     """
     scrubbed = _scrub(dict(record))
+    for identity in ("id", "name"):
+        # An id (a template's unresolved name, a hostile export) keeps its shape: only the
+        # secret inside it is replaced, so parents, scopes and reports still line up.
+        if isinstance(record.get(identity), str):
+            scrubbed[identity] = scrub_text(record[identity])
     if env_path:
         *parents, last = env_path
         original: Any = record

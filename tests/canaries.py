@@ -464,11 +464,29 @@ def encodings(needle: str) -> dict[str, str]:
     return forms
 
 
+FRAGMENT = 16
+"""A run of this many characters of a needle, seen anywhere, is a leak (a partly rewritten value)."""
+
+
+def fragments(needle: str) -> list[str]:
+    """Overlapping runs of :data:`FRAGMENT` characters covering the needle."""
+    if len(needle) <= FRAGMENT:
+        return [needle]
+    last = len(needle) - FRAGMENT
+    return [needle[i : i + FRAGMENT] for i in [*range(0, last, FRAGMENT // 2), last]]
+
+
 def leaks(canaries: Iterable[Canary], texts: dict[str, str]) -> list[str]:
-    """``canary index (form) as <encoding> in <where>`` for each needle found in a text."""
+    """``canary index (form) as <encoding> in <where>`` for each needle found in a text.
+
+    Encoded forms are searched whole; the raw form also by fragment, so a value that was
+    rewritten on the way (``//`` turned into ``__`` in a resource id) still counts.
+    """
     found: list[str] = []
     for canary in canaries:
-        for encoding, needle in encodings(canary.needle).items():
+        searched = {**encodings(canary.needle)}
+        searched.update({f"fragment {i}": f for i, f in enumerate(fragments(canary.needle))})
+        for encoding, needle in searched.items():
             for where, text in texts.items():
                 if needle in text:
                     found.append(f"canary {canary.index} ({canary.form}) as {encoding} in {where}")

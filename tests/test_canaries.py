@@ -428,3 +428,60 @@ def test_terraform_plan_writes_no_canary(run_cli: Any, tmp_path: Path) -> None:
     assert result.code in (0, 1), result.err
     assert any(f["resource_name"] == "tf-canary" for f in result.report()["findings"])
     assert_no_leak(texts_of(result.output_dir, streams=result))
+
+
+SINGLE_LINE = [c for c in CANARIES if c.detectable and "\n" not in c.value]
+
+
+def test_canaries_in_names_and_ids_are_cut_out_of_them(run_cli: Any, tmp_path: Path) -> None:
+    """A template resource named by an expression that quotes a secret (so the id holds it)
+    is reported under its id with the secret replaced, in every format."""
+    picked = SINGLE_LINE[::6]
+    resources = [
+        {
+            "type": "Microsoft.CognitiveServices/accounts",
+            "apiVersion": "2024-10-01",
+            "name": "[nosuchfunction('acct{}', '{}')]".format(c.index, c.value.replace("'", "''")),
+            "location": "eastus",
+            "kind": "OpenAI",
+            "properties": {"disableLocalAuth": False},
+        }
+        for c in picked
+    ]
+    template = write_json(
+        tmp_path / "tpl" / "names.json",
+        {
+            "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+            "contentVersion": "1.0.0.0",
+            "resources": resources,
+        },
+    )
+    result = run_cli(
+        ["scan", "--template", str(template), "--format", ALL_FORMATS, "--include-passed"]
+    )
+    assert result.code == 1, result.err
+    ids = {f["resource_id"] for f in result.report()["findings"] if f["rule_id"] == "AIS001"}
+    assert len(ids) == len(picked)
+    assert all("<redacted: " in i for i in ids)
+    assert_no_leak(texts_of(result.output_dir, streams=result), picked)
+
+
+@pytest.mark.parametrize("field", ["eventTimestamp", "rows"])
+def test_input_errors_quoting_a_canary_print_none(run_cli: Any, tmp_path: Path, field: str) -> None:
+    """A malformed snapshot whose bad value is a secret is exit 2 naming the file, and the
+    message printed does not hold the value."""
+    picked = SINGLE_LINE[::7]
+    for canary in picked:
+        if field == "eventTimestamp":
+            content: Any = {
+                "value": [{"operationName": {"value": "x"}, "eventTimestamp": canary.value}]
+            }
+        else:
+            content = {"id": canary.value, "type": 5}
+        path = write_json(tmp_path / f"in-{canary.index}" / "bad.json", content)
+        result = run_cli(
+            ["scan", "--snapshot", str(path)], output_dir=tmp_path / f"out-{canary.index}"
+        )
+        assert result.code == 2
+        assert str(path) in result.err
+        assert_no_leak({"stdout": result.out, "stderr": result.err}, [canary])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,8 @@ import yaml
 from auditor.collect.snapshot import read_snapshots
 from auditor.inventory import InventoryBuilder
 from auditor.model import CollectionError
-from auditor.secrets import classify, scrub_record, scrub_text
-from tests.canaries import generate
+from auditor.secrets import classify, detect, scrub_record, scrub_text
+from tests.canaries import fragments, generate
 from tests.conftest import FIXTURES, REPO, write_json
 
 SUB = "aaaaaaaa-0000-4000-8000-000000000001"
@@ -252,3 +253,21 @@ def test_a_well_formed_token_is_accepted(emulator: Any, run_cli: Any) -> None:
     )
     assert result.code == 1
     assert emulator.log != []
+
+
+def test_canaries_inside_surrounding_text_are_found_and_cut_out() -> None:
+    """Each single-line canary, embedded in random words with random separators (a fixed
+    seed, 5 contexts each), is detected in the text and gone from its scrubbed form."""
+    rng = random.Random(20261201)
+    words = ["error", "request", "failed", "for", "value", "see", "x-ms-id", "42", "url", "the"]
+    separators = [" ", "'", '"', "\t", ", ", "(", ")", "; ", " | "]
+    missed: list[str] = []
+    for canary in (c for c in generate() if c.detectable and "\n" not in c.value):
+        for _ in range(5):
+            before = " ".join(rng.choices(words, k=rng.randint(0, 4)))
+            after = " ".join(rng.choices(words, k=rng.randint(0, 4)))
+            text = f"{before}{rng.choice(separators)}{canary.value}{rng.choice(separators)}{after}"
+            scrubbed = scrub_text(text)
+            if detect(text) is None or any(f in scrubbed for f in fragments(canary.needle)):
+                missed.append(f"{canary.index} {canary.form}: {scrubbed!r}")
+    assert missed == []
