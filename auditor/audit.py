@@ -12,7 +12,7 @@ from auditor import arm
 from auditor.baseline import load_report, mark_results
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.templates import context_from, read_templates
-from auditor.collect.writer import write_snapshot
+from auditor.collect.writer import check_destination, write_snapshot
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
 from auditor.engine.evaluate import evaluate
@@ -103,6 +103,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
     started = config.clock()
     if config.fail_on_new_only and config.baseline is None:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
+    if config.save_snapshot is not None:
+        check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     baseline = load_report(config.baseline) if config.baseline else None
     rules = select_rules(load_rules(config.rules_dirs), config.select, config.ignore)
     framework = load_framework()
@@ -208,6 +210,7 @@ def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> i
     if config.live is None:
         raise InputError("collect reads a live tenant: no live settings were given")
     err = stderr or sys.stderr
+    check_destination(output)  # before any live read: a refusal costs nothing
     builder = InventoryBuilder()
     started = config.clock()
     summary = collect_live(config.live, builder, stderr=err, quiet=config.quiet, now=started)
