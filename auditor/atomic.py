@@ -70,22 +70,30 @@ class _HeldSignals:
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
-def with_signals_held(work: Callable[[], _T]) -> _T:
-    """Run ``work`` with SIGINT/SIGTERM held, then deliver the first one received.
+def with_signals_held(work: Callable[[], _T], settle: Callable[[], None] | None = None) -> _T:
+    """Run ``work`` with SIGINT/SIGTERM held, then ``settle`` (idempotent: it finishes or
+    undoes the work from what is on disk), then deliver the first signal received.
 
     A second SIGINT raises :class:`KeyboardInterrupt` at once, so a stuck write can still be
-    stopped; it does so once, and the clean-up after it is never cut short. A function, not
-    a context manager: an interrupt landing between a ``__enter__`` and its ``with`` block
-    would leave the handlers installed. Handlers can only be set in the main thread;
-    elsewhere ``work`` just runs.
+    stopped; it does so once, wherever it lands in ``work``, and ``settle`` always runs after
+    it, never cut short. A function, not a context manager: an interrupt landing between a
+    ``__enter__`` and its ``with`` block would leave the handlers installed. Handlers can only
+    be set in the main thread; elsewhere the signals are not held.
     """
     if threading.current_thread() is not threading.main_thread():
-        return work()
+        try:
+            return work()
+        finally:
+            if settle is not None:
+                settle()
     held = _HeldSignals()
     try:
         held.install()
         return work()
     finally:
+        held.aborted = True  # first, before any call: nothing below is interrupted
+        if settle is not None:
+            run_to_the_end(settle)
         run_to_the_end(held.restore)
         if held.received:
             signal.raise_signal(held.received[0])

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -401,4 +403,51 @@ def test_an_interrupt_at_any_step_never_leaves_a_mix_or_a_temporary_file(
         mid_commit = [kind for kind, hidden in outcomes if any(h.endswith(".old") for h in hidden)]
         # Rolled back after temporary files were written, and after old files were moved aside.
         assert "old" in mid_write and "old" in mid_commit
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_interrupt_at_any_step_of_a_snapshot_write_keeps_one_whole_snapshot(
+    tmp_path: Path,
+) -> None:
+    """Two SIGINTs (the second aborts) before each C call of a snapshot replacement: the
+    destination holds the whole old or the whole new snapshot, and nothing is left beside it."""
+    account = {
+        "id": "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "name": "a",
+        "properties": {},
+    }
+    source = tmp_path / "in.json"
+    source.write_text(json.dumps(account), "utf-8")
+    builder = InventoryBuilder()
+    read_snapshots([source], builder)
+    inventory = builder.build()
+    pristine, work = tmp_path / "pristine", tmp_path / "work"
+    write_snapshot(inventory, pristine, TEST_NOW)
+    later = TEST_NOW + dt.timedelta(days=1)
+    write_snapshot(inventory, tmp_path / "newer", later)
+    whole_old, whole_new = tree(pristine), tree(tmp_path / "newer")
+    destination = work / "snap"
+
+    def put_old_snapshot() -> None:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        shutil.copytree(pristine, destination)
+
+    put_old_snapshot()
+    calls = c_calls(lambda: write_snapshot(inventory, destination, later))
+    # Every third point while the staging folder is written (the same few steps per file),
+    # every point of the last 150: the re-check, the swap and the clean-up after it.
+    points = sorted({*range(0, calls, 3), *range(max(calls - 150, 0), calls)})
+    kinds = []
+    for index in points:
+        put_old_snapshot()
+        interrupt_at(index, 2, work, lambda: write_snapshot(inventory, destination, later))
+        assert [p.name for p in work.iterdir()] == ["snap"], index
+        contents = tree(destination)
+        assert contents in (whole_old, whole_new), (index, sorted(contents))
+        kinds.append("new" if contents == whole_new else "old")
+    assert kinds[0] == "old" and kinds[-1] == "new"
+    first_new = points[kinds.index("new")]
+    assert first_new > calls - 150 + 20  # the swap lies inside the window swept point by point
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -209,7 +209,7 @@ def write_snapshot(
             path = staging / relative
             path.parent.mkdir(mode=0o777, exist_ok=True)
             create_file(path, data)
-        with_signals_held(lambda: _swap_in(staging, destination, real))
+        _swap_in(staging, destination, real)
     except BaseException:
         run_to_the_end(lambda: shutil.rmtree(staging, ignore_errors=True))
         run_to_the_end(lambda: remove_empty_folders(created))
@@ -219,23 +219,20 @@ def write_snapshot(
 
 def _swap_in(staging: Path, given: Path, destination: Path) -> None:
     """Rename ``staging`` to ``destination`` (checked again as ``given``), replacing an old
-    folder there only once the new one is in place (the old one is put back if the new one
-    could not be moved in)."""
-    check_destination(given)
+    folder there only once the new one is in place."""
     old = temporary_name(destination, ".old")
-    try:
+
+    def swap() -> None:
+        check_destination(given)
         if destination.exists():
             destination.rename(old)
         staging.rename(destination)
-    except BaseException:
 
-        def put_back() -> None:
-            # What is on disk says how far it got (an interrupt may land between two steps).
-            if os.path.lexists(staging) and old.exists() and not os.path.lexists(destination):
-                old.rename(destination)
-
-        run_to_the_end(put_back)
-        raise
-    finally:
+    def settle() -> None:
+        # What is on disk says how far the swap got (an interrupt may land between steps).
         if not os.path.lexists(staging):  # the new folder is in place: the old one can go
-            run_to_the_end(lambda: shutil.rmtree(old, ignore_errors=True))
+            shutil.rmtree(old, ignore_errors=True)
+        elif old.exists() and not os.path.lexists(destination):
+            old.rename(destination)
+
+    with_signals_held(swap, settle)
