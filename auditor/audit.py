@@ -23,7 +23,7 @@ from auditor.errors import InputError, RuleError
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
 from auditor.report.document import build_document
-from auditor.report.formats import render, write_reports
+from auditor.report.formats import check_report_folder, render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
 from auditor.suppress import apply_suppressions, load_suppressions
@@ -112,9 +112,6 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if problems:
         raise RuleError("; ".join(problems))
     inventory, sources = build_inventory(config)
-    if config.save_snapshot is not None:
-        tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
-        write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
         config.suppressions,
@@ -127,6 +124,10 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if baseline is not None:
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
     per_control = compliance(framework, rules, results)
+    if config.save_snapshot is not None:
+        # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
+        tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
+        write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
     errors: list[CollectionError] = list(inventory.errors)
     if not inventory.ai_ml_resources() and not config.allow_empty:
         errors.append(
@@ -178,6 +179,8 @@ def _demo_alone(config: ScanConfig) -> bool:
 def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
     err = stderr or sys.stderr
+    if not config.stdout:
+        check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
     outcome = scan(config)
     document = build_document(outcome, include_passed=config.include_passed)
     written: list[Path] = []

@@ -23,8 +23,9 @@ from auditor.atomic import write_files
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.writer import check_destination, write_snapshot
 from auditor.demo import DEMO_DIR
-from auditor.errors import InputError
+from auditor.errors import InputError, ReportError
 from auditor.inventory import Inventory, InventoryBuilder
+from auditor.report.formats import Format, write_reports
 from tests.conftest import TEST_NOW
 from tests.emulator import ArmEmulator
 from tests.test_live_scan import live_args
@@ -254,33 +255,62 @@ def test_every_file_written_gets_the_permissions_the_umask_gives(
 
 
 def test_an_input_error_writes_no_file_and_no_folder(run_cli: Any, tmp_path: Path) -> None:
-    """Exit 2 before the reports (a missing baseline) creates neither files nor the folder."""
+    """Exit 2 before the reports (a missing baseline, a file where the report folder goes)
+    creates neither files nor the folder."""
     result = run_cli(
         ["scan", "--demo", "--baseline", str(tmp_path / "missing.json")],
         output_dir=tmp_path / "new" / "reports",
     )
     assert result.code == 2
     assert not (tmp_path / "new").exists()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine", "utf-8")
+    for output in (a_file, a_file / "reports"):
+        refused = run_cli(["scan", "--demo"], output_dir=output)
+        assert refused.code == 2 and f"{a_file} is not a folder" in refused.err
+    assert a_file.read_text("utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
 def test_a_folder_in_the_way_of_one_report_puts_the_earlier_ones_back(
     run_cli: Any, tmp_path: Path
 ) -> None:
-    """A folder where the last report of the set goes: exit 2 naming it; the reports already
-    renamed into place are rolled back to the old set, and no temporary file is left."""
+    """A folder where the last report of the set goes: the scan refuses before it starts
+    (exit 2 naming it), and a write that meets it puts the reports already renamed into
+    place back to the old set, leaving no temporary file."""
     out = tmp_path / "out"
     formats = ["--format", "json,csv,sarif,markdown"]
-    assert run_cli(["scan", "--demo", *formats, "--as-of", OLD_AS_OF], output_dir=out).code == 1
+    old = run_cli(
+        ["scan", "--demo", *formats, "--as-of", OLD_AS_OF, "--include-passed"], output_dir=out
+    )
+    assert old.code == 1
     (out / "auditor.md").unlink()
     (out / "auditor.md").mkdir()
     (out / "auditor.md" / "keep.txt").write_text("mine", "utf-8")
     before = tree(out)
-    fresh = run_cli(["scan", "--demo", *formats], output_dir=tmp_path / "fresh")
-    assert (fresh.output_dir / "auditor.json").read_bytes() != before["auditor.json"]
-    result = run_cli(["scan", "--demo", *formats], output_dir=out)
-    assert result.code == 2
-    assert "auditor.md" in result.err and "folder is in the way" in result.err
+    refused = run_cli(["scan", "--demo", *formats], output_dir=out)
+    assert refused.code == 2
+    assert f"{out / 'auditor.md'} is a folder" in refused.err
     assert tree(out) == before
+    document = old.report()
+    document["scan"]["as_of"] = "2026-12-01T00:00:00Z"  # any change: a new set differs
+    with pytest.raises(ReportError, match="a folder is in the way"):
+        write_reports(document, Format.parse_list("json,csv,sarif,markdown"), out)
+    assert tree(out) == before
+
+
+def test_no_snapshot_is_saved_when_the_scan_ends_in_exit_2(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """A live scan that fails on a later input (a malformed suppressions file) writes neither
+    the snapshot nor a report."""
+    bad = tmp_path / "suppressions.yaml"
+    bad.write_text("suppressions: 5\n", "utf-8")
+    saved = tmp_path / "saved"
+    result = run_cli(live_args(emulator, "--save-snapshot", str(saved), "--suppressions", str(bad)))
+    assert result.code == 2, result.err
+    assert not saved.exists() and not (tmp_path / "reports").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def _scan_subprocess(

@@ -94,6 +94,20 @@ def write_atomically(path: Path, text: str) -> None:
     write_files({path: text})
 
 
+def check_report_folder(formats: Iterable[Format], output_dir: Path) -> None:
+    """Refuse, before the scan, a report folder that cannot take the reports: a file where
+    the folder should be, or a folder where a report goes (:class:`ReportError`)."""
+    for folder in (output_dir, *output_dir.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise ReportError(f"cannot write reports to {output_dir}: {folder} is not a folder")
+            break
+    for fmt in formats:
+        path = output_dir / fmt.filename
+        if path.is_dir() and not path.is_symlink():
+            raise ReportError(f"cannot write reports to {output_dir}: {path} is a folder")
+
+
 def write_reports(
     document: Mapping[str, Any], formats: Iterable[Format], output_dir: Path
 ) -> list[Path]:
