@@ -31,7 +31,6 @@ from auditor.atomic import (
     create_file,
     make_folder,
     remove_empty_folders,
-    run_to_the_end,
     temporary_name,
     with_signals_held,
 )
@@ -193,46 +192,40 @@ def write_snapshot(
 ) -> int:
     """Write the snapshot folder; returns the number of files written.
 
-    The destination is checked (:func:`check_destination`) again just before it is replaced,
-    so a file added to it while the scan ran is never deleted. The new folder is written
-    beside it, then swapped in with interrupts held; the old one is removed only after."""
+    The new folder is written beside the destination with interrupts held (as report sets
+    are, :mod:`auditor.atomic`), the destination is checked again (a file added to it while
+    the scan ran is never deleted) and the new folder swapped in; the old one is removed
+    only once the new one is in place. Whatever step an interrupt or an error lands on, what
+    is on disk is settled to the whole old snapshot or the whole new one."""
     real = check_destination(destination)
     documents = {
         relative: (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8")
         for relative, document in snapshot_files(inventory, collected_at, tenant).items()
     }
-    created = make_folder(real.parent)
     staging = temporary_name(real, ".tmp")
-    try:
+    old = temporary_name(real, ".old")
+    created: list[Path] = []
+
+    def write() -> None:
+        created.extend(make_folder(real.parent))
         staging.mkdir(mode=0o777)
         for relative, data in documents.items():
             path = staging / relative
             path.parent.mkdir(mode=0o777, exist_ok=True)
             create_file(path, data)
-        _swap_in(staging, destination, real)
-    except BaseException:
-        run_to_the_end(lambda: shutil.rmtree(staging, ignore_errors=True))
-        run_to_the_end(lambda: remove_empty_folders(created))
-        raise
-    return len(documents)
-
-
-def _swap_in(staging: Path, given: Path, destination: Path) -> None:
-    """Rename ``staging`` to ``destination`` (checked again as ``given``), replacing an old
-    folder there only once the new one is in place."""
-    old = temporary_name(destination, ".old")
-
-    def swap() -> None:
-        check_destination(given)
-        if destination.exists():
-            destination.rename(old)
-        staging.rename(destination)
+        check_destination(destination)
+        if real.exists():
+            real.rename(old)
+        staging.rename(real)
 
     def settle() -> None:
-        # What is on disk says how far the swap got (an interrupt may land between steps).
-        if not os.path.lexists(staging):  # the new folder is in place: the old one can go
+        if os.path.lexists(staging):  # not moved in: undo, and put the old folder back
+            shutil.rmtree(staging, ignore_errors=True)
+            if old.exists() and not os.path.lexists(real):
+                old.rename(real)
+        else:
             shutil.rmtree(old, ignore_errors=True)
-        elif old.exists() and not os.path.lexists(destination):
-            old.rename(destination)
+        remove_empty_folders(created)
 
-    with_signals_held(swap, settle)
+    with_signals_held(write, settle)
+    return len(documents)
