@@ -169,6 +169,30 @@ def test_a_symlinked_manifest_or_destination_is_refused(
     file.write_text("x", "utf-8")
     with pytest.raises(InputError, match="not a folder"):
         write_snapshot(demo_inventory, file, TEST_NOW)
+    with pytest.raises(InputError, match=f"cannot be created: {file} is not a folder"):
+        check_destination(file / "deeper" / "snap")
+    assert file.read_text("utf-8") == "x"
+
+
+def test_a_full_disk_while_a_snapshot_is_written_keeps_the_old_one(
+    demo_inventory: Inventory, tmp_path: Path
+) -> None:
+    """A real EFBIG (RLIMIT_FSIZE, lowered for this process and put back) while the new
+    snapshot is written: exit 2 naming the folder, the old snapshot whole, nothing beside it."""
+    destination = tmp_path / "snap"
+    write_snapshot(demo_inventory, destination, TEST_NOW)
+    before = tree(destination)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    biggest = max(len(v or b"") for v in before.values())
+    resource.setrlimit(resource.RLIMIT_FSIZE, (biggest // 2, hard))
+    try:
+        with pytest.raises(InputError, match="cannot write the snapshot") as raised:
+            write_snapshot(demo_inventory, destination, TEST_NOW + dt.timedelta(days=1))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert str(destination) in str(raised.value)
+    assert tree(destination) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["snap"]
 
 
 def test_links_in_the_parent_folders_are_followed_once(

@@ -130,6 +130,9 @@ def check_destination(destination: Path) -> Path:
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on Python < 3.13
         raise InputError(f"{destination}: cannot resolve the folder: {exc}") from exc
     if not os.path.lexists(real):
+        ancestor = next(folder for folder in real.parents if os.path.lexists(folder))
+        if not ancestor.is_dir():
+            raise InputError(f"{destination}: cannot be created: {ancestor} is not a folder")
         return real
     if not real.is_dir():
         raise InputError(f"{destination}: exists and is not a folder; choose a new or empty folder")
@@ -227,5 +230,8 @@ def write_snapshot(
             shutil.rmtree(old, ignore_errors=True)
         remove_empty_folders(created)
 
-    with_signals_held(write, settle)
+    try:
+        with_signals_held(write, settle)
+    except OSError as exc:
+        raise InputError(f"{destination}: cannot write the snapshot: {exc}") from exc
     return len(documents)
