@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from auditor.collect.writer import manifest
 from auditor.errors import InputError
+from auditor.inventory import InventoryBuilder
 from auditor.jsonio import MAX_DEPTH, parse_json, read_json
-
-WORKSPACE_ID = (
-    "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/"
-    "Microsoft.MachineLearningServices/workspaces/ws"
-)
+from auditor.model import SourceRef
+from auditor.records import read_manifest
+from auditor.timeutil import iso, parse_timestamp
+from tests.conftest import FIXTURES, TEST_NOW, write_json
+from tests.test_report import validate
 
 # (JSON text, what the message says, where it says it): the strict-JSON refusals.
 STRICT_CASES = [
@@ -105,3 +108,308 @@ def test_every_json_reader_is_strict(
         assert result.code == 2, args
         assert f"{bad}" in result.err and message in result.err, (args, result.err)
         assert "Traceback" not in result.err
+
+
+# Records of the IAM001 fixture, damaged one element at a time.
+SUB = "aaaaaaaa-0000-4000-8000-000000000001"
+_IAM = json.loads((FIXTURES / "rules" / "IAM001" / "resources.json").read_text("utf-8"))["value"]
+ACCOUNT, WORKSPACE, ASSIGNMENT, DEFINITION = _IAM[0], _IAM[1], _IAM[2], _IAM[10]
+EVENT = {
+    "operationName": {"value": "Microsoft.CognitiveServices/accounts/regenerateKey/action"},
+    "status": {"value": "Succeeded"},
+    "eventTimestamp": "2026-01-01T00:00:00Z",
+    "resourceId": ACCOUNT["id"],
+    "subscriptionId": SUB,
+}
+MANIFEST = {
+    "kind": "auditor-snapshot-manifest",
+    "version": 1,
+    "coverage": [{"subscription_id": SUB, "collected": ["ai_accounts", "activity_log"]}],
+    "management_groups": {"root-mg": [SUB]},
+    "errors": [
+        {
+            "scope": f"/subscriptions/{SUB}",
+            "operation": "list role assignments",
+            "message": "denied",
+            "status_code": 403,
+            "missing_permission": None,
+            "data_kinds": ["role_assignments"],
+        }
+    ],
+}
+
+
+def damaged(record: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """A deep copy of ``record`` with the element at ``path`` set to ``value``."""
+    copy: dict[str, Any] = json.loads(json.dumps(record))
+    container: Any = copy
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]] = value
+    return copy
+
+
+# (name, file content, what the message says): each is exit 2 naming the file.
+REFUSED_SHAPES: list[tuple[str, Any, str]] = [
+    (
+        "assignment properties a list",
+        [damaged(ASSIGNMENT, ("properties",), [1])],
+        "[0]: properties: expected an object, found an array",
+    ),
+    (
+        "properties a string",
+        [damaged(WORKSPACE, ("properties",), "x")],
+        "properties: expected an object",
+    ),
+    (
+        "name a number",
+        [damaged(WORKSPACE, ("name",), 5)],
+        "[0]: name: expected a string, found a number",
+    ),
+    ("type a number", [damaged(WORKSPACE, ("type",), 5)], "type: expected a string"),
+    (
+        "location a list",
+        [damaged(WORKSPACE, ("location",), ["eastus"])],
+        "location: expected a string",
+    ),
+    ("tags a list", [damaged(WORKSPACE, ("tags",), ["a"])], "tags: expected an object"),
+    (
+        "tag value an object",
+        [damaged(WORKSPACE, ("tags",), {"env": {"x": 1}})],
+        "tags.env: expected a string",
+    ),
+    (
+        "identity a string",
+        [damaged(WORKSPACE, ("identity",), "SystemAssigned")],
+        "identity: expected an object",
+    ),
+    (
+        "systemData a string",
+        [damaged(ACCOUNT, ("systemData",), "x")],
+        "systemData: expected an object",
+    ),
+    (
+        "no id",
+        {"value": [{"name": "x", "type": WORKSPACE["type"]}]},
+        "value[0]: not an ARM resource (no 'id')",
+    ),
+    (
+        "list item a number",
+        {"value": [ACCOUNT, 5]},
+        "value[1]: expected a JSON object, found a number",
+    ),
+    (
+        "subscription name a number",
+        [{"id": f"/subscriptions/{SUB}", "subscriptionId": SUB, "displayName": 5}],
+        "displayName: expected a string",
+    ),
+    (
+        "Resource Graph rows: 5",
+        {"data": {"columns": [{"name": "id"}], "rows": 5}},
+        "data.rows: expected an array, found a number",
+    ),
+    (
+        "Resource Graph row too short",
+        {"data": {"columns": [{"name": "id"}, {"name": "type"}], "rows": [["x"]]}},
+        "data.rows[0]: expected an array of 2 values",
+    ),
+    (
+        "Resource Graph column twice",
+        {"data": {"columns": [{"name": "id"}, {"name": "id"}], "rows": []}},
+        "data.columns[1]: column 'id' given twice",
+    ),
+    (
+        "Resource Graph column name a list",
+        {"data": {"columns": [{"name": ["id"]}], "rows": []}},
+        "data.columns[0]: expected a column name",
+    ),
+    (
+        "event timestamp year 9999 west of UTC",
+        [ACCOUNT, damaged(EVENT, ("eventTimestamp",), "9999-12-31T23:00:00-05:00")],
+        "[1]: eventTimestamp: not an ISO 8601 time",
+    ),
+    (
+        "event timestamp year 1 east of UTC",
+        [ACCOUNT, damaged(EVENT, ("eventTimestamp",), "0001-01-01T00:00:00+05:00")],
+        "[1]: eventTimestamp: not an ISO 8601 time",
+    ),
+    (
+        "event timestamp a number",
+        [damaged(EVENT, ("eventTimestamp",), 5)],
+        "eventTimestamp: not an ISO 8601 time",
+    ),
+    (
+        "event operation a number",
+        [damaged(EVENT, ("operationName",), {"value": 5})],
+        "operationName.value: expected a string",
+    ),
+    (
+        "event status a list",
+        [damaged(EVENT, ("status",), {"value": [1]})],
+        "status.value: expected a string",
+    ),
+    (
+        "event resourceId a number",
+        [damaged(EVENT, ("resourceId",), 5)],
+        "resourceId: expected a string",
+    ),
+    (
+        "manifest coverage a number",
+        [damaged(MANIFEST, ("coverage",), 5)],
+        "[0]: coverage: expected an array",
+    ),
+    (
+        "manifest collected a number",
+        [damaged(MANIFEST, ("coverage", 0, "collected"), 5)],
+        "coverage[0].collected: expected an array of strings",
+    ),
+    (
+        "manifest collected a string",
+        [damaged(MANIFEST, ("coverage", 0, "collected"), "activity_log")],
+        "coverage[0].collected: expected an array of strings",
+    ),
+    (
+        "manifest unknown data kind",
+        [damaged(MANIFEST, ("coverage", 0, "collected"), ["activity-log"])],
+        "coverage[0].collected[0]: 'activity-log' is not a data kind",
+    ),
+    (
+        "manifest coverage typo",
+        [damaged(MANIFEST, ("coverage", 0, "colected"), [])],
+        "coverage[0]: unknown field 'colected'",
+    ),
+    (
+        "manifest subscription a number",
+        [damaged(MANIFEST, ("coverage", 0, "subscription_id"), 5)],
+        "coverage[0].subscription_id: expected a string",
+    ),
+    (
+        "manifest management groups a list",
+        [damaged(MANIFEST, ("management_groups",), ["root-mg"])],
+        "management_groups: expected an object",
+    ),
+    (
+        "manifest group members a string",
+        [damaged(MANIFEST, ("management_groups", "root-mg"), SUB)],
+        "management_groups.root-mg: expected an array of strings",
+    ),
+    ("manifest errors a number", [damaged(MANIFEST, ("errors",), 5)], "errors: expected an array"),
+    (
+        "manifest error a string",
+        [damaged(MANIFEST, ("errors", 0), "denied")],
+        "errors[0]: expected an object",
+    ),
+    (
+        "manifest status_code a string",
+        [damaged(MANIFEST, ("errors", 0, "status_code"), "403")],
+        "errors[0].status_code: expected a whole number or null, found a string",
+    ),
+    (
+        "manifest status_code a boolean",
+        [damaged(MANIFEST, ("errors", 0, "status_code"), True)],
+        "errors[0].status_code: expected a whole number",
+    ),
+    (
+        "manifest data_kinds a string",
+        [damaged(MANIFEST, ("errors", 0, "data_kinds"), "role_assignments")],
+        "errors[0].data_kinds: expected an array of strings",
+    ),
+    (
+        "manifest message a list",
+        [damaged(MANIFEST, ("errors", 0, "message"), ["x"])],
+        "errors[0].message: expected a string",
+    ),
+    (
+        "manifest version 2",
+        [damaged(MANIFEST, ("version",), 2)],
+        "version: this auditor reads manifest version 1, found 2",
+    ),
+    (
+        "manifest version a string",
+        [damaged(MANIFEST, ("version",), "1")],
+        "version: this auditor reads manifest version 1, found a string",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [pytest.param(content, message, id=name) for name, content, message in REFUSED_SHAPES],
+)
+def test_malformed_snapshot_shapes_exit_2_naming_file_and_element(
+    run_cli: Any, tmp_path: Path, content: Any, message: str
+) -> None:
+    """Each record of the wrong shape is exit 2 naming the file and the element, not a traceback."""
+    path = write_json(tmp_path / "in" / "damaged.json", content)
+    result = run_cli(["scan", "--snapshot", str(path), "--as-of", "2026-12-01"])
+    assert result.code == 2, result.err
+    assert f"{path}: " in result.err and message in result.err
+    assert not (result.output_dir / "auditor.json").exists()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param([damaged(WORKSPACE, ("properties",), None)], id="properties null"),
+        pytest.param(
+            [damaged(ACCOUNT, ("systemData",), {"createdAt": "9999-12-31T23:00:00-05:00"}), EVENT],
+            id="createdAt past year 9999 in UTC",
+        ),
+        pytest.param(
+            [damaged(ACCOUNT, ("systemData",), {"createdAt": "0001-01-01T00:00:00+05:00"}), EVENT],
+            id="createdAt before year 1 in UTC",
+        ),
+        pytest.param(
+            [damaged(ACCOUNT, ("systemData",), {"createdAt": "9999-12-31T23:59:59Z"}), EVENT],
+            id="createdAt at the end of time",
+        ),
+        pytest.param(
+            [ACCOUNT, damaged(EVENT, ("eventTimestamp",), "9999-12-31T23:59:59Z")],
+            id="event at the end of time",
+        ),
+        pytest.param(
+            [damaged(MANIFEST, ("extra",), {"added": "later"}), ACCOUNT],
+            id="manifest field of a later writer",
+        ),
+    ],
+)
+def test_odd_but_well_typed_evidence_is_judged(run_cli: Any, tmp_path: Path, content: Any) -> None:
+    """Null objects, timestamps at the ends of time and later manifest fields give a report."""
+    path = write_json(tmp_path / "in" / "odd.json", content)
+    result = run_cli(["scan", "--snapshot", str(path), "--as-of", "2026-12-01"])
+    assert result.code in (0, 1, 3), result.err
+    validate(result.report())
+
+
+def test_a_written_manifest_reads_back(tmp_path: Path) -> None:
+    """What the snapshot writer puts in a manifest is exactly what the reader accepts."""
+    builder = InventoryBuilder()
+    builder.add(MANIFEST, SourceRef(kind="snapshot"))
+    inventory = builder.build()
+    written = manifest(inventory, TEST_NOW, tenant="t")
+    again = read_manifest(json.loads(json.dumps(written)))
+    assert again.errors == inventory.errors
+    assert dict(again.coverage) == {SUB: ("activity_log", "ai_accounts")}
+    assert dict(again.management_groups) == {"root-mg": (SUB,)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9999-12-31T23:00:00-05:00", None),
+        ("0001-01-01T00:00:00+05:00", None),
+        ("9999-12-31T23:59:59Z", dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)),
+        ("2026-06-01T02:00:00+02:00", dt.datetime(2026, 6, 1, tzinfo=dt.UTC)),
+        ("2026-06-01T00:00:00.1234567Z", dt.datetime(2026, 6, 1, 0, 0, 0, 123456, tzinfo=dt.UTC)),
+        ("2026-06-01", dt.datetime(2026, 6, 1, tzinfo=dt.UTC)),
+        ("yesterday", None),
+        (5, None),
+    ],
+)
+def test_timestamps_are_read_in_utc_within_the_calendar(text: object, expected: object) -> None:
+    """A timestamp becomes UTC; one that leaves the years 1-9999 doing so is unreadable."""
+    moment = parse_timestamp(text)
+    assert moment == expected
+    if moment is not None:
+        assert moment.utcoffset() == dt.timedelta(0)
+        assert iso(moment)
