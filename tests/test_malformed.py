@@ -413,3 +413,250 @@ def test_timestamps_are_read_in_utc_within_the_calendar(text: object, expected: 
     if moment is not None:
         assert moment.utcoffset() == dt.timedelta(0)
         assert iso(moment)
+
+
+def _bomb(levels: int) -> str:
+    """A YAML alias bomb: each level's list holds the previous level twice (2**levels nodes)."""
+    lines = ["l0: &l0 [x, x]"]
+    lines += [f"l{n}: &l{n} [*l{n - 1}, *l{n - 1}]" for n in range(1, levels)]
+    return "version:\n  " + "\n  ".join(lines) + "\nsuppressions:\n"
+
+
+SUPPRESS_AIS002 = ["suppress", "AIS002", "/y", "--reason", "r", "--owner", "o"]
+SUPPRESS_AIS002 += ["--expires", "2027-01-01"]
+ENTRY = "{rule: AIS001, resource: /x, reason: r, owner: o, expires: 2027-01-01}"
+# (suppressions file text, what the message says): each is exit 2 naming the file and line.
+REFUSED_SUPPRESSIONS = [
+    (
+        "nested 5,000 deep",
+        "suppressions: " + "[" * 5000 + "]" * 5000 + "\n",
+        ": invalid YAML: nested too deeply",
+    ),
+    (
+        "a NUL character",
+        "suppressions:\n  - rule: AIS001\x00\n",
+        ":2: invalid YAML: a character YAML does not allow",
+    ),
+    (
+        "a lone surrogate",
+        "suppressions:\n  - " + ENTRY.replace("reason: r", 'reason: "\\ud800"') + "\n",
+        ":2: 'reason' holds a lone UTF-16 surrogate",
+    ),
+    (
+        "a key that is a list",
+        "suppressions:\n  - ? [a]\n    : b\n",
+        ":2: a key must be a plain name",
+    ),
+    ("a top-level key that is a list", "? [a]\n: b\n", ":1: a key must be a plain name"),
+    (
+        "owner null",
+        "suppressions:\n  - " + ENTRY.replace("owner: o", "owner: null") + "\n",
+        ":2: suppression is missing owner",
+    ),
+    (
+        "suppressions given twice",
+        "suppressions: []\nsuppressions:\n  - " + ENTRY + "\n",
+        ":2: 'suppressions' is given twice",
+    ),
+    (
+        "a merge key",
+        "suppressions:\n  - <<: {rule: AIS001}\n    resource: /x\n",
+        ":2: '<<' must be a single value",
+    ),
+    (
+        "expires a number",
+        "suppressions:\n  - " + ENTRY.replace("2027-01-01", "5") + "\n",
+        ":2: expires '5' is not a date",
+    ),
+    (
+        "expires year 9999",
+        "suppressions:\n  - " + ENTRY.replace("2027-01-01", "9999-12-31") + "\n",
+        ":2: expires 9999-12-31 is more than 180 days ahead",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [pytest.param(text, message, id=name) for name, text, message in REFUSED_SUPPRESSIONS],
+)
+def test_malformed_suppressions_exit_2_naming_the_file(
+    run_cli: Any, tmp_path: Path, text: str, message: str
+) -> None:
+    """A broken suppressions file stops scan and suppress alike with exit 2 naming it."""
+    path = tmp_path / "suppressions.yaml"
+    path.write_text(text, encoding="utf-8")
+    before = path.read_bytes()
+    scan = run_cli(["scan", "--demo", "--suppressions", str(path)])
+    add = run_cli([*SUPPRESS_AIS002, "--suppressions", str(path)])
+    for result in (scan, add):
+        assert result.code == 2, result.err
+        assert f"{path}" in result.err and message in result.err, result.err
+    assert path.read_bytes() == before
+
+
+def test_an_alias_bomb_in_suppressions_costs_nothing(run_cli: Any, tmp_path: Path) -> None:
+    """A 2**40-node alias bomb is never expanded: the scan reads the (empty) list at once."""
+    path = tmp_path / "suppressions.yaml"
+    path.write_text(_bomb(40), encoding="utf-8")
+    assert len(path.read_bytes()) < 2000
+    result = run_cli(["scan", "--demo", "--as-of", "2026-11-01", "--suppressions", str(path)])
+    assert result.code == 1, result.err
+    add = run_cli([*SUPPRESS_AIS002, "--suppressions", str(path)])
+    assert add.code == 0, add.err
+    assert "AIS002" in path.read_text("utf-8")
+
+
+def test_appending_to_a_flow_list_is_refused_by_name(run_cli: Any, tmp_path: Path) -> None:
+    """`suppress` on a file whose list is written inline explains why, leaving the file as is."""
+    path = tmp_path / "suppressions.yaml"
+    path.write_text("suppressions: []\n", encoding="utf-8")
+    result = run_cli([*SUPPRESS_AIS002, "--suppressions", str(path)])
+    assert result.code == 2 and "cannot append safely" in result.err
+    assert path.read_text("utf-8") == "suppressions: []\n"
+
+
+# (config file bytes, what the message says): each is exit 2 naming the file.
+REFUSED_CONFIGS: list[tuple[str, bytes, str]] = [
+    (
+        "nested 3,000 deep",
+        b"select = " + b"[" * 3000 + b"]" * 3000,
+        "invalid TOML: nested too deeply",
+    ),
+    ("Latin-1 text", b'format = "json\xe9"\n', ":1:15: not UTF-8 text"),
+    (
+        "nan for a number",
+        b"concurrency = nan\n",
+        "concurrency: expects a string or a whole number, not nan",
+    ),
+    (
+        "inf for a number",
+        b"key-max-age-days = inf\n",
+        "key-max-age-days: expects a string or a whole number",
+    ),
+    (
+        "a fraction",
+        b"key-max-age-days = 1.5\n",
+        "key-max-age-days: expects a string or a whole number",
+    ),
+    ("a number for a path", b"output-dir = 5\n", "output-dir: expects a string"),
+    ("a number for a choice", b"auth = 5\n", "auth: expects a string"),
+    ("a fraction in a list", b"select = [1.5]\n", "select: expects a string or a whole number"),
+    ("a boolean in a list", b"select = [true]\n", "select: expects a value, not true/false"),
+    ("year 9999", b"as-of = 9999-12-31\n", "as-of: '9999-12-31' is outside the years 1900 to 9000"),
+    ("a time of day", b"as-of = 07:32:00\n", "as-of: '07:32:00' is not an ISO 8601 date or time"),
+    ("a key twice", b'format = "json"\nformat = "html"\n', "invalid TOML"),
+    ("debug", b"debug = true\n", "unknown config key 'debug'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [pytest.param(content, message, id=name) for name, content, message in REFUSED_CONFIGS],
+)
+def test_malformed_config_files_exit_2_naming_the_file(
+    run_cli: Any, tmp_path: Path, content: bytes, message: str
+) -> None:
+    """A config value of the wrong type or encoding is exit 2 naming the file and key."""
+    path = tmp_path / "auditor.toml"
+    path.write_bytes(content)
+    for argv in (
+        ["scan", "--demo", "--config", str(path)],
+        ["config", "show", "--config", str(path)],
+    ):
+        result = run_cli(argv)
+        assert result.code == 2, result.err
+        assert f"{path}" in result.err and message in result.err, result.err
+
+
+def _report(findings: Any, **extra: Any) -> str:
+    return json.dumps(
+        {"tool": {"name": "auditor"}, "schema_version": "1.0", "findings": findings, **extra}
+    )
+
+
+GOOD_FINDING = {
+    "fingerprint": "0" * 32,
+    "status": "fail",
+    "severity": "high",
+    "rule_id": "AIS001",
+    "title": "t",
+    "resource_id": "/x",
+    "resource_name": "x",
+}
+# (report text, what the message says): a baseline or a diff input that is no usable report.
+REFUSED_REPORTS = [
+    ("findings an object", _report({"a": 1}), "findings: expected an array"),
+    ("a finding a string", _report(["x"]), "findings[0]: expected an object"),
+    (
+        "severity off the list",
+        _report([{**GOOD_FINDING, "severity": "severe"}]),
+        "findings[0].severity: expected one of",
+    ),
+    (
+        "severity a number",
+        _report([{**GOOD_FINDING, "severity": 5}]),
+        "findings[0].severity: expected one of",
+    ),
+    (
+        "status a list",
+        _report([{**GOOD_FINDING, "status": ["fail"]}]),
+        "findings[0].status: expected one of",
+    ),
+    (
+        "rule_id missing",
+        _report([{k: v for k, v in GOOD_FINDING.items() if k != "rule_id"}]),
+        "findings[0].rule_id: expected a string",
+    ),
+    (
+        "resource_id a number",
+        _report([{**GOOD_FINDING, "resource_id": 5}]),
+        "findings[0].resource_id: expected a string",
+    ),
+    ("scan a list", _report([], scan=[]), "scan: expected an object"),
+    (
+        "scan.as_of a number",
+        _report([], scan={"as_of": 5}),
+        "scan.as_of: expected a string or null",
+    ),
+    ("summary a string", _report([], summary="x"), "summary: expected an object"),
+    ("gate a list", _report([], summary={"gate": []}), "summary.gate: expected an object"),
+    (
+        "incomplete a string",
+        _report([], summary={"gate": {"incomplete": "yes"}}),
+        "summary.gate.incomplete: expected true or false",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [pytest.param(content, message, id=name) for name, content, message in REFUSED_REPORTS],
+)
+def test_malformed_baselines_and_diff_inputs_exit_2(
+    run_cli: Any, tmp_path: Path, content: str, message: str
+) -> None:
+    """Every report field a comparison reads is checked: exit 2 naming file and element."""
+    path = tmp_path / "old.json"
+    path.write_text(content, encoding="utf-8")
+    good = tmp_path / "good.json"
+    good.write_text(_report([GOOD_FINDING]), encoding="utf-8")
+    out = str(tmp_path / "d")
+    for argv in (
+        ["scan", "--demo", "--baseline", str(path)],
+        ["diff", str(path), str(good), "-o", out],
+        ["diff", str(good), str(path), "-o", out],
+    ):
+        result = run_cli(argv)
+        assert result.code == 2, (argv, result.err)
+        assert f"{path}: " in result.err and message in result.err, result.err
+
+
+def test_a_minimal_report_still_compares(run_cli: Any, tmp_path: Path) -> None:
+    """A report with only the fields a comparison reads (no scan, no summary) is accepted."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(_report([GOOD_FINDING]), encoding="utf-8")
+    new.write_text(_report([]), encoding="utf-8")
+    result = run_cli(["diff", str(old), str(new), "-o", str(tmp_path / "d")])
+    assert result.code == 0, result.err
+    assert "fixed: 1" in result.out
