@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
 from auditor.audit import collect, run
-from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
+from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT, LiveSettings
 from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
 from auditor.engine.frameworks import load_framework
@@ -50,6 +51,21 @@ def _positive_int(text: str) -> int:
     if value > _MAX_WHOLE:
         raise argparse.ArgumentTypeError(f"must be at most {_MAX_WHOLE}")
     return value
+
+
+_MAX_TIMEOUT = 7 * 24 * 3600
+"""A week: a longer ``--timeout`` is a typo, not a plan."""
+
+
+def _scan_timeout(text: str) -> float | None:
+    """``--timeout``: seconds (a whole or decimal number above 0), or 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0 or value > _MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be between 0 (no limit) and {_MAX_TIMEOUT} seconds")
+    return value or None
 
 
 def _as_of(text: str) -> dt.datetime:
@@ -286,6 +302,14 @@ def _add_live_options(parser: argparse.ArgumentParser, save_snapshot: bool) -> N
         metavar="N",
         help="requests in flight at once (default 8)",
     )
+    live.add_argument(
+        "--timeout",
+        type=_scan_timeout,
+        default=DEFAULT_SCAN_TIMEOUT,
+        metavar="SECONDS",
+        help="end collection after this long; what was not read by then is listed as "
+        f"collection errors (exit 3). 0: no limit (default {DEFAULT_SCAN_TIMEOUT:g})",
+    )
     if save_snapshot:
         live.add_argument(
             "--save-snapshot",
@@ -314,6 +338,7 @@ def _live_settings(args: argparse.Namespace) -> LiveSettings:
         tenant_id=args.tenant_id,
         arm_endpoint=args.arm_endpoint,
         concurrency=args.concurrency,
+        timeout=args.timeout,
     )
 
 
@@ -336,9 +361,17 @@ def _add_rules_command(sub: Any) -> None:
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
 
 
-def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
-    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``)."""
+def _output(args: argparse.Namespace, sources: Mapping[str, str]) -> tuple[list[Format], bool]:
+    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``).
+
+    ``--stdout`` with ``--format`` or ``-o DIR`` would silently drop one of them: exit 2."""
     if args.stdout:
+        for dest, option in (("format", "--format"), ("output_dir", "--output-dir/-o")):
+            if sources.get(dest) == "CLI" and not (dest == "output_dir" and _is_dash(args)):
+                raise InputError(
+                    f"--stdout {args.stdout} writes one format to standard output and no files: "
+                    f"it cannot go with {option}"
+                )
         formats = Format.parse_list(args.stdout)
     else:
         formats = Format.parse_list(args.format)
@@ -349,8 +382,14 @@ def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
     return formats, True
 
 
-def _scan_config(args: argparse.Namespace, clock: Clock) -> ScanConfig:
-    formats, to_stdout = _output(args)
+def _is_dash(args: argparse.Namespace) -> bool:
+    return str(args.output_dir) == "-"
+
+
+def _scan_config(
+    args: argparse.Namespace, clock: Clock, sources: Mapping[str, str] | None = None
+) -> ScanConfig:
+    formats, to_stdout = _output(args, sources or {})
     live = not (args.snapshot or args.demo or getattr(args, "template", None))
     if args.save_snapshot and not live:
         raise InputError("--save-snapshot saves a live scan; it cannot go with other sources")
@@ -465,7 +504,8 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "scan":
         scan_argv = argv[argv.index("scan") + 1 :]
-        return run(_scan_config(resolve_scan(parser, args, scan_argv).args, clock))
+        resolved = resolve_scan(parser, args, scan_argv)
+        return run(_scan_config(resolved.args, clock, resolved.sources))
     if args.command == "rules":
         return _rules_command(args)
     if args.command == "collect":
