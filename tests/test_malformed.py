@@ -17,6 +17,8 @@ from auditor.model import SourceRef
 from auditor.records import read_manifest
 from auditor.timeutil import iso, parse_timestamp
 from tests.conftest import FIXTURES, TEST_NOW, write_json
+from tests.emulator import ArmEmulator, Fault
+from tests.emulator.fixtures import SUB_A
 from tests.test_report import validate
 
 # (JSON text, what the message says, where it says it): the strict-JSON refusals.
@@ -660,3 +662,35 @@ def test_a_minimal_report_still_compares(run_cli: Any, tmp_path: Path) -> None:
     result = run_cli(["diff", str(old), str(new), "-o", str(tmp_path / "d")])
     assert result.code == 0, result.err
     assert "fixed: 1" in result.out
+
+
+ML = "Microsoft.MachineLearningServices"
+FRAUD = f"/subscriptions/{SUB_A}/resourceGroups/rg-ml/providers/{ML}/workspaces/mlw-fraud"
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        pytest.param(
+            {"properties": [1]},
+            "properties: expected an object, found an array",
+            id="properties a list",
+        ),
+        pytest.param({"name": 5}, "name: expected a string, found a number", id="name a number"),
+        pytest.param({"tags": {"env": 1}}, "tags.env: expected a string", id="tag value a number"),
+    ],
+)
+def test_a_live_record_of_the_wrong_shape_is_an_error_entry(
+    emulator: ArmEmulator, run_cli: Any, item: dict[str, Any], says: str
+) -> None:
+    """A compute of the wrong shape from a misbehaving ARM is an error entry (incomplete), not a bug."""
+    compute = {"id": f"{FRAUD}/computes/odd", "type": f"{ML}/workspaces/computes", **item}
+    emulator.fail_always(f"{FRAUD}/computes", Fault(body={"value": [compute]}))
+    result = run_cli(
+        ["scan", "--arm-endpoint", emulator.url, "--auth", "token", "--as-of", "2026-11-01"]
+    )
+    assert result.code == 1, result.err  # the estate has failures; without them it would be 3
+    assert result.report()["summary"]["gate"]["incomplete"] is True
+    errors = result.report()["errors"]
+    [error] = [e for e in errors if e["scope"].endswith("/computes/odd")]
+    assert error["operation"] == "read resource" and says in error["message"]
