@@ -3,11 +3,10 @@
 A record of the wrong shape (``properties`` a list, a manifest's ``errors`` a number, an
 event's ``eventTimestamp`` past the year 9999 once moved to UTC) is an
 :class:`UnrecognisedRecord` naming the element path inside the record; the snapshot reader
-adds the file and the record's place in it. Only the envelope is checked here: what ARM
-declares for every resource (``id``, ``name``, ``type``, ``location``, ``tags``, and the
-objects ``properties``, ``identity``, ``sku``, ``systemData``, ``plan``), the Activity Log
-event fields the rules read, and the manifest this tool writes, in full. Fields inside
-``properties`` are typed per resource type by :mod:`auditor.fields`.
+adds the file and the record's place in it. Checked here: what makes a resource a record
+(``id``, ``type``, ``name``, an object ``properties``), the Activity Log event fields the
+rules read, and the manifest this tool writes, in full. Every other field is typed per
+resource type by :mod:`auditor.fields`, whose reader makes a wrong one ``unknown``.
 """
 
 from __future__ import annotations
@@ -25,11 +24,6 @@ MANIFEST_KIND = "auditor-snapshot-manifest"
 MANIFEST_VERSION = 1
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-# ARM's common resource envelope (common-types/resource-management/v5/types.json:
-# Resource, TrackedResource, systemData): top-level fields of every resource, by JSON type.
-_ENVELOPE_STRINGS = ("name", "location", "kind", "etag", "managedBy")
-_ENVELOPE_OBJECTS = ("properties", "identity", "sku", "systemData", "plan", "extendedLocation")
 
 
 class UnrecognisedRecord(ValueError):
@@ -85,18 +79,17 @@ def _only(record: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
 
 
 def check_resource(record: Mapping[str, Any]) -> None:
-    """Refuse an audited resource whose envelope has the wrong JSON types."""
+    """Refuse an audited resource that cannot be indexed or read as one.
+
+    Only what makes it a record: ``id``, ``type`` and ``name`` strings (its identity, the key
+    role definitions are found by) and ``properties`` an object (every rule reads under it).
+    Any other field of the wrong type is the field reader's to judge: ``unknown`` naming the
+    field, never ``pass`` (:mod:`auditor.fields`)."""
     _string(record.get("id"), "id")
     _string(record.get("type"), "type", optional=True)
-    for name in _ENVELOPE_STRINGS:
-        _string(record.get(name), name, optional=True)
-    for name in _ENVELOPE_OBJECTS:
-        if record.get(name) is not None:
-            _object(record[name], name)
-    tags = record.get("tags")
-    if tags is not None:
-        for key, value in _object(tags, "tags").items():
-            _string(value, f"tags.{key}")
+    _string(record.get("name"), "name", optional=True)
+    if record.get("properties") is not None:
+        _object(record["properties"], "properties")
 
 
 def check_subscription(record: Mapping[str, Any]) -> None:
