@@ -663,7 +663,7 @@ FRAUD = f"/subscriptions/{SUB_A}/resourceGroups/rg-ml/providers/{ML}/workspaces/
             id="properties a list",
         ),
         pytest.param({"name": 5}, "name: expected a string, found a number", id="name a number"),
-        pytest.param({"tags": {"env": 1}}, "tags.env: expected a string", id="tag value a number"),
+        pytest.param({"type": 5}, "type: expected a string", id="type a number"),
     ],
 )
 def test_a_live_record_of_the_wrong_shape_is_an_error_entry(
