@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import math
 import sys
 import traceback
@@ -23,6 +24,7 @@ from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
 from auditor.report.catalog import catalog_page, rule_page
 from auditor.report.formats import Format
+from auditor.secrets import scrub_text
 from auditor.timeutil import Clock, parse_timestamp, utc_now
 
 
@@ -488,10 +490,11 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     ``clock`` is where "now" comes from (tests run the CLI at other moments through it).
     An exception that is not an :class:`AuditorError` is a bug: exit 4, not a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _sdk_logs(shown=_wants_debug(argv))
     try:
         return _dispatch(argv, clock)
     except AuditorError as exc:
-        print(f"auditor: error: {exc}", file=sys.stderr)
+        print(f"auditor: error: {scrub_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
@@ -501,6 +504,21 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
         return 141
     except Exception as exc:
         return _report_bug(exc, _wants_debug(argv))
+
+
+def _sdk_logs(shown: bool) -> None:
+    """The Azure SDKs log each failed credential attempt as a warning (fifteen lines for
+    DefaultAzureCredential); the scan reports the failure once itself, so they show only
+    under --debug."""
+    azure = logging.getLogger("azure")
+    azure.propagate = shown
+    if shown:
+        azure.removeHandler(_QUIET)
+    else:
+        azure.addHandler(_QUIET)  # no handler at all would let logging's last resort print
+
+
+_QUIET = logging.NullHandler()
 
 
 def _dispatch(argv: list[str], clock: Clock) -> int:

@@ -32,7 +32,7 @@ from auditor.records import (
     json_kind,
     read_manifest,
 )
-from auditor.secrets import redact_env
+from auditor.secrets import scrub_record, scrub_text
 from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
@@ -252,22 +252,18 @@ class InventoryBuilder:
 
     def add_resource(self, record: Mapping[str, Any], arm_type: str, source: SourceRef) -> None:
         """Add an ARM object of a known audited type."""
-        resource_id = str(record["id"])
+        resource_id = scrub_text(str(record["id"]))
         key = arm.normalise_id(resource_id)
         # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
         # credential field nobody thought of never enters the inventory (or a saved snapshot).
         data = keep_declared(record, arm_type)
-        env_path = ENV_PATHS.get(arm_type)
-        if env_path is not None:
-            container = get_path(data, env_path[:-1])
-            if isinstance(container, dict) and isinstance(container.get(env_path[-1]), dict):
-                container[env_path[-1]], _ = redact_env(container[env_path[-1]])
+        data = scrub_record(data, ENV_PATHS.get(arm_type))
         subscription_id = arm.subscription_of(resource_id)
         if arm_type == arm.ROLE_ASSIGNMENT:
             scope = get_path(data, ("properties", "scope"))
             if isinstance(scope, str) and arm.management_group_of(scope) is None:
                 subscription_id = arm.subscription_of(scope) or subscription_id
-        name = record.get("name")
+        name = data.get("name")
         resource = Resource(
             id=resource_id,
             key=key,

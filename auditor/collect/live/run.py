@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import TextIO
 
 from auditor.collect.live.clients import ClientFactory, make_credential
@@ -21,6 +22,12 @@ def collect_live(
 ) -> LiveSummary:
     """Read the tenant the credential sees into ``builder``."""
     endpoint = settings.endpoint()
+    if not quiet:  # a live read can wait on a login or a slow endpoint: say what it waits on
+        print(
+            f"auditor: reading Azure live from {endpoint} with the {settings.auth!r} credential "
+            "(to scan files instead: --demo, --snapshot PATH or --template PATH)",
+            file=stderr or sys.stderr,
+        )
     factory = ClientFactory(make_credential(settings), endpoint, settings)
     progress = Progress(stream=stderr, enabled=not quiet)
     return LiveCollector(factory, builder, progress, now).run()

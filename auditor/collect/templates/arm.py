@@ -26,6 +26,7 @@ from auditor.collect.templates.expressions import (
 )
 from auditor.collect.templates.source import Document, PathKey, parse
 from auditor.errors import InputError
+from auditor.secrets import scrub_text
 from auditor.unresolved import MARKER_KEY, is_unresolved, unresolved
 
 DEPLOYMENT_TYPE = "microsoft.resources/deployments"
@@ -373,7 +374,7 @@ def _expand_variable_copies(scope: Scope) -> None:
 def _text(value: Any) -> str:
     """A name for the id; an unresolved name keeps its expression (slashes made safe)."""
     if is_unresolved(value):
-        return "{" + str(value[MARKER_KEY]).strip("[]").replace("/", "_") + "}"
+        return "{" + scrub_text(str(value[MARKER_KEY])).strip("[]").replace("/", "_") + "}"
     return str(value) if value is not None else ""
 
 
