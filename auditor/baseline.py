@@ -38,15 +38,48 @@ def load_report(path: Path) -> dict[str, Any]:
             f"{path}: report schema_version {version!r} is not compatible "
             f"(this auditor reads {COMPATIBLE_MAJOR}.x)"
         )
-    findings = data.get("findings")
-    if not isinstance(findings, list) or not all(
-        isinstance(f, dict)
-        and isinstance(f.get("fingerprint"), str)
-        and f.get("status") in ("pass", "fail", "unknown", "not_applicable", "suppressed")
-        for f in findings
-    ):
-        raise InputError(f"{path}: the report's findings are malformed (fingerprint, status)")
+    _check_findings(path, data.get("findings"))
+    _check_sections(path, data)
     return data
+
+
+_STATUSES = ("pass", "fail", "unknown", "not_applicable", "suppressed")
+_SEVERITIES = tuple(s.value for s in Severity)
+_STRING_FIELDS = ("fingerprint", "rule_id", "title", "resource_id", "resource_name")
+
+
+def _check_findings(path: Path, findings: object) -> None:
+    """Every finding field a comparison reads, named by its element path when it is wrong."""
+    if not isinstance(findings, list):
+        raise InputError(f"{path}: findings: expected an array (not an auditor JSON report)")
+    for index, finding in enumerate(findings):
+        where = f"{path}: findings[{index}]"
+        if not isinstance(finding, dict):
+            raise InputError(f"{where}: expected an object")
+        for name in _STRING_FIELDS:
+            if not isinstance(finding.get(name), str):
+                raise InputError(f"{where}.{name}: expected a string")
+        if finding.get("status") not in _STATUSES:
+            raise InputError(f"{where}.status: expected one of {', '.join(_STATUSES)}")
+        if finding.get("severity") not in _SEVERITIES:
+            raise InputError(f"{where}.severity: expected one of {', '.join(_SEVERITIES)}")
+
+
+def _check_sections(path: Path, data: Mapping[str, Any]) -> None:
+    """The other fields read: ``scan.as_of`` (baselines) and ``summary.gate.incomplete``."""
+    scan = data.get("scan")
+    if scan is not None and not isinstance(scan, dict):
+        raise InputError(f"{path}: scan: expected an object")
+    if isinstance(scan, dict) and not isinstance(scan.get("as_of"), str | None):
+        raise InputError(f"{path}: scan.as_of: expected a string or null")
+    summary = data.get("summary")
+    if summary is not None and not isinstance(summary, dict):
+        raise InputError(f"{path}: summary: expected an object")
+    gate = summary.get("gate") if isinstance(summary, dict) else None
+    if gate is not None and not isinstance(gate, dict):
+        raise InputError(f"{path}: summary.gate: expected an object")
+    if isinstance(gate, dict) and not isinstance(gate.get("incomplete", False), bool):
+        raise InputError(f"{path}: summary.gate.incomplete: expected true or false")
 
 
 def _keys(findings: Iterable[Mapping[str, Any]]) -> set[tuple[str, str]]:
@@ -76,7 +109,7 @@ def mark_results(
     ]
     section = {
         "path": path,
-        "as_of": baseline.get("scan", {}).get("as_of"),
+        "as_of": (baseline.get("scan") or {}).get("as_of"),
         "new": sum(r.baseline == "new" for r in marked),
         "existing": sum(r.baseline == "existing" for r in marked),
         "fixed": len(fixed),
@@ -129,7 +162,8 @@ def diff_reports(old: Mapping[str, Any], new: Mapping[str, Any], fail_on: Severi
         for f in old["findings"]
         if f["status"] in ("fail", "suppressed") and (f["fingerprint"], "problem") not in new_keys
     ]
-    incomplete = bool(new.get("summary", {}).get("gate", {}).get("incomplete", False))
+    gate = (new.get("summary") or {}).get("gate") or {}
+    incomplete = bool(gate.get("incomplete", False))
     return Diff(added, fixed, unchanged, fail_on, incomplete)
 
 

@@ -447,16 +447,22 @@ def _rules_command(args: argparse.Namespace) -> int:
     return 0
 
 
+_PACKAGE = Path(__file__).resolve().parent
+
+
 def _raised_at(exc: BaseException) -> str:
-    """`` in auditor/x.py:12 (function)``: the innermost frame of our package, else the last."""
+    """`` in auditor/x.py:12 (function)``: the innermost frame of this package, else the last."""
     frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if "auditor" in Path(f.filename).parts[:-1]] or frames
-    if not ours:
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_PACKAGE)]
+    if not frames:
         return ""
-    frame = ours[-1]
-    parts = Path(frame.filename).parts
-    package = len(parts) - 1 - parts[-2::-1].index("auditor") - 1 if "auditor" in parts[:-1] else -1
-    where = "/".join(parts[package:]) if package >= 0 else parts[-1]
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename).resolve()
+    where = (
+        f"{_PACKAGE.name}/{path.relative_to(_PACKAGE).as_posix()}"
+        if path.is_relative_to(_PACKAGE)
+        else path.name
+    )
     return f" in {where}:{frame.lineno} ({frame.name})"
 
 

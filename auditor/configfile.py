@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.jsonio import read_text
 from auditor.suppress import suppressions_file
 
 CONFIG_NAMES = ("auditor.toml", "pyproject.toml")
@@ -38,13 +39,13 @@ class ConfigFile:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = read_text(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read config: {exc}") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays recursively
+        raise InputError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def _table(path: Path, data: Mapping[str, Any], *, required: bool) -> ConfigFile | None:
@@ -99,13 +100,17 @@ def _convert_one(action: argparse.Action, key: str, value: Any, where: Path) -> 
     if isinstance(value, bool):
         raise InputError(f"{where}: {key}: expects a value, not true/false")
     if isinstance(value, list):
-        if not all(isinstance(v, str | int | float) for v in value):
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
             raise InputError(f"{where}: {key}: expects a string or a list of strings")
         value = ",".join(str(v) for v in value)
     if isinstance(value, dict):
         raise InputError(f"{where}: {key}: expects a value, not a table")
-    text = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
+    if isinstance(value, float):  # no option takes a fraction; nan and inf are TOML floats too
+        raise InputError(f"{where}: {key}: expects a string or a whole number, not {value!r}")
     converter = action.type
+    if (converter is None or _is_path_type(converter)) and not isinstance(value, str):
+        raise InputError(f"{where}: {key}: expects a string")
+    text = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
     result: Any
     if converter is None:
         result = text

@@ -17,20 +17,25 @@ from typing import Any, TypeVar
 from auditor import arm
 from auditor.fields import keep_declared
 from auditor.model import (
-    DATA_KINDS,
     ActivityEvent,
     CollectionError,
     Resource,
     SourceRef,
     Subscription,
 )
+from auditor.records import MANIFEST_KIND as MANIFEST_KIND  # re-exported: readers import both
+from auditor.records import UnrecognisedRecord as UnrecognisedRecord
+from auditor.records import (
+    check_event,
+    check_resource,
+    check_subscription,
+    json_kind,
+    read_manifest,
+)
 from auditor.secrets import scrub_record, scrub_text
 from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
-
-MANIFEST_KIND = "auditor-snapshot-manifest"
-"""The ``kind`` of the manifest object ``auditor collect`` writes beside a snapshot."""
 
 # Environment-variable maps, per type, as dotted paths under the ARM object.
 ENV_PATHS: Mapping[str, tuple[str, ...]] = {
@@ -42,10 +47,6 @@ ENV_PATHS: Mapping[str, tuple[str, ...]] = {
         "environmentVariables",
     ),
 }
-
-
-class UnrecognisedRecord(ValueError):
-    """A JSON object that is none of the shapes the inventory reads."""
 
 
 def get_path(data: Mapping[str, Any], path: Iterable[str]) -> Any:
@@ -215,7 +216,7 @@ class InventoryBuilder:
         (``id`` + ``type``), a subscription, an Activity Log event, or a snapshot manifest.
         """
         if not isinstance(record, dict):
-            raise UnrecognisedRecord(f"expected a JSON object, found {type(record).__name__}")
+            raise UnrecognisedRecord(f"expected a JSON object, found {json_kind(record)}")
         if record.get("kind") == MANIFEST_KIND:
             self._add_manifest(record)
             return "manifest"
@@ -228,17 +229,19 @@ class InventoryBuilder:
             raise UnrecognisedRecord(
                 "not an ARM resource (no 'id'), Activity Log event or snapshot manifest"
             )
-        if "type" not in record and isinstance(record.get("subscriptionId"), str):
+        if "type" not in record and "subscriptionId" in record:
+            check_subscription(record)
             self._add_subscription(record)
             return "subscription"
         raw_type = record.get("type")
         if raw_type is not None and not isinstance(raw_type, str):
-            raise UnrecognisedRecord("'type' must be a string")
+            raise UnrecognisedRecord("type: expected a string")
         arm_type = raw_type if raw_type else arm.type_from_id(record_id)
         canonical = arm.canonical_type(arm_type)
         if canonical is None:
             self._skipped[arm_type.lower() or "(no type)"] += 1
             return "skipped"
+        check_resource(record)
         self.add_resource(record, canonical, source)
         return "resource"
 
@@ -312,14 +315,12 @@ class InventoryBuilder:
         )
 
     def _add_event(self, record: Mapping[str, Any]) -> None:
-        operation = get_path(record, ("operationName", "value"))
-        if not isinstance(operation, str):
-            raise UnrecognisedRecord("Activity Log event without operationName.value")
+        check_event(record)
+        operation = str(get_path(record, ("operationName", "value")))
         timestamp = parse_timestamp(record.get("eventTimestamp"))
         if timestamp is None:
             raise UnrecognisedRecord(
-                "Activity Log event with an unreadable eventTimestamp "
-                f"{record.get('eventTimestamp')!r}"
+                "eventTimestamp: not an ISO 8601 time between the years 1 and 9999 (UTC)"
             )
         status = get_path(record, ("status", "value"))
         resource_id = record.get("resourceId")
@@ -347,33 +348,13 @@ class InventoryBuilder:
             self._subscriptions[subscription_id] = Subscription(id=subscription_id)
 
     def _add_manifest(self, record: Mapping[str, Any]) -> None:
-        coverage = record.get("coverage", [])
-        if not isinstance(coverage, list):
-            raise UnrecognisedRecord("manifest 'coverage' must be a list")
-        for entry in coverage:
-            if not isinstance(entry, dict) or not isinstance(entry.get("subscription_id"), str):
-                raise UnrecognisedRecord("manifest coverage entries need a 'subscription_id'")
-            kinds = entry.get("collected", [])
-            unknown = [k for k in kinds if k not in DATA_KINDS]
-            if unknown:
-                raise UnrecognisedRecord(f"manifest names unknown data kinds: {unknown}")
-            self.declare_collected(entry["subscription_id"], kinds)
-        for group, subs in (record.get("management_groups") or {}).items():
-            for sub in subs:
-                self.note_management_group(str(group), str(sub))
-        for error in record.get("errors", []) or []:
-            if not isinstance(error, dict):
-                raise UnrecognisedRecord("manifest errors must be objects")
-            self._errors.append(
-                CollectionError(
-                    scope=str(error.get("scope", "")),
-                    operation=str(error.get("operation", "")),
-                    message=str(error.get("message", "")),
-                    status_code=error.get("status_code"),
-                    missing_permission=error.get("missing_permission"),
-                    data_kinds=tuple(error.get("data_kinds", ())),
-                )
-            )
+        manifest = read_manifest(record)
+        for subscription_id, kinds in manifest.coverage:
+            self.declare_collected(subscription_id, kinds)
+        for group, subscriptions in manifest.management_groups:
+            for subscription_id in subscriptions:
+                self.note_management_group(group, subscription_id)
+        self._errors.extend(manifest.errors)
 
     def build(self) -> Inventory:
         """Freeze what was added into an :class:`Inventory`."""

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import InputError
+from auditor.jsonio import read_text
 from auditor.model import Result, Status
 from auditor.report.formats import write_atomically
 
@@ -131,29 +132,61 @@ def _line(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+_NULL_TAG = "tag:yaml.org,2002:null"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG
+
+
+def _key(node: yaml.Node, path: str) -> str:
+    """A mapping key's text; a key that is a list or a mapping is refused."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise InputError(f"{path}:{_line(node)}: a key must be a plain name, not a list or mapping")
+    return str(node.value)
+
+
+def _reader_line(exc: yaml.YAMLError, text: str) -> int:
+    """The line of the reader's complaint (its message prints the offending character raw)."""
+    position = getattr(exc, "position", None)
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else 0
+
+
 def parse_suppressions(
     text: str, path: str, *, horizon_from: dt.date, max_days: int
 ) -> list[Suppression]:
     """Parse and validate a suppressions file's text; errors name ``path:line``."""
     try:
+        # Composed, never constructed: an alias is one shared node, so an alias bomb costs
+        # nothing; the nesting limit is the parser's recursion, caught below.
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise InputError(f"{path}:{line}: invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:  # the reader's: a control character, a bad encoding
+        raise InputError(
+            f"{path}:{_reader_line(exc, text)}: invalid YAML: a character YAML does not allow"
+        ) from None
+    except RecursionError:
+        raise InputError(f"{path}: invalid YAML: nested too deeply") from None
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
         raise InputError(f"{path}:{_line(root)}: expected a mapping with a 'suppressions' list")
     entries_node: yaml.Node | None = None
+    seen: set[str] = set()
     for key, value in root.value:
-        if key.value == "suppressions":
+        name = _key(key, path)
+        if name in seen:  # YAML keeps the last; the list above it would be dropped unseen
+            raise InputError(f"{path}:{_line(key)}: {name!r} is given twice")
+        seen.add(name)
+        if name == "suppressions":
             entries_node = value
-        elif key.value != "version":
-            raise InputError(f"{path}:{_line(key)}: unknown top-level key {key.value!r}")
-    if entries_node is None or (
-        isinstance(entries_node, yaml.ScalarNode) and entries_node.value in ("", "null", "~")
-    ):
+        elif name != "version":
+            raise InputError(f"{path}:{_line(key)}: unknown top-level key {name!r}")
+    if entries_node is None or _is_null(entries_node):
         return []
     if not isinstance(entries_node, yaml.SequenceNode):
         raise InputError(f"{path}:{_line(entries_node)}: 'suppressions' must be a list")
@@ -164,11 +197,14 @@ def parse_suppressions(
             raise InputError(f"{where}: each suppression must be a mapping of {', '.join(FIELDS)}")
         values: dict[str, str] = {}
         for key, value in entry.value:
+            name = _key(key, path)
             if not isinstance(value, yaml.ScalarNode):
-                raise InputError(f"{path}:{_line(value)}: {key.value!r} must be a single value")
-            if key.value in values:
-                raise InputError(f"{path}:{_line(key)}: {key.value!r} is given twice")
-            values[str(key.value)] = str(value.value)
+                raise InputError(f"{path}:{_line(value)}: {name!r} must be a single value")
+            if name in values:
+                raise InputError(f"{path}:{_line(key)}: {name!r} is given twice")
+            if _SURROGATE.search(value.value):
+                raise InputError(f"{path}:{_line(value)}: {name!r} holds a lone UTF-16 surrogate")
+            values[name] = "" if _is_null(value) else str(value.value)
         suppressions.append(
             validate_entry(
                 values, horizon_from=horizon_from, max_days=max_days, file=path, line=_line(entry)
@@ -193,10 +229,7 @@ def load_suppressions(
         return []
     if not file.is_file():
         raise InputError(f"{file}: no such suppressions file")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read suppressions: {exc}") from None
+    text = read_text(file)
     return parse_suppressions(text, str(file), horizon_from=horizon_from, max_days=max_days)
 
 
@@ -287,13 +320,16 @@ def appended_text(existing: str | None, entry: Suppression) -> str:
             "suppressions:\n" + entry_text(entry)
         )
     text = existing if existing.endswith("\n") else existing + "\n"
-    root = yaml.safe_load(text)
-    if isinstance(root, dict) and root.get("suppressions") is None:
-        # `suppressions:` with no list yet (or no such key at all): start the list.
-        if "suppressions" in root:
+    # The node tree, not constructed values: the old file was only composed when checked, and
+    # constructing could still fail on a value nobody reads (``version: 2027-13-45``).
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if isinstance(root, yaml.MappingNode):
+        listed = {str(k.value): v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+        if "suppressions" not in listed:
+            return text + "suppressions:\n" + entry_text(entry)
+        if _is_null(listed["suppressions"]):
+            # `suppressions:` with no list yet: start the list.
             text = re.sub(r"(?m)^suppressions:[ \t]*(null|~)?[ \t]*$", "suppressions:", text)
-            return text + entry_text(entry)
-        return text + "suppressions:\n" + entry_text(entry)
     return text + entry_text(entry)
 
 
@@ -305,14 +341,17 @@ def append_suppression(
     The old file must be valid, and the new text is parsed back before it is written
     (atomically): a file that would not load afterwards is never written.
     """
-    existing = path.read_text(encoding="utf-8") if path.is_file() else None
+    existing = read_text(path) if path.is_file() else None
     before = (
         parse_suppressions(existing, str(path), horizon_from=horizon_from, max_days=max_days)
         if existing is not None
         else []
     )
     text = appended_text(existing, entry)
-    after = parse_suppressions(text, str(path), horizon_from=horizon_from, max_days=max_days)
+    try:
+        after = parse_suppressions(text, str(path), horizon_from=horizon_from, max_days=max_days)
+    except InputError:
+        after = []  # the appended text does not parse (a flow-style list): refused below
     new = after[-1] if after else None
     if (
         len(after) != len(before) + 1

@@ -10,7 +10,10 @@ _FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 
 
 def parse_timestamp(value: object) -> dt.datetime | None:
-    """Parse an ARM timestamp to an aware datetime (UTC assumed when no offset); None if bad."""
+    """Parse an ARM timestamp to an aware datetime in UTC (UTC assumed when no offset).
+
+    None if it is not one, or if it leaves the years 1 to 9999 once moved to UTC
+    (``9999-12-31T23:00:00-05:00``): every later comparison and ``iso()`` stays safe."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = _FRACTION_RE.sub(r"\1", value.strip())
@@ -19,8 +22,11 @@ def parse_timestamp(value: object) -> dt.datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
+        return parsed.replace(tzinfo=dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        return None
 
 
 def utc_now() -> dt.datetime:

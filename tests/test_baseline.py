@@ -149,7 +149,7 @@ def test_fail_on_new_only_needs_a_baseline(run_cli: Any) -> None:
                     "findings": [{"status": "fail"}],
                 }
             ),
-            "malformed",
+            "findings[0].fingerprint: expected a string",
         ),
     ],
 )

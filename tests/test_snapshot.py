@@ -85,12 +85,12 @@ def test_invalid_json_names_file_line_and_column(tmp_path: Path) -> None:
     ("content", "expected"),
     [
         ({"value": [{"name": "no id"}]}, "value[0]: not an ARM resource"),
-        ({"value": {"id": "x"}}, "'value' of a list response must be an array"),
-        ([1, 2], "[0]: expected a JSON object, found int"),
-        ("just a string", "top level is a JSON str"),
+        ({"value": {"id": "x"}}, "value: a list response's 'value' must be an array"),
+        ([1, 2], "[0]: expected a JSON object, found a number"),
+        ("just a string", "top level is a string"),
         (
             {"operationName": {"value": "x"}, "eventTimestamp": "yesterday"},
-            "unreadable eventTimestamp",
+            "eventTimestamp: not an ISO 8601 time",
         ),
     ],
 )

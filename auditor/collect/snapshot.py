@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.collect import azcli
 from auditor.errors import InputError
-from auditor.inventory import InventoryBuilder, UnrecognisedRecord
+from auditor.inventory import InventoryBuilder
 from auditor.jsonio import read_json
 from auditor.model import SourceRef
+from auditor.records import UnrecognisedRecord, json_kind
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,31 @@ def _check_regular(path: Path, info: os.stat_result) -> None:
         raise InputError(f"{path}: not a regular file (a FIFO, socket or device is not read)")
 
 
+def _table_rows(table: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Rows of the older Resource Graph table form, as objects keyed by column name."""
+    columns = table["columns"]
+    names: list[str] = []
+    for index, column in enumerate(columns):
+        name = column.get("name") if isinstance(column, dict) else column
+        if not isinstance(name, str) or not name:
+            raise UnrecognisedRecord(
+                f"data.columns[{index}]: expected a column name or an object with a 'name' "
+                f"string, found {json_kind(name if isinstance(column, dict) else column)}"
+            )
+        if name in names:
+            raise UnrecognisedRecord(f"data.columns[{index}]: column {name!r} given twice")
+        names.append(name)
+    rows = table.get("rows", [])
+    if not isinstance(rows, list):
+        raise UnrecognisedRecord(f"data.rows: expected an array, found {json_kind(rows)}")
+    for index, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != len(names):
+            raise UnrecognisedRecord(
+                f"data.rows[{index}]: expected an array of {len(names)} values (one per column)"
+            )
+        yield f"data.rows[{index}]", dict(zip(names, row, strict=True))
+
+
 def _records(document: Any) -> Iterator[tuple[str, Any]]:
     """Yield (where, record) for each object of a document of any accepted shape."""
     if isinstance(document, list):
@@ -109,12 +135,14 @@ def _records(document: Any) -> Iterator[tuple[str, Any]]:
         return
     if not isinstance(document, dict):
         raise UnrecognisedRecord(
-            f"top level is a JSON {type(document).__name__}, expected an object or array"
+            f"top level is {json_kind(document)}, expected an object or an array"
         )
     if "value" in document and "id" not in document:
         value = document["value"]
         if not isinstance(value, list):
-            raise UnrecognisedRecord("'value' of a list response must be an array")
+            raise UnrecognisedRecord(
+                f"value: a list response's 'value' must be an array, found {json_kind(value)}"
+            )
         for index, item in enumerate(value):
             yield f"value[{index}]", item
         return
@@ -125,13 +153,9 @@ def _records(document: Any) -> Iterator[tuple[str, Any]]:
                 yield f"data[{index}]", item
             return
         if isinstance(data, dict) and isinstance(data.get("columns"), list):
-            names = [str(c.get("name")) if isinstance(c, dict) else str(c) for c in data["columns"]]
-            for index, row in enumerate(data.get("rows", [])):
-                if not isinstance(row, list) or len(row) != len(names):
-                    raise UnrecognisedRecord(f"data.rows[{index}] does not match the columns")
-                yield f"data.rows[{index}]", dict(zip(names, row, strict=True))
+            yield from _table_rows(data)
             return
-        raise UnrecognisedRecord("'data' must be an array of rows or a table")
+        raise UnrecognisedRecord("data: must be an array of rows or a table (columns and rows)")
     yield "", document
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from auditor.engine.loader import default_rules_dir
+from auditor.engine.loader import SAFE_LOADER, default_rules_dir
 from auditor.errors import RuleError
 from auditor.model import Result, Rule, Status
 
@@ -56,7 +56,7 @@ def load_framework(path: Path | None = None) -> Framework:
     """Read and validate a framework file (the bundled MCSB v1 by default)."""
     path = path or frameworks_dir() / f"{MCSB_V1}.yaml"
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read framework: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("controls"), list):

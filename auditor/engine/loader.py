@@ -202,7 +202,9 @@ def _optional_text(value: object) -> str | None:
     return str(value).strip() if value is not None and str(value).strip() else None
 
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present: the same documents as ``yaml.SafeLoader``, ten times
+faster (every scan loads every rule file)."""
 
 
 def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
@@ -218,9 +220,7 @@ def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
             raise RuleError(f"{directory}: no rule files (*.yaml) found")
         for path in files:
             try:
-                # libyaml's loader when present: the same documents, ten times faster, and
-                # every scan loads every rule file.
-                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
             except yaml.YAMLError as exc:
                 raise RuleError(f"{path}: invalid YAML: {exc}") from None
             rule = parse_rule(doc, path)

@@ -31,7 +31,7 @@ from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
-from auditor.inventory import InventoryBuilder, get_path
+from auditor.inventory import InventoryBuilder, UnrecognisedRecord, get_path
 from auditor.model import DATA_KINDS, CollectionError, SourceRef
 from auditor.timeutil import iso
 
@@ -182,8 +182,14 @@ class LiveCollector:
     # -- bookkeeping ---------------------------------------------------------------------------
 
     def _add(self, record: dict[str, Any]) -> None:
-        with self._lock:
-            self._builder.add(record, LIVE)
+        try:
+            with self._lock:
+                self._builder.add(record, LIVE)
+        except UnrecognisedRecord as exc:
+            # ARM answered with a record of the wrong shape: not read, and said so (exit 3).
+            record_id = record.get("id")
+            scope = record_id if isinstance(record_id, str) and record_id else "(no id)"
+            self._error(scope, "read resource", f"the record is not ARM's shape: {exc}", ())
 
     def _error(
         self,
