@@ -10,16 +10,32 @@ parameter with no value, or a function this evaluator does not know raises
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.collect.templates.functions import FUNCTIONS, Unresolvable, arity, lookup_key
+from auditor.collect.templates.functions import (
+    ARITY,
+    FUNCTIONS,
+    InvalidExpression,
+    Unresolvable,
+    arity,
+    lookup_key,
+)
+from auditor.collect.templates.limits import (
+    MAX_EXPRESSION_CHARS,
+    MAX_EXPRESSION_DEPTH,
+    Budget,
+    LimitExceeded,
+)
 from auditor.unresolved import MARKER_KEY, is_unresolved
 
 __all__ = [
     "DeploymentContext",
+    "InvalidExpression",
     "Scope",
     "Unresolvable",
     "evaluate_expression",
@@ -76,7 +92,10 @@ class Scope:
     context: DeploymentContext
     copy_indexes: dict[str | None, int] = field(default_factory=dict)
     """Current index per copy loop name; the ``None`` entry is the innermost loop."""
+    budget: Budget = field(default_factory=Budget)
+    """Work left for the template file being read (shared by every scope of that file)."""
     _resolved: dict[str, Any] = field(default_factory=dict)
+    _failures: dict[str, Unresolvable] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
 
     def with_copy(self, name: str | None, index: int) -> Scope:
@@ -84,25 +103,69 @@ class Scope:
         indexes = {**self.copy_indexes, None: index}
         if name:
             indexes[name.lower()] = index
-        scope = Scope(self.parameters, self.variables, self.context, indexes)
-        scope._resolved = self._resolved
+        scope = Scope(self.parameters, self.variables, self.context, indexes, self.budget)
+        scope._resolved, scope._failures = self._resolved, self._failures
         return scope
 
     def variable(self, name: str) -> Any:
         key = lookup_key(self.variables, name)
         if key is None:
             raise Unresolvable(f"variable {name!r} is not defined")
+        if key not in self._resolved:
+            # Variables it names are evaluated first, deepest first, so a chain of 500
+            # variables costs one level of Python recursion each, not 500 nested levels.
+            for dependency in self._dependencies_first(key):
+                if dependency not in self._resolving:
+                    with contextlib.suppress(Unresolvable):  # raised again for ``key``
+                        self._evaluate(dependency)
+            self._evaluate(key)
+        return self._resolved[key]
+
+    def _evaluate(self, key: str) -> None:
         if key in self._resolved:
-            return self._resolved[key]
+            return
+        if key in self._failures:  # not retried: a failed link fails its chain at once
+            raise self._failures[key]
         if key in self._resolving:
-            raise Unresolvable(f"variable {name!r} refers to itself")
+            raise Unresolvable(f"variable {key!r} refers to itself")
+        if len(self._resolving) >= MAX_EXPRESSION_DEPTH:
+            raise LimitExceeded(
+                f"variables refer to one another more than {MAX_EXPRESSION_DEPTH} deep by "
+                "computed names (this tool's bound)"
+            )
         self._resolving.add(key)
         try:
-            value = evaluate_value(self.variables[key], self)
+            self._resolved[key] = evaluate_value(self.variables[key], self)
+        except Unresolvable as exc:
+            self._failures[key] = exc
+            raise
         finally:
             self._resolving.discard(key)
-        self._resolved[key] = value
-        return value
+
+    def _dependencies_first(self, key: str) -> list[str]:
+        """Variables ``key`` names with a literal ``variables('x')``, transitively, in an
+        order where each comes after those it names (cycles are left to evaluation)."""
+        order: list[str] = []
+        state: dict[str, bool] = {key: False}  # False: being visited, True: done
+        stack: list[tuple[str, Iterator[str]]] = [(key, self._named(key))]
+        while stack:
+            current, names = stack[-1]
+            child = next(names, None)
+            if child is None:
+                stack.pop()
+                state[current] = True
+                if current != key:
+                    order.append(current)
+            elif child not in state and child not in self._resolved:
+                state[child] = False
+                stack.append((child, self._named(child)))
+        return order
+
+    def _named(self, key: str) -> Iterator[str]:
+        for name in variable_names(self.variables[key], self.budget):
+            found = lookup_key(self.variables, name)
+            if found is not None:
+                yield found
 
     def parameter(self, name: str) -> Any:
         key = lookup_key(self.parameters, name)
@@ -114,6 +177,35 @@ class Scope:
 def is_expression(text: str) -> bool:
     """Whether a JSON string is an expression (``[...]``, not the ``[[`` escape)."""
     return len(text) >= 2 and text[0] == "[" and text[-1] == "]" and not text.startswith("[[")
+
+
+def variable_names(value: Any, budget: Budget) -> Iterator[str]:
+    """Names used as ``variables('literal')`` anywhere in a JSON value's expressions."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        budget.charge()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and is_expression(item):
+            try:
+                nodes = [parse_expression(item[1:-1])]
+            except (Unresolvable, InvalidExpression):
+                continue  # reported when the value is evaluated
+            while nodes:
+                node = nodes.pop()
+                budget.charge()
+                if node[0] == "call":
+                    args = node[2]
+                    if str(node[1]).lower() == "variables" and args and args[0][0] == "lit":
+                        yield str(args[0][1])
+                    nodes.extend(args)
+                elif node[0] == "prop":
+                    nodes.append(node[1])
+                elif node[0] == "index":
+                    nodes.extend(node[1:])
 
 
 def evaluate_value(value: Any, scope: Scope) -> Any:
@@ -133,6 +225,7 @@ def evaluate_value(value: Any, scope: Scope) -> Any:
 
 def resolve_deep(value: Any, scope: Scope) -> Any:
     """Evaluate every expression inside ``value``; an open one becomes a marker in place."""
+    scope.budget.charge()
     if isinstance(value, dict):
         if is_unresolved(value):
             return value
@@ -156,9 +249,8 @@ Node = tuple[Any, ...]
 def _tokenize(text: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     position = 0
+    text = text.rstrip()
     while position < len(text):
-        if not text[position:].strip():
-            break
         match = _TOKEN_RE.match(text, position)
         if match is None:
             raise ExpressionSyntaxError(f"cannot read expression at {text[position:][:20]!r}")
@@ -173,6 +265,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.position = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -191,6 +284,18 @@ class _Parser:
         return node
 
     def expression(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_EXPRESSION_DEPTH:
+            raise LimitExceeded(
+                f"an expression nests calls deeper than {MAX_EXPRESSION_DEPTH} levels "
+                "(this tool's bound)"
+            )
+        try:
+            return self._expression()
+        finally:
+            self.depth -= 1
+
+    def _expression(self) -> Node:
         kind, text = self.take()
         node: Node
         if kind == "string":
@@ -222,8 +327,14 @@ class _Parser:
         return node
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_expression(text: str) -> Node:
-    """Parse the text inside ``[...]``."""
+    """Parse the text inside ``[...]`` (a copy loop parses each expression once)."""
+    if len(text) + 2 > MAX_EXPRESSION_CHARS:
+        raise LimitExceeded(
+            f"an expression of {len(text) + 2:,} characters (ARM's limit is "
+            f"{MAX_EXPRESSION_CHARS:,})"
+        )
     return _Parser(text).parse()
 
 
@@ -239,6 +350,7 @@ def _concrete(value: Any) -> Any:
 
 
 def _eval(node: Node, scope: Scope) -> Any:
+    scope.budget.charge()
     kind = node[0]
     if kind == "lit":
         return node[1]
@@ -265,8 +377,9 @@ def _eval(node: Node, scope: Scope) -> Any:
         raise Unresolvable(f"cannot index a {type(target).__name__} with {index!r}")
     name = str(node[1]).lower()
     args: list[Node] = node[2]
+    if name in ARITY:
+        arity(str(node[1]), args, *ARITY[name])
     if name == "if":
-        arity(name, args, 3, 3)
         condition = _concrete(_eval(args[0], scope))
         return _eval(args[1] if _truthy(condition) else args[2], scope)
     if name in _SCOPE_FUNCTIONS:
@@ -277,7 +390,22 @@ def _eval(node: Node, scope: Scope) -> Any:
             raise Unresolvable(f"{node[1]}() is only known at deployment time")
         raise Unresolvable(f"unknown function {node[1]}()")
     values = [_concrete(_eval(a, scope)) for a in args]
-    return function(values)
+    what = f"{node[1]}()"
+    scope.budget.check_value(values, f"the arguments of {what}")
+    try:
+        result = function(values)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError) as exc:
+        # ARM fails such a call at deployment; before it, the value is simply not known.
+        raise Unresolvable(f"{what} cannot be evaluated on {_brief(values)}: {exc}") from None
+    except RecursionError:
+        raise LimitExceeded(f"{what} builds a value nested too deeply") from None
+    scope.budget.check_value(result, f"{what}")
+    return result
+
+
+def _brief(values: list[Any]) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _truthy(value: Any) -> bool:
@@ -290,12 +418,10 @@ def _truthy(value: Any) -> bool:
 
 
 def _parameters(scope: Scope, args: list[Any]) -> Any:
-    arity("parameters", args, 1, 1)
     return _concrete(scope.parameter(str(_concrete(args[0]))))
 
 
 def _variables(scope: Scope, args: list[Any]) -> Any:
-    arity("variables", args, 1, 1)
     return _concrete(scope.variable(str(_concrete(args[0]))))
 
 
@@ -349,7 +475,6 @@ def _type_and_names(args: list[Any]) -> tuple[str, list[str]]:
 
 
 def _resource_id(scope: Scope, args: list[Any]) -> Any:
-    arity("resourceId", args, 2)
     values = [str(_concrete(a)) for a in args]
     arm_type, names = _type_and_names(args)
     prefix_args = values[: values.index(arm_type)]
@@ -365,7 +490,6 @@ def _resource_id(scope: Scope, args: list[Any]) -> Any:
 
 
 def _subscription_resource_id(scope: Scope, args: list[Any]) -> Any:
-    arity("subscriptionResourceId", args, 2)
     values = [str(_concrete(a)) for a in args]
     arm_type, names = _type_and_names(args)
     prefix_args = values[: values.index(arm_type)]
@@ -379,7 +503,6 @@ def _tenant_resource_id(scope: Scope, args: list[Any]) -> Any:
 
 
 def _extension_resource_id(scope: Scope, args: list[Any]) -> Any:
-    arity("extensionResourceId", args, 3)
     values = [str(_concrete(a)) for a in args]
     return values[0].rstrip("/") + "/providers/" + _type_path(values[1], values[2:])
 

@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from auditor.collect.templates.limits import MAX_VALUE_SIZE, LimitExceeded
+
 # A fixed namespace so guid() gives the same value for the same arguments on every run.
 _GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
 
@@ -27,6 +29,12 @@ class Unresolvable(Exception):
         self.reason = reason
 
 
+class InvalidExpression(Exception):
+    """An expression Resource Manager itself rejects when it validates the template (a
+    function called with a number of arguments its signature does not allow): bad input,
+    exit 2, not an unknown value."""
+
+
 def lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
     """ARM names (parameters, variables, properties) are case-insensitive."""
     if name in mapping:
@@ -36,9 +44,67 @@ def lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
 
 
 def arity(name: str, args: list[Any], low: int, high: int | None = None) -> None:
-    """Raise Unresolvable when a function gets too few or too many arguments."""
+    """Raise InvalidExpression when a function gets too few or too many arguments."""
     if len(args) < low or (high is not None and len(args) > high):
-        raise Unresolvable(f"{name}() called with {len(args)} argument(s)")
+        wanted = (
+            f"{low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+        )
+        raise InvalidExpression(f"{name}() called with {len(args)} argument(s); it takes {wanted}")
+
+
+ARITY: Mapping[str, tuple[int, int | None]] = {
+    # name: (fewest, most) arguments, from the ARM template function reference
+    "concat": (1, None),
+    "format": (1, None),
+    "equals": (2, 2),
+    "not": (1, 1),
+    "and": (2, None),
+    "or": (2, None),
+    "bool": (1, 1),
+    "true": (0, 0),
+    "false": (0, 0),
+    "null": (0, 0),
+    "tolower": (1, 1),
+    "toupper": (1, 1),
+    "string": (1, 1),
+    "int": (1, 1),
+    "json": (1, 1),
+    "guid": (1, None),
+    "uniquestring": (1, None),
+    "union": (1, None),
+    "coalesce": (1, None),
+    "contains": (2, 2),
+    "empty": (1, 1),
+    "length": (1, 1),
+    "createobject": (0, None),
+    "createarray": (0, None),
+    "array": (1, 1),
+    "first": (1, 1),
+    "last": (1, 1),
+    "split": (2, 2),
+    "replace": (3, 3),
+    "trim": (1, 1),
+    "startswith": (2, 2),
+    "endswith": (2, 2),
+    "substring": (1, 3),
+    "less": (2, 2),
+    "lessorequals": (2, 2),
+    "greater": (2, 2),
+    "greaterorequals": (2, 2),
+    "if": (3, 3),
+    "parameters": (1, 1),
+    "variables": (1, 1),
+    "copyindex": (0, 2),
+    "resourcegroup": (0, 0),
+    "subscription": (0, 0),
+    "tenant": (0, 0),
+    "deployment": (0, 0),
+    "resourceid": (2, None),
+    "subscriptionresourceid": (2, None),
+    "tenantresourceid": (2, None),
+    "extensionresourceid": (3, None),
+}
+"""Arguments each function this evaluator implements takes (lower-case names)."""
 
 
 def _to_string(value: Any) -> str:
@@ -61,16 +127,38 @@ _FORMAT_RE = re.compile(r"\{(\d+)(?:[,:][^}]*)?\}|\{\{|\}\}")
 def _format(args: list[Any]) -> Any:
     arity("format", args, 1)
     template, values = str(args[0]), args[1:]
+    texts: dict[int, str] = {}
+    size = len(template)
 
     def replace(match: re.Match[str]) -> str:
+        nonlocal size
         if match.group(0) in ("{{", "}}"):
             return match.group(0)[0]
         index = int(match.group(1))
         if index >= len(values):
             raise Unresolvable(f"format() has no argument {index}")
-        return _to_string(values[index])
+        if index not in texts:
+            texts[index] = _to_string(values[index])
+        size += len(texts[index])
+        _check_size(size, "format()")  # one argument used 8,000 times is 8,000 copies
+        return texts[index]
 
     return _FORMAT_RE.sub(replace, template)
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_VALUE_SIZE:
+        raise LimitExceeded(
+            f"{what} builds a value larger than {MAX_VALUE_SIZE:,} characters "
+            "(this tool's bound on one value)"
+        )
+
+
+def _replace(args: list[Any]) -> Any:
+    text, old, new = (_to_string(a) for a in args)
+    count = text.count(old) if old else len(text) + 1
+    _check_size(len(text) + count * (len(new) - len(old)), "replace()")
+    return text.replace(old, new)
 
 
 def _equals(args: list[Any]) -> Any:
@@ -113,8 +201,11 @@ def _union(args: list[Any]) -> Any:
         return merged
     if all(isinstance(a, list) for a in args):
         out: list[Any] = []
+        seen: set[str] = set()
         for item in (i for a in args for i in a):
-            if item not in out:
+            key = json.dumps(item, sort_keys=True)  # dicts are unhashable; a set keeps it linear
+            if key not in seen:
+                seen.add(key)
                 out.append(item)
         return out
     raise Unresolvable("union() needs all objects or all arrays")
@@ -241,7 +332,7 @@ FUNCTIONS: Mapping[str, Callable[[list[Any]], Any]] = {
     "first": _first,
     "last": _last,
     "split": _split,
-    "replace": lambda a: str(a[0]).replace(str(a[1]), str(a[2])),
+    "replace": _replace,
     "trim": lambda a: str(a[0]).strip(),
     "startswith": lambda a: str(a[0]).lower().startswith(str(a[1]).lower()),
     "endswith": lambda a: str(a[0]).lower().endswith(str(a[1]).lower()),
