@@ -368,7 +368,8 @@ class _Expander:
                 property_expressions=_property_expressions(resource),
             )
         )
-        children = resource.get("resources") or []
+        children = resource.get("resources")
+        children = [] if children is None else children
         if not isinstance(children, list):
             raise self.bad((*path, "resources"), f"must be an array, not {_kind(children)}")
         for index, child in enumerate(children):
