@@ -9,6 +9,7 @@ shape, YAML types JSON has no form for), plus their neighbours. Values of a wron
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +346,42 @@ def test_yaml_dates_and_odd_keys_are_read(run_cli: Any, tmp_path: Path) -> None:
     _, result = _scan(run_cli, tmp_path, text, name="endpoint.yml")
     assert result.code in (0, 1, 3), result.err
     assert any(f["resource_name"] == "e" for f in result.report()["findings"])
+
+
+def test_template_folder_follows_symlinked_folders_once(run_cli: Any, tmp_path: Path) -> None:
+    """A symlinked subfolder is read, and a link back up (a loop) does not repeat or hang."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "main.json").write_text(json.dumps(_template()), "utf-8")
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "linked").symlink_to(real, target_is_directory=True)
+    (real / "up").symlink_to(infra, target_is_directory=True)
+    result = run_cli(["scan", "--template", str(infra), "--format", "json"])
+    assert result.code in (0, 1), result.err
+    assert [f["resource_name"] for f in result.report()["findings"]].count("acct") >= 1
+    assert result.report()["scan"]["sources"][0]["files"] == 1
+
+
+def test_template_folder_with_a_dangling_link(run_cli: Any, tmp_path: Path) -> None:
+    """A link to nothing inside a template folder is exit 2 naming it, not passed over."""
+    (tmp_path / "main.json").write_text(json.dumps(_template()), "utf-8")
+    (tmp_path / "gone.json").symlink_to(tmp_path / "missing.json")
+    result = run_cli(["scan", "--template", str(tmp_path), "--format", "json"])
+    assert result.code == 2
+    assert f"{tmp_path / 'gone.json'}: a symbolic link to nothing" in result.err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
+def test_template_folder_with_an_unreadable_subfolder(run_cli: Any, tmp_path: Path) -> None:
+    """An unreadable subfolder is exit 2 naming it, not a template silently left out."""
+    (tmp_path / "main.json").write_text(json.dumps(_template()), "utf-8")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        result = run_cli(["scan", "--template", str(tmp_path), "--format", "json"])
+    finally:
+        locked.chmod(0o755)
+    assert result.code == 2
+    assert f"{locked}: cannot read the folder" in result.err
