@@ -9,13 +9,13 @@ or an unknown), otherwise ``new``; baseline failures no longer failing are ``fix
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.jsonio import read_json
 from auditor.model import Result, Severity, Status
 from auditor.report.document import SCHEMA_VERSION, fingerprint
 
@@ -27,18 +27,7 @@ FIXED_FIELDS = ("rule_id", "title", "severity", "resource_id", "resource_name", 
 
 def load_report(path: Path) -> dict[str, Any]:
     """Read an ``auditor.json`` report; anything else is an InputError (exit 2)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such report file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
-    except ValueError:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from None
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("tool"), dict):
         raise InputError(f"{path}: not an auditor JSON report (auditor.json)")
     if data["tool"].get("name") != "auditor":

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
 from auditor.audit import collect, run
-from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
+from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT, LiveSettings
 from auditor.commands import add_commands, add_gate_file_options, resolve_scan, run_command
 from auditor.config import ScanConfig
 from auditor.engine.frameworks import load_framework
@@ -51,6 +53,21 @@ def _positive_int(text: str) -> int:
     return value
 
 
+_MAX_TIMEOUT = 7 * 24 * 3600
+"""A week: a longer ``--timeout`` is a typo, not a plan."""
+
+
+def _scan_timeout(text: str) -> float | None:
+    """``--timeout``: seconds (a whole or decimal number above 0), or 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0 or value > _MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be between 0 (no limit) and {_MAX_TIMEOUT} seconds")
+    return value or None
+
+
 def _as_of(text: str) -> dt.datetime:
     moment = parse_timestamp(text)
     if moment is None:
@@ -60,13 +77,26 @@ def _as_of(text: str) -> dt.datetime:
     return moment
 
 
+EXIT_BUG = 4
+"""An uncaught exception: a bug in auditor, never a verdict on the estate."""
+EXIT_CODES = (
+    "exit codes: 0 nothing failing and everything assessed; 1 failing findings at or above "
+    "--fail-on; 2 usage or input error (the message names the file); 3 incomplete scan "
+    "(unknown results or collection errors); 4 a bug in auditor (please report it; --debug "
+    "prints the traceback); 130 interrupted."
+)
+_DEBUG_HELP = "on an internal error (exit 4), print the traceback"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
     parser = argparse.ArgumentParser(
         prog="auditor",
         description="Security compliance auditor for Azure Machine Learning and Azure AI Services.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     scan = sub.add_parser("scan", help="scan evidence (or the demo estate) and write reports")
@@ -80,7 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules_command(sub)
     add_commands(sub, _fail_on, _positive_int)
     _add_collect_command(sub)
+    _add_debug_everywhere(sub)
     return parser
+
+
+def _add_debug_everywhere(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``--debug`` after any sub-command too; SUPPRESS keeps a global ``--debug`` set."""
+    for command in sub.choices.values():
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+        )
+        for action in command._actions:  # argparse has no public list of a parser's actions
+            if isinstance(action, argparse._SubParsersAction):
+                _add_debug_everywhere(action)
 
 
 def _add_source_options(scan: argparse.ArgumentParser) -> None:
@@ -260,6 +302,14 @@ def _add_live_options(parser: argparse.ArgumentParser, save_snapshot: bool) -> N
         metavar="N",
         help="requests in flight at once (default 8)",
     )
+    live.add_argument(
+        "--timeout",
+        type=_scan_timeout,
+        default=DEFAULT_SCAN_TIMEOUT,
+        metavar="SECONDS",
+        help="end collection after this long; what was not read by then is listed as "
+        f"collection errors (exit 3). 0: no limit (default {DEFAULT_SCAN_TIMEOUT:g})",
+    )
     if save_snapshot:
         live.add_argument(
             "--save-snapshot",
@@ -288,6 +338,7 @@ def _live_settings(args: argparse.Namespace) -> LiveSettings:
         tenant_id=args.tenant_id,
         arm_endpoint=args.arm_endpoint,
         concurrency=args.concurrency,
+        timeout=args.timeout,
     )
 
 
@@ -310,9 +361,17 @@ def _add_rules_command(sub: Any) -> None:
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
 
 
-def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
-    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``)."""
+def _output(args: argparse.Namespace, sources: Mapping[str, str]) -> tuple[list[Format], bool]:
+    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``).
+
+    ``--stdout`` with ``--format`` or ``-o DIR`` would silently drop one of them: exit 2."""
     if args.stdout:
+        for dest, option in (("format", "--format"), ("output_dir", "--output-dir/-o")):
+            if sources.get(dest) == "CLI" and not (dest == "output_dir" and _is_dash(args)):
+                raise InputError(
+                    f"--stdout {args.stdout} writes one format to standard output and no files: "
+                    f"it cannot go with {option}"
+                )
         formats = Format.parse_list(args.stdout)
     else:
         formats = Format.parse_list(args.format)
@@ -323,8 +382,14 @@ def _output(args: argparse.Namespace) -> tuple[list[Format], bool]:
     return formats, True
 
 
-def _scan_config(args: argparse.Namespace, clock: Clock) -> ScanConfig:
-    formats, to_stdout = _output(args)
+def _is_dash(args: argparse.Namespace) -> bool:
+    return str(args.output_dir) == "-"
+
+
+def _scan_config(
+    args: argparse.Namespace, clock: Clock, sources: Mapping[str, str] | None = None
+) -> ScanConfig:
+    formats, to_stdout = _output(args, sources or {})
     live = not (args.snapshot or args.demo or getattr(args, "template", None))
     if args.save_snapshot and not live:
         raise InputError("--save-snapshot saves a live scan; it cannot go with other sources")
@@ -380,31 +445,72 @@ def _rules_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raised_at(exc: BaseException) -> str:
+    """`` in auditor/x.py:12 (function)``: the innermost frame of our package, else the last."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "auditor" in Path(f.filename).parts[:-1]] or frames
+    if not ours:
+        return ""
+    frame = ours[-1]
+    parts = Path(frame.filename).parts
+    package = len(parts) - 1 - parts[-2::-1].index("auditor") - 1 if "auditor" in parts[:-1] else -1
+    where = "/".join(parts[package:]) if package >= 0 else parts[-1]
+    return f" in {where}:{frame.lineno} ({frame.name})"
+
+
+def _report_bug(exc: BaseException, debug: bool) -> int:
+    """One line naming the exception's type and where it was raised, never its text (it may
+    hold a value from the input, a secret among them); the traceback only under ``--debug``."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    hint = "" if debug else "; run again with --debug for the traceback"
+    print(
+        f"auditor: internal error: {type(exc).__name__}{_raised_at(exc)}. This is a bug in "
+        f"auditor, not a verdict on your estate: please report it with the command you ran{hint}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
+def _wants_debug(argv: Sequence[str]) -> bool:
+    return "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
+
+
 def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     """Entry point of the ``auditor`` command; returns the exit code.
 
-    ``clock`` is where "now" comes from (tests run the CLI at other moments through it)."""
-    parser = build_parser()
+    ``clock`` is where "now" comes from (tests run the CLI at other moments through it).
+    An exception that is not an :class:`AuditorError` is a bug: exit 4, not a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "config":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        if args.command == "scan":
-            scan_argv = argv[argv.index("scan") + 1 :]
-            return run(_scan_config(resolve_scan(parser, args, scan_argv).args, clock))
-        if args.command == "rules":
-            return _rules_command(args)
-        if args.command == "collect":
-            config = ScanConfig(live=_live_settings(args), quiet=args.quiet, clock=clock)
-            return collect(config, args.output)
-        if args.command in ("suppress", "diff", "config"):
-            return run_command(parser, args, extra, clock)
-        parser.error(f"unknown command {args.command!r}")
+        return _dispatch(argv, clock)
     except AuditorError as exc:
         print(f"auditor: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)
         return 130
-    return 2
+    except BrokenPipeError:
+        # The reader of --stdout went away (`| head`): not a bug; stop as the shell's SIGPIPE would.
+        return 141
+    except Exception as exc:
+        return _report_bug(exc, _wants_debug(argv))
+
+
+def _dispatch(argv: list[str], clock: Clock) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "config":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "scan":
+        scan_argv = argv[argv.index("scan") + 1 :]
+        resolved = resolve_scan(parser, args, scan_argv)
+        return run(_scan_config(resolved.args, clock, resolved.sources))
+    if args.command == "rules":
+        return _rules_command(args)
+    if args.command == "collect":
+        config = ScanConfig(live=_live_settings(args), quiet=args.quiet, clock=clock)
+        return collect(config, args.output)
+    if args.command in ("suppress", "diff", "config"):
+        return run_command(parser, args, extra, clock)
+    raise InputError(f"unknown command {args.command!r}")

@@ -23,8 +23,9 @@ from typing import Any
 from auditor.errors import InputError
 
 CONFIG_NAMES = ("auditor.toml", "pyproject.toml")
-NOT_CONFIGURABLE = frozenset({"help", "config", "version"})
-"""Option destinations with no config key (``--config`` names the file itself)."""
+NOT_CONFIGURABLE = frozenset({"help", "config", "version", "debug"})
+"""Option destinations with no config key (``--config`` names the file itself; ``--debug``
+is for one run that went wrong, not a setting)."""
 
 
 @dataclass(frozen=True)

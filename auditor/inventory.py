@@ -1,13 +1,13 @@
 """The inventory: every audited record of a scan, indexed for the rules.
 
 Built from ARM JSON objects, whether they came from snapshot files, a live scan or the demo
-estate. Records are recognised by shape (see :func:`InventoryBuilder.add`). Secret-looking
+estate. Records are recognised by shape (see :func:`InventoryBuilder.add`). Only the fields
+declared for each type (:mod:`auditor.fields`) are kept, and secret-looking environment
 values are redacted here, before anything downstream can see them.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from auditor import arm
+from auditor.fields import keep_declared
 from auditor.model import (
     DATA_KINDS,
     ActivityEvent,
@@ -23,7 +24,7 @@ from auditor.model import (
     SourceRef,
     Subscription,
 )
-from auditor.secrets import REDACTED_PREFIX, redact_env
+from auditor.secrets import redact_env
 from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
@@ -42,32 +43,9 @@ ENV_PATHS: Mapping[str, tuple[str, ...]] = {
     ),
 }
 
-# Keys whose string values are credentials wherever they appear (a pasted listKeys output,
-# connection credentials). Their values never enter the inventory.
-_SECRET_KEY_RE = re.compile(
-    r"^(key1|key2|primarykey|secondarykey|primaryaccesskey|secondaryaccesskey|password|"
-    r"secret|clientsecret|accountkey|connectionstring|sastoken|accesstoken|token|apikey|"
-    r"primaryconnectionstring|secondaryconnectionstring)$",
-    re.IGNORECASE,
-)
-
 
 class UnrecognisedRecord(ValueError):
     """A JSON object that is none of the shapes the inventory reads."""
-
-
-def _redact_known_secret_fields(value: Any) -> Any:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if isinstance(v, str) and v and _SECRET_KEY_RE.match(str(k)):
-                out[k] = v if v.startswith(REDACTED_PREFIX) else f"{REDACTED_PREFIX}credential>"
-            else:
-                out[k] = _redact_known_secret_fields(v)
-        return out
-    if isinstance(value, list):
-        return [_redact_known_secret_fields(v) for v in value]
-    return value
 
 
 def get_path(data: Mapping[str, Any], path: Iterable[str]) -> Any:
@@ -273,7 +251,9 @@ class InventoryBuilder:
         """Add an ARM object of a known audited type."""
         resource_id = str(record["id"])
         key = arm.normalise_id(resource_id)
-        data = _redact_known_secret_fields(copy.deepcopy(dict(record)))
+        # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
+        # credential field nobody thought of never enters the inventory (or a saved snapshot).
+        data = keep_declared(record, arm_type)
         env_path = ENV_PATHS.get(arm_type)
         if env_path is not None:
             container = get_path(data, env_path[:-1])

@@ -46,7 +46,7 @@ def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Any:
     ) -> CliRun:
         out_dir = output_dir or tmp_path / "reports"
         argv = list(args)
-        if argv and argv[0] == "scan" and not {"--output-dir", "-o"} & set(argv):
+        if argv and argv[0] == "scan" and not {"--output-dir", "-o", "--stdout"} & set(argv):
             argv += ["--output-dir", str(out_dir)]
         code = main(argv, clock=lambda: now)
         captured = capsys.readouterr()

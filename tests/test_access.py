@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from auditor.arm import ROLE_DEFINITION
 from auditor.engine.access import definition_allows, definition_writes, key_readers, reaches
 from auditor.engine.outcome import EvalContext
 from auditor.inventory import InventoryBuilder
@@ -78,12 +79,14 @@ def test_definition_matching_honours_not_actions_and_wildcards() -> None:
 
     def definition(actions: list[str], not_actions: list[str]) -> Resource:
         data = {"properties": {"permissions": [{"actions": actions, "notActions": not_actions}]}}
-        return Resource("/d", "/d", "t", "d", None, None, None, data, SourceRef("t"))
+        return Resource("/d", "/d", ROLE_DEFINITION, "d", None, None, None, data, SourceRef("t"))
 
     action = "Microsoft.CognitiveServices/accounts/listKeys/action"
     assert definition_allows(definition(["microsoft.cognitiveservices/*"], []), action)
-    assert not definition_allows(definition(["Microsoft.CognitiveServices/*"], [action]), action)
-    assert not definition_allows(definition(["*/read"], []), action)
+    assert (
+        definition_allows(definition(["Microsoft.CognitiveServices/*"], [action]), action) is False
+    )
+    assert definition_allows(definition(["*/read"], []), action) is False
     assert definition_writes(definition(["*/read", "Microsoft.Storage/*/write"], [])) == [
         "Microsoft.Storage/*/write"
     ]

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from auditor.cli import main
+from auditor.errors import InputError
 from tests.conftest import FIXTURES, REPO, write_json
 
 AIS001 = FIXTURES / "rules" / "AIS001"
@@ -248,7 +250,7 @@ def test_out_of_range_values_are_usage_errors(run_cli: Any, option: list[str]) -
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than 100 levels"),
         ('{"n": ' + "9" * 5000 + "}", "4,300 digits"),
     ],
 )
@@ -271,3 +273,98 @@ def test_baseline_with_a_foreign_tool_field_exits_2(run_cli: Any, tmp_path: Path
     result = run_cli(["scan", "--demo", "--baseline", str(other)])
     assert result.code == 2
     assert "not an auditor JSON report" in result.err
+
+
+class ClockFault(Exception):
+    """What a broken clock raises; its text stands for data an exception might carry."""
+
+
+def broken_clock() -> Any:
+    """A clock (the public ``main(clock=...)`` input) that fails as a bug deep inside would."""
+    raise ClockFault("Authorization: Bearer eyJ-not-to-be-printed")
+
+
+# Why a clock: `main`'s clock is its documented input for "now", so a caller's faulty clock is an
+# honest way to raise an uncaught exception deep inside a real scan, with no mock of our code.
+INTERNAL_ERROR_RUNS = [
+    ["scan", "--demo"],
+    [
+        "suppress",
+        "AIS001",
+        "/subscriptions/x",
+        "--reason",
+        "r",
+        "--owner",
+        "o",
+        "--expires",
+        "2027-01-01",
+    ],
+]
+
+
+@pytest.mark.parametrize("argv", INTERNAL_ERROR_RUNS)
+def test_an_internal_error_exits_4_with_one_line(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An uncaught exception is exit 4 and one line naming its type and place, not its text."""
+    argv = [*argv, "--suppressions" if argv[0] == "suppress" else "-o", str(tmp_path / "x")]
+    assert main(argv, clock=broken_clock) == 4
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "internal error: ClockFault in auditor/" in err and "please report it" in err
+    assert "--debug" in err
+    assert "Traceback" not in err and "Bearer" not in err
+
+
+@pytest.mark.parametrize("where", ["global", "sub-command"])
+def test_debug_prints_the_traceback(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--debug, before or after the sub-command, adds the traceback and keeps exit 4."""
+    scan = ["scan", "--demo", "-o", str(tmp_path)]
+    argv = ["--debug", *scan] if where == "global" else [*scan, "--debug"]
+    assert main(argv, clock=broken_clock) == 4
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "ClockFault" in err
+    assert err.rstrip().splitlines()[-1].startswith("auditor: internal error: ClockFault")
+
+
+def test_interrupt_and_input_errors_keep_their_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C stays 130 and an AuditorError stays its own code wherever it is raised."""
+
+    def interrupted() -> Any:
+        raise KeyboardInterrupt
+
+    def refused() -> Any:
+        raise InputError("the clock is not set")
+
+    scan = ["scan", "--demo", "-o", str(tmp_path)]
+    assert main(scan, clock=interrupted) == 130
+    assert main(scan, clock=refused) == 2
+    err = capsys.readouterr().err
+    assert "auditor: interrupted" in err and "the clock is not set" in err
+    assert "internal error" not in err
+
+
+def test_help_documents_exit_4_and_debug() -> None:
+    """`auditor --help` lists the exit codes, 4 included, and --debug."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "4 a bug in auditor" in text and "--debug" in text
+
+
+def test_debug_is_not_a_config_key(run_cli: Any, tmp_path: Path) -> None:
+    """--debug is for one run, not a setting: a config file naming it is an unknown key."""
+    config = tmp_path / "auditor.toml"
+    config.write_text("debug = true\n", encoding="utf-8")
+    result = run_cli(["scan", "--demo", "--config", str(config)])
+    assert result.code == 2 and "unknown config key 'debug'" in result.err

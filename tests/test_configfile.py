@@ -10,7 +10,7 @@ import pytest
 
 from auditor.cli import build_parser
 from auditor.commands import subparser
-from auditor.configfile import ConfigFile, config_values, configurable_actions
+from auditor.configfile import NOT_CONFIGURABLE, ConfigFile, config_values, configurable_actions
 from auditor.errors import InputError
 from auditor.model import Severity
 from tests.conftest import FIXTURES
@@ -43,7 +43,7 @@ def test_every_scan_option_has_a_config_key(run_cli: Any, project: Path) -> None
     options = {
         a.option_strings[-1].lstrip("-")
         for a in scan._actions
-        if a.option_strings and a.dest not in ("help", "config")
+        if a.option_strings and a.dest not in NOT_CONFIGURABLE
     }
     assert set(show(run_cli)) == options
     assert {"fail-on", "format", "snapshot", "baseline", "suppressions"} <= options

@@ -158,6 +158,8 @@ def test_github_actions_workflow_runs(tmp_path: Path) -> None:
 def test_nightly_workflow_keeps_the_previous_report_as_baseline(tmp_path: Path) -> None:
     """Night one records the estate; night two compares with it and gates on new findings only."""
     workflow, scripts = github_steps("nightly-scan.yml")
+    first_step = next(iter(workflow["jobs"].values()))["steps"][0]
+    assert first_step["uses"].startswith("actions/checkout@")  # config, suppressions, evidence
     schedule = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as true
     assert schedule["schedule"][0]["cron"]
     assert uses(workflow)["actions/cache/restore"]["with"]["path"] == "baseline"
@@ -197,3 +199,29 @@ def test_azure_pipelines_runs_and_publishes_junit(tmp_path: Path) -> None:
     assert runner.run(cli["inlineScript"]) == 3  # nothing new; the demo stays incomplete
     written = {tuple(c) for c in commands_in(cli["inlineScript"], runner.env)}
     assert written == {tuple(c) for c in runner.calls()}
+
+
+def test_azure_pipelines_publishes_only_reports_that_were_written(tmp_path: Path) -> None:
+    """Every publishing step waits for the "reports written" variable the guard step sets."""
+    pipeline = yaml.safe_load((PIPELINES / "azure-pipelines.yml").read_text())
+    publishing = [s for s in pipeline["steps"] if s.get("task", "").startswith("Publish")]
+    assert len(publishing) == 3
+    for step in publishing:
+        assert step["condition"] == "and(succeededOrFailed(), eq(variables.reportsWritten, 'true'))"
+    [guard] = [s for s in pipeline["steps"] if s.get("displayName") == "Reports written?"]
+    assert guard["condition"] == "succeededOrFailed()"
+    work = tmp_path / "work"
+    (work / "reports").mkdir(parents=True)
+
+    def guard_says() -> str:
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", guard["script"]],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    assert guard_says() == ""  # an exit 2 wrote nothing: nothing to publish
+    (work / "reports" / "auditor.json").write_text("{}")
+    assert guard_says().strip() == "##vso[task.setvariable variable=reportsWritten]true"

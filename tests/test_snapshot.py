@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from auditor import arm
-from auditor.collect.snapshot import read_snapshots
+from auditor.collect.snapshot import read_snapshots, snapshot_files
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder
 from tests.conftest import write_json
@@ -183,3 +188,147 @@ def test_same_record_twice_or_with_extra_columns_is_no_error(tmp_path: Path) -> 
     inventory = load(tmp_path).build()
     assert len(inventory.of_type(arm.AI_ACCOUNT)) == 1
     assert inventory.errors == ()
+
+
+# -- walking a snapshot folder: what the walk cannot see is an error, never a skip -------------
+
+
+def _unprivileged(action: Callable[[], str]) -> str:
+    """Run ``action`` as the user ``nobody`` (in a forked child) when the tests run as root.
+
+    Root reads through any permission bits, so ``chmod 000`` alone proves nothing there; the
+    child drops to ``nobody`` first, and its answer comes back through a pipe."""
+    if os.geteuid() != 0:
+        return action()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            answer = action()
+        except BaseException as exc:  # everything goes back to the parent
+            answer = f"child failed: {exc!r}"
+        os.write(writer, answer.encode("utf-8", "replace"))
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        answer = pipe.read().decode("utf-8")
+    os.waitpid(pid, 0)
+    return answer
+
+
+def _error_of_reading(folder: Path) -> Callable[[], str]:
+    def read() -> str:
+        try:
+            read_snapshots([folder], InventoryBuilder())
+        except InputError as exc:
+            return f"InputError: {exc}"
+        return "read without an error"
+
+    return read
+
+
+@pytest.fixture
+def shared_folder() -> Iterator[Path]:
+    """A snapshot folder outside pytest's root-only tmp folder, so ``nobody`` can reach it."""
+    folder = Path(tempfile.mkdtemp(prefix="auditor-walk-"))
+    folder.chmod(0o755)
+    write_json(folder / "accounts.json", {"value": [account("a1")]})
+    try:
+        yield folder
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir() and not path.is_symlink():
+                path.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("mode", [0o000, 0o111, 0o444], ids=["none", "search-only", "read-only"])
+def test_a_subfolder_the_walk_cannot_enter_is_an_input_error(
+    shared_folder: Path, mode: int
+) -> None:
+    """A subfolder that cannot be listed or whose entries cannot be looked at names itself."""
+    sub = shared_folder / "rg-prod"
+    write_json(sub / "more.json", {"value": [account("a2")]})
+    assert _unprivileged(_error_of_reading(shared_folder)) == "read without an error"
+    sub.chmod(mode)
+    answer = _unprivileged(_error_of_reading(shared_folder))
+    assert answer.startswith("InputError: ")
+    assert str(sub) in answer
+
+
+def test_an_unreadable_file_is_an_input_error(shared_folder: Path) -> None:
+    """A .json file the user cannot read stops the scan naming it, instead of vanishing."""
+    secret = write_json(shared_folder / "roles.json", {"value": []})
+    secret.chmod(0o000)
+    answer = _unprivileged(_error_of_reading(shared_folder))
+    assert answer.startswith("InputError: ")
+    assert f"{secret}: cannot read the file" in answer
+
+
+def test_a_symlinked_subfolder_is_followed(tmp_path: Path) -> None:
+    """Files behind a symbolic link to a folder are read, named through the link."""
+    elsewhere = tmp_path / "elsewhere"
+    write_json(elsewhere / "more.json", {"value": [account("a2")]})
+    folder = tmp_path / "snap"
+    write_json(folder / "accounts.json", {"value": [account("a1")]})
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    [stats] = read_snapshots([folder], InventoryBuilder())
+    assert (stats.files, stats.records) == (2, 2)
+    assert snapshot_files(folder) == [folder / "accounts.json", folder / "linked" / "more.json"]
+
+
+def test_a_folder_reached_twice_is_read_once(tmp_path: Path) -> None:
+    """Two links to one folder (no loop) read its files once, not twice."""
+    folder = tmp_path / "snap"
+    write_json(folder / "real" / "accounts.json", {"value": [account("a1")]})
+    (folder / "again").symlink_to(folder / "real", target_is_directory=True)
+    assert snapshot_files(folder) == [folder / "again" / "accounts.json"]
+
+
+@pytest.mark.parametrize("target", [".", "..", "sub"], ids=["own-folder", "one-up", "the-top"])
+def test_a_symlink_loop_is_an_input_error_naming_the_link(tmp_path: Path, target: str) -> None:
+    """A link back to a folder above it is reported as a loop, not followed forever."""
+    folder = tmp_path / "snap"
+    write_json(folder / "sub" / "accounts.json", {"value": [account("a1")]})
+    link = folder / "sub" / "deeper" / "loop"
+    link.parent.mkdir()
+    link.symlink_to({".": link.parent, "..": folder / "sub", "sub": folder}[target])
+    with pytest.raises(InputError, match="a loop") as caught:
+        snapshot_files(folder)
+    assert str(link) in str(caught.value)
+
+
+def test_a_dangling_link_is_an_input_error(tmp_path: Path) -> None:
+    """A link to nothing, inside the folder or given as the snapshot, names itself."""
+    folder = tmp_path / "snap"
+    write_json(folder / "accounts.json", {"value": [account("a1")]})
+    (folder / "roles.json").symlink_to(tmp_path / "gone.json")
+    with pytest.raises(InputError, match="missing target") as caught:
+        snapshot_files(folder)
+    assert str(folder / "roles.json") in str(caught.value)
+    (tmp_path / "alone").symlink_to(tmp_path / "gone")
+    with pytest.raises(InputError, match="missing target"):
+        snapshot_files(tmp_path / "alone")
+
+
+def test_a_fifo_named_json_is_an_input_error_not_a_hang(tmp_path: Path) -> None:
+    """A .json name that is a FIFO is refused before anything tries to read (and block on) it."""
+    folder = tmp_path / "snap"
+    write_json(folder / "accounts.json", {"value": [account("a1")]})
+    os.mkfifo(folder / "pipe.json")
+    with pytest.raises(InputError, match="not a regular file") as caught:
+        snapshot_files(folder)
+    assert str(folder / "pipe.json") in str(caught.value)
+
+
+def test_the_cli_exits_2_naming_a_loop(tmp_path: Path, run_cli: Any) -> None:
+    """Through the CLI, a loop in a snapshot folder is exit 2 naming the link."""
+    folder = tmp_path / "snap"
+    write_json(folder / "accounts.json", {"value": [account("a1")]})
+    (folder / "loop").symlink_to(folder)
+    result = run_cli(["scan", "--snapshot", str(folder), "--as-of", "2026-11-01T00:00:00Z"])
+    assert result.code == 2
+    assert f"{folder / 'loop'}: a symbolic link back" in result.err
+    assert "Traceback" not in result.err

@@ -9,14 +9,17 @@ Resource Graph rows (``{"data": [...]}``, or the older table form with ``columns
 
 from __future__ import annotations
 
-import json
+import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.collect import azcli
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder, UnrecognisedRecord
+from auditor.jsonio import read_json
 from auditor.model import SourceRef
 
 
@@ -30,15 +33,72 @@ class SnapshotStats:
 
 
 def snapshot_files(path: Path) -> list[Path]:
-    """The JSON files of a snapshot path (a file, or a folder read recursively), sorted."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
-    if path.is_file():
+    """The JSON files of a snapshot path (a file, or a folder read recursively), sorted.
+
+    Symbolic links are followed, files and folders alike. Anything the walk cannot see into is
+    an :class:`~auditor.errors.InputError` naming it, never a silent skip: a folder that cannot
+    be listed, an entry that cannot be looked at, a dangling link, a link back to a folder above
+    it (a loop), and a ``.json`` name that is not a regular file (a FIFO would block the read).
+    A file or folder reached twice by different links is read once.
+    """
+    try:
+        top = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(f"{path}: a symbolic link to a missing target") from None
+        raise InputError(f"{path}: no such file or folder") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot look at it: {exc.strerror or exc}") from None
+    if not stat.S_ISDIR(top.st_mode):
+        _check_regular(path, top)
         return [path]
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".json")
+    files: list[Path] = []
+    _walk(path, (top.st_dev, top.st_ino), set(), set(), files)
     if not files:
         raise InputError(f"{path}: the folder holds no .json files")
-    return files
+    return sorted(files)
+
+
+def _walk(
+    folder: Path,
+    key: tuple[int, int],
+    ancestors: set[tuple[int, int]],
+    seen: set[tuple[int, int]],
+    files: list[Path],
+) -> None:
+    """Add the JSON files under ``folder`` (whose (st_dev, st_ino) is ``key``) to ``files``."""
+    seen.add(key)
+    ancestors = ancestors | {key}
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from None
+    for entry in entries:
+        child = folder / entry.name
+        try:
+            info = entry.stat()  # follows a symbolic link
+        except FileNotFoundError:
+            raise InputError(f"{child}: a symbolic link to a missing target") from None
+        except OSError as exc:
+            raise InputError(f"{child}: cannot look at it: {exc.strerror or exc}") from None
+        child_key = (info.st_dev, info.st_ino)
+        if stat.S_ISDIR(info.st_mode):
+            if child_key in ancestors:
+                raise InputError(
+                    f"{child}: a symbolic link back to a folder that holds it (a loop)"
+                )
+            if child_key not in seen:
+                _walk(child, child_key, ancestors, seen, files)
+        elif child.suffix.lower() == ".json" and child_key not in seen:
+            _check_regular(child, info)
+            seen.add(child_key)
+            files.append(child)
+
+
+def _check_regular(path: Path, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: not a regular file (a FIFO, socket or device is not read)")
 
 
 def _records(document: Any) -> Iterator[tuple[str, Any]]:
@@ -82,24 +142,13 @@ def read_file(
 
     ``display`` is the path findings name as their source (default: the path as given).
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the file: {exc}") from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
-    except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from exc
+    document = read_json(path)
     count = 0
     source = SourceRef(kind=kind, path=display or str(path))
     try:
         for where, record in _records(document):
             try:
-                builder.add(record, source)
+                builder.add(azcli.as_arm(record), source)
             except UnrecognisedRecord as exc:
                 raise InputError(f"{path}: {where or 'top level'}: {exc}") from exc
             count += 1

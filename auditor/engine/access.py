@@ -15,7 +15,9 @@ from typing import Any
 from auditor import arm
 from auditor.engine import roles
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
-from auditor.inventory import Inventory, get_path
+from auditor.engine.reading import Reads
+from auditor.fields import Found, Missing, Problem
+from auditor.inventory import Inventory
 from auditor.model import Resource, Status
 
 LIST_KEYS = "Microsoft.CognitiveServices/accounts/listKeys/action"
@@ -31,6 +33,8 @@ class Grant:
     principal_id: str
     principal_type: str
     scope: str
+    problems: tuple[Problem, ...] = ()
+    """Values of the assignment that were unresolved or invalid: it cannot be judged."""
 
     def evidence(self) -> dict[str, str]:
         """The grant as report evidence."""
@@ -45,26 +49,31 @@ class Grant:
 
 def grant_of(assignment: Resource, inventory: Inventory) -> Grant:
     """Read one role assignment record."""
-    props = assignment.data.get("properties") or {}
-    role_id = str(props.get("roleDefinitionId") or "")
+    reads = Reads.of(assignment, label=f"role assignment {assignment.name}: ")
+    role_id = reads.value("properties.roleDefinitionId") or ""
     guid = arm.last_segment(role_id).lower() if role_id else ""
-    scope = props.get("scope")
-    if not isinstance(scope, str) or not scope:
+    scope = reads.value("properties.scope")
+    if not scope:  # the assignment's own id says where it is
         marker = "/providers/microsoft.authorization/roleassignments/"
         index = assignment.key.find(marker)
         scope = assignment.id[:index] if index > 0 else "/"
     definition = inventory.role_definition(guid) if guid else None
-    name = roles.BUILT_IN_NAMES.get(guid) or (
-        str(get_path(definition.data, ("properties", "roleName")) or guid) if definition else guid
-    )
+    name = roles.BUILT_IN_NAMES.get(guid) or (role_name(definition) or guid if definition else guid)
     return Grant(
         assignment=assignment.name,
         role_guid=guid,
         role_name=name or "<missing>",
-        principal_id=str(props.get("principalId") or "<missing>"),
-        principal_type=str(props.get("principalType") or "<missing>"),
+        principal_id=reads.value("properties.principalId") or "<missing>",
+        principal_type=reads.value("properties.principalType") or "<missing>",
         scope=scope,
+        problems=tuple(reads.problems),
     )
+
+
+def role_name(definition: Resource) -> str | None:
+    """A role definition's display name, when valid."""
+    name = Reads.of(definition).shown("properties.roleName")
+    return name.value if isinstance(name, Found) and name.value else None
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,8 @@ class GrantIndex:
     by_principal: Mapping[str, tuple[int, ...]]
     subscriptions: frozenset[str | None]
     """Subscriptions some role assignment was read from."""
+    faceless: tuple[Grant, ...] = ()
+    """Grants whose principal could not be read (unresolved or invalid): held by anyone."""
 
 
 def _build_index(inventory: Inventory) -> GrantIndex:
@@ -104,6 +115,9 @@ def _build_index(inventory: Inventory) -> GrantIndex:
         root=tuple(root),
         by_principal={k: tuple(v) for k, v in by_principal.items()},
         subscriptions=frozenset(a.subscription_id for a in assignments),
+        faceless=tuple(
+            g for g in every if any(p.path.endswith("properties.principalId") for p in g.problems)
+        ),
     )
 
 
@@ -168,35 +182,51 @@ def _matches(pattern: str, action: str) -> bool:
     return fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
-def _permissions(definition: Resource) -> list[Mapping[str, Any]]:
-    permissions = get_path(definition.data, ("properties", "permissions"))
-    if not isinstance(permissions, list):
-        return []
-    return [p for p in permissions if isinstance(p, Mapping)]
+@dataclass(frozen=True)
+class Permissions:
+    """A role definition's permission blocks: (actions, notActions) each, as typed reads."""
+
+    blocks: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    reads: Reads
+    """What was read; its problems name any permission value off the spec."""
+    present: bool
+    """Whether the definition holds ``properties.permissions`` at all."""
 
 
-def definition_allows(definition: Resource, action: str) -> bool:
-    """Whether a role definition's actions (minus its notActions) include ``action``."""
-    for permission in _permissions(definition):
-        actions = [a for a in permission.get("actions") or [] if isinstance(a, str)]
-        denied = [a for a in permission.get("notActions") or [] if isinstance(a, str)]
+def permissions_of(definition: Resource) -> Permissions:
+    """Read the permission blocks of a role definition through the typed reader."""
+    reads = Reads.of(definition, label=f"role definition {definition.name}: ")
+    elements = reads.elements("properties.permissions")
+    blocks = []
+    for block in elements or []:
+        blocks.append((tuple(block.strings("actions")), tuple(block.strings("notActions"))))
+    return Permissions(blocks=tuple(blocks), reads=reads, present=elements is not None)
+
+
+def definition_allows(definition: Resource, action: str) -> bool | None:
+    """Whether a role definition's actions (minus its notActions) include ``action``; None
+    when some permission value is off the spec and none grants it."""
+    permissions = permissions_of(definition)
+    for actions, denied in permissions.blocks:
         if any(_matches(a, action) for a in actions) and not any(
             _matches(d, action) for d in denied
         ):
             return True
-    return False
+    return None if permissions.reads.problems else False
 
 
-def definition_writes(definition: Resource) -> list[str]:
-    """Actions of a role definition that grant everything, writes or deletes."""
+def definition_writes(definition: Resource) -> list[str] | None:
+    """Actions of a role definition that grant everything, writes or deletes; None when none
+    does but some permission value is off the spec."""
+    permissions = permissions_of(definition)
     hits: list[str] = []
-    for permission in _permissions(definition):
-        for action in permission.get("actions") or []:
-            if not isinstance(action, str):
-                continue
+    for actions, _ in permissions.blocks:
+        for action in actions:
             lowered = action.lower()
             if lowered == "*" or lowered.endswith(("/*", "/write", "/delete")):
                 hits.append(action)
+    if not hits and permissions.reads.problems:
+        return None
     return hits
 
 
@@ -204,6 +234,8 @@ def can_list_keys(inventory: Inventory, grant: Grant) -> bool | None:
     """True/False when the role is known to (not) list AI Services keys; None if unresolved."""
     if grant.role_guid in roles.KEY_LISTERS:
         return True
+    if grant.problems:
+        return None
     definition = inventory.role_definition(grant.role_guid) if grant.role_guid else None
     if definition is not None:
         return definition_allows(definition, LIST_KEYS)
@@ -239,20 +271,32 @@ def key_readers(resource: Resource, ctx: EvalContext) -> Outcome:
         )
     if unresolved:
         names = ", ".join(sorted({g.role_name for g in unresolved}))
-        reason = f"cannot tell whether role(s) {names} can list keys: definition not collected"
+        reason = f"cannot tell whether role(s) {names} can list keys: " + _why_unresolved(
+            ctx.inventory, unresolved
+        )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     return Outcome(Status.PASS, "no role assignment reaching it can list its keys", evidence)
 
 
-def _principal_ids(identity: Mapping[str, Any]) -> set[str]:
+def _why_unresolved(inventory: Inventory, grants: list[Grant]) -> str:
+    """Why grants could not be judged: their own values, their roles', or no definition."""
+    problems = [p.reason for g in grants for p in g.problems]
+    for grant in grants:
+        definition = inventory.role_definition(grant.role_guid) if grant.role_guid else None
+        if definition is not None:
+            problems += [p.reason for p in permissions_of(definition).reads.problems]
+    return "; ".join(dict.fromkeys(problems)) or "definition not collected"
+
+
+def _principal_ids(reads: Reads) -> set[str]:
     ids = set()
-    if isinstance(identity.get("principalId"), str):
-        ids.add(identity["principalId"].lower())
-    assigned = identity.get("userAssignedIdentities")
-    if isinstance(assigned, Mapping):
-        for value in assigned.values():
-            if isinstance(value, Mapping) and isinstance(value.get("principalId"), str):
-                ids.add(value["principalId"].lower())
+    principal = reads.value("identity.principalId")
+    if principal:
+        ids.add(principal.lower())
+    for value in reads.map_values("identity.userAssignedIdentities"):
+        user_principal = value.value("principalId")
+        if user_principal:
+            ids.add(user_principal.lower())
     return ids
 
 
@@ -260,9 +304,13 @@ def _endpoint_grant_problem(inventory: Inventory, grant: Grant) -> str | None:
     """Why the grant is too much for an endpoint identity; '' if fine; None if unresolved."""
     if grant.role_guid in roles.ENDPOINT_OVER_PRIVILEGED:
         return roles.ENDPOINT_OVER_PRIVILEGED[grant.role_guid]
+    if grant.problems:
+        return None
     definition = inventory.role_definition(grant.role_guid) if grant.role_guid else None
     if definition is not None:
         writes = definition_writes(definition)
+        if writes is None:
+            return None
         return f"grants {', '.join(writes)}" if writes else ""
     if grant.role_guid in roles.BUILT_IN_NAMES:
         return ""
@@ -271,20 +319,24 @@ def _endpoint_grant_problem(inventory: Inventory, grant: Grant) -> str | None:
 
 def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> Outcome:
     """An online endpoint identity holding more than AcrPull and Storage Blob Data Reader."""
-    identity = resource.data.get("identity")
-    if not isinstance(identity, Mapping):
+    reads = Reads.of(resource)
+    if isinstance(reads.get("identity"), Missing):
         reason = "the endpoint record has no identity block"
         return Outcome(Status.UNKNOWN, reason, {"identity": "<missing>"}, reason=reason)
-    identity_type = str(identity.get("type") or "")
+    identity_type = reads.value("identity.type") or ""
+    if (stop := reads.unknown({})) is not None:
+        return stop
     if identity_type.lower() in ("", "none"):
         reason = f"the endpoint has no managed identity (identity.type = {identity_type!r})"
         seen = {"identity.type": identity_type}
         return Outcome(Status.NOT_APPLICABLE, reason, seen, reason=reason)
-    principals = _principal_ids(identity)
+    principals = _principal_ids(reads)
     evidence: dict[str, Any] = {
         "identity.type": identity_type,
         "principal_ids": sorted(principals),
     }
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
     if not principals:
         reason = "the identity block names no principalId"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
@@ -293,11 +345,11 @@ def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> O
     held = grants_held_by(ctx.inventory, principals)
     evidence["roles_held"] = [g.evidence() for g in held]
     too_much: list[str] = []
-    unresolved: list[str] = []
+    unresolved: list[Grant] = []
     for grant in held:
         problem = _endpoint_grant_problem(ctx.inventory, grant)
         if problem is None:
-            unresolved.append(grant.role_name)
+            unresolved.append(grant)
         elif problem:
             too_much.append(f"{grant.role_name} at {grant.scope} ({problem})")
     if too_much:
@@ -307,22 +359,30 @@ def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> O
             "the endpoint identity holds more than it needs: " + "; ".join(too_much),
             evidence,
         )
+    # An assignment whose principal cannot be read may be held by this identity.
+    unresolved += [g for g in grant_index(ctx.inventory).faceless if g not in held]
     if unresolved:
-        reason = f"role definition(s) {', '.join(sorted(set(unresolved)))} not collected"
+        names = ", ".join(sorted({g.role_name for g in unresolved}))
+        reason = f"cannot judge role(s) {names}: " + _why_unresolved(ctx.inventory, unresolved)
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     names = ", ".join(sorted({g.role_name for g in held})) or "no role assignments"
     return Outcome(Status.PASS, f"the endpoint identity holds {names}", evidence)
 
 
-def _owners(inventory: Inventory, subscription_id: str) -> list[Grant]:
-    """Owner grants over the whole subscription: at it, its management groups, or the root."""
+def _over_subscription(inventory: Inventory, subscription_id: str) -> list[Grant]:
+    """Grants over the whole subscription: at it, its management groups, or the root."""
     index = grant_index(inventory)
     positions = list(index.root) + list(index.by_scope.get(f"/subscriptions/{subscription_id}", ()))
     for position in index.management_group:
         subs = inventory.subscriptions_under(index.all[position].scope)
         if subs is None or subscription_id in subs:
             positions.append(position)
-    return [index.all[p] for p in sorted(positions) if index.all[p].role_guid == roles.OWNER]
+    return [index.all[p] for p in sorted(positions)]
+
+
+def _owners(inventory: Inventory, subscription_id: str) -> list[Grant]:
+    """Owner grants over the whole subscription."""
+    return [g for g in _over_subscription(inventory, subscription_id) if g.role_guid == roles.OWNER]
 
 
 def subscription_owner_count(resource: Resource, ctx: EvalContext) -> Outcome:
@@ -337,6 +397,8 @@ def subscription_owner_count(resource: Resource, ctx: EvalContext) -> Outcome:
     maximum = int(ctx.parameters["max_owners"])
     minimum = int(ctx.parameters["min_owners"])
     owners = _owners(ctx.inventory, sub)
+    # An assignment that cannot be read might be one more Owner, or the only other one.
+    doubtful = [g for g in _over_subscription(ctx.inventory, sub) if g.problems]
     principals = sorted({g.principal_id.lower() for g in owners})
     evidence: dict[str, Any] = {
         "owners": len(principals),
@@ -350,6 +412,10 @@ def subscription_owner_count(resource: Resource, ctx: EvalContext) -> Outcome:
             f"{len(principals)} principals hold Owner over the subscription (at most {maximum})",
             evidence,
         )
+    if doubtful:
+        evidence["assignments_not_judged"] = [g.evidence() for g in doubtful]
+        reason = "cannot count Owners: " + _why_unresolved(ctx.inventory, doubtful)
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if len(principals) < minimum:
         return Outcome(
             Status.FAIL,

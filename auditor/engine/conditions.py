@@ -10,22 +10,37 @@ A condition is a mapping:
 - ``{"field": "properties.privateEndpointConnections", "any": c}``: the field is an array and
   at least one element satisfies ``c``, whose field paths are relative to the element.
 
-Field paths are dotted and case-sensitive (a typo must not silently match). String values
-compare case-insensitively, as ARM enum values do. A field that is absent (with no
-``default``) makes the clause *missing* (None); ``allOf``/``anyOf``/``not`` follow Kleene
-logic, so a missing field decides the outcome only when nothing else does. A value a
-template left unresolved (see :mod:`auditor.unresolved`) is missing too, whatever ``default``
-says, and its evidence shows the expression.
+Field paths are dotted and case-sensitive (a typo must not silently match), and must be
+declared for the rule's types (:mod:`auditor.fields`). String values compare
+case-insensitively, as ARM enum values do. A field that is absent (with no ``default``) makes
+the clause *missing* (None); ``allOf``/``anyOf``/``not`` follow Kleene logic, so a missing
+field decides the outcome only when nothing else does. A value a template left unresolved
+(see :mod:`auditor.unresolved`) is undecided too, whatever ``default`` says, and its evidence
+shows the expression; so is a value of the wrong type or off the spec's enum (*invalid*),
+and a rule that read one never passes (see :mod:`auditor.engine.evaluate`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
+from dataclasses import replace
 from typing import Any
 
-from auditor.unresolved import UNRESOLVED_PREFIX, describe, is_unresolved
-
-MISSING_TEXT = "<missing>"
+from auditor.fields import (
+    MISSING_TEXT,
+    UNTYPED,
+    Field,
+    Invalid,
+    Kind,
+    Missing,
+    Problem,
+    UndeclaredField,
+    Unresolved,
+    declared_at,
+    read,
+)
+from auditor.fields.reader import found_text
+from auditor.unresolved import UNRESOLVED_PREFIX
 
 FIELD_OPERATORS = frozenset(
     {
@@ -44,8 +59,6 @@ FIELD_OPERATORS = frozenset(
     }
 )
 LOGICAL_OPERATORS = frozenset({"allOf", "anyOf", "not"})
-
-_ABSENT = object()
 
 
 class ConditionError(ValueError):
@@ -99,18 +112,24 @@ def validate(condition: object, where: str = "condition") -> list[str]:
     return [path]
 
 
-def read_field(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path, the sentinel ``_ABSENT``, or the unresolved-value marker
-    met on the way (an unresolved object leaves everything below it unresolved)."""
-    current: Any = data
-    for part in path.split("."):
-        if is_unresolved(current):
-            return current
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-        else:
-            return _ABSENT
-    return current
+def undeclared(condition: Mapping[str, Any], declaration: Field, prefix: str = "") -> list[str]:
+    """Field paths a (valid) condition reads that ``declaration`` does not keep, or where it
+    applies ``any`` to something that is not an array. Such a field could never hold a value."""
+    for op in ("allOf", "anyOf"):
+        if op in condition:
+            return [f for c in condition[op] for f in undeclared(c, declaration, prefix)]
+    if "not" in condition:
+        return undeclared(condition["not"], declaration, prefix)
+    path = condition["field"]
+    try:
+        declared = declared_at(declaration, path)
+    except UndeclaredField:
+        return [prefix + path]
+    if "any" not in condition:
+        return []
+    if declared.kind is not Kind.ARRAY or declared.items is None:
+        return [f"{prefix}{path} (not an array, but read with 'any')"]
+    return undeclared(condition["any"], declared.items, f"{prefix}{path}[].")
 
 
 def _fold(value: Any) -> Any:
@@ -155,29 +174,47 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
 
 
 def evaluate(
-    condition: Mapping[str, Any], data: Mapping[str, Any], evidence: MutableMapping[str, Any]
+    condition: Mapping[str, Any],
+    data: Mapping[str, Any],
+    evidence: MutableMapping[str, Any],
+    *,
+    declaration: Field = UNTYPED,
+    problems: list[Problem] | None = None,
 ) -> bool | None:
-    """True, False, or None when a field it needed was missing. Records what it read."""
+    """True, False, or None when a field it needed was missing, unresolved or invalid.
+
+    Fields are read through the typed reader against ``declaration`` (the resource type's);
+    records what it read in ``evidence`` and, in ``problems``, why each field it could not
+    judge was so (a value may decide nothing, yet be reported).
+    """
+    found = problems if problems is not None else []
     if "allOf" in condition:
-        results = [evaluate(c, data, evidence) for c in condition["allOf"]]
+        results = [
+            evaluate(c, data, evidence, declaration=declaration, problems=found)
+            for c in condition["allOf"]
+        ]
         if any(r is False for r in results):
             return False
         return None if any(r is None for r in results) else True
     if "anyOf" in condition:
-        results = [evaluate(c, data, evidence) for c in condition["anyOf"]]
+        results = [
+            evaluate(c, data, evidence, declaration=declaration, problems=found)
+            for c in condition["anyOf"]
+        ]
         if any(r is True for r in results):
             return True
         return None if any(r is None for r in results) else False
     if "not" in condition:
-        inner = evaluate(condition["not"], data, evidence)
+        inner = evaluate(condition["not"], data, evidence, declaration=declaration, problems=found)
         return None if inner is None else not inner
     path = condition["field"]
     op = next(k for k in condition if k in FIELD_OPERATORS)
-    actual = read_field(data, path)
-    if is_unresolved(actual):
-        evidence[path] = describe(actual)
+    value = read(data, declaration, path)
+    if isinstance(value, (Unresolved, Invalid)):
+        evidence[path] = value.evidence
+        found.append(value)
         return None
-    if actual is _ABSENT or actual is None:  # ARM writes unset properties as null
+    if isinstance(value, Missing):
         if op == "exists":
             evidence[path] = MISSING_TEXT
             return condition[op] is False
@@ -186,32 +223,60 @@ def evaluate(
             evidence[path] = f"{MISSING_TEXT} (ARM default: {actual!r})"
             if op == "any":
                 note = evidence[path]
-                verdict = _any_item(condition["any"], actual, path, evidence)
+                verdict = _any_item(condition["any"], actual, path, declaration, evidence, found)
                 evidence[path] = note
                 return verdict
             return _compare(op, actual, condition[op])
         evidence[path] = MISSING_TEXT
+        found.append(value)
         return None
+    actual = value.value
     evidence[path] = actual
     if op == "exists":
         return condition[op] is True
     if op == "any":
-        return _any_item(condition["any"], actual, path, evidence)
+        return _any_item(condition["any"], actual, path, declaration, evidence, found)
     return _compare(op, actual, condition[op])
 
 
 def _any_item(
-    condition: Mapping[str, Any], items: Any, path: str, evidence: MutableMapping[str, Any]
+    condition: Mapping[str, Any],
+    items: list[Any],
+    path: str,
+    declaration: Field,
+    evidence: MutableMapping[str, Any],
+    problems: list[Problem],
 ) -> bool | None:
-    """True when some element satisfies ``condition``; None when none does but one is unsure."""
-    if not isinstance(items, list):
+    """True when some element satisfies ``condition``; None when none does but one is unsure.
+
+    An element the condition cannot judge adds its problem (named ``path[i].field``); an
+    invalid one is also shown in the evidence, so it can never hide behind a match.
+    """
+    if not isinstance(items, list):  # only a rule's `default` can get here
         evidence[path] = f"<not a list: {type(items).__name__}>"
         return False
+    element = declared_at(declaration, path).items or UNTYPED
     verdicts = []
     open_items: list[str] = []
-    for item in items:
+    for index, item in enumerate(items):
         scratch: dict[str, Any] = {}
-        verdicts.append(evaluate(condition, item, scratch) if isinstance(item, Mapping) else False)
+        item_problems: list[Problem] = []
+        verdict: bool | None
+        if isinstance(item, Mapping):
+            verdict = evaluate(
+                condition, item, scratch, declaration=element, problems=item_problems
+            )
+            item_problems = [replace(p, path=f"{path}[{index}].{p.path}") for p in item_problems]
+        elif element.kind is Kind.ANY:
+            verdict = False  # untyped: an element that is no object matches nothing
+        else:
+            verdict = None
+            item_problems = [Invalid(f"{path}[{index}]", element.expected(), found_text(item))]
+        verdicts.append(verdict)
+        problems += item_problems
+        for problem in item_problems:
+            if isinstance(problem, Invalid):
+                evidence[problem.path] = problem.evidence
         open_items += [str(v) for v in scratch.values() if str(v).startswith(UNRESOLVED_PREFIX)]
     matching = sum(1 for v in verdicts if v is True)
     evidence[path] = f"{len(items)} item(s), {matching} matching"
@@ -220,6 +285,11 @@ def _any_item(
     if open_items:  # an element a template left open: show its expression, decide nothing
         evidence[path] = open_items[0]
     return None if any(v is None for v in verdicts) else False
+
+
+def invalid_fields(problems: list[Problem]) -> list[Invalid]:
+    """The invalid values among ``problems``: a rule that read one never passes."""
+    return [p for p in problems if isinstance(p, Invalid)]
 
 
 def unresolved_fields(evidence: Mapping[str, Any]) -> list[str]:

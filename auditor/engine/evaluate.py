@@ -11,6 +11,7 @@ from auditor import arm
 from auditor.engine import conditions
 from auditor.engine.outcome import EvalContext, Outcome
 from auditor.engine.predicates import PREDICATES
+from auditor.fields import Problem, Unresolved, declaration_for
 from auditor.inventory import Inventory
 from auditor.model import Resource, Result, Rule, SourceRef, Status
 
@@ -29,22 +30,50 @@ def render_message(template: str, resource: Resource) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: values[m.group(1)], template)
 
 
+def _problem_text(problems: Iterable[Problem]) -> str:
+    """Each field that could not be judged, and why, once each."""
+    return "; ".join(dict.fromkeys(p.reason for p in problems))
+
+
+def _condition(
+    condition: Mapping[str, Any], resource: Resource
+) -> tuple[bool | None, dict[str, Any], list[Problem]]:
+    """A condition on a resource, read against its type's declaration: the verdict, the
+    evidence, and each field it could not judge."""
+    evidence: dict[str, Any] = {}
+    problems: list[Problem] = []
+    verdict = conditions.evaluate(
+        condition,
+        resource.data,
+        evidence,
+        declaration=declaration_for(resource.type),
+        problems=problems,
+    )
+    return verdict, evidence, problems
+
+
 def _declarative(rule: Rule, resource: Resource) -> Outcome:
     assert rule.condition is not None
-    evidence: dict[str, Any] = {}
-    verdict = conditions.evaluate(rule.condition, resource.data, evidence)
-    if verdict is True:
-        return Outcome(Status.PASS, rule.messages.get("pass", "compliant"), evidence)
+    verdict, evidence, problems = _condition(rule.condition, resource)
+    invalid = conditions.invalid_fields(problems)
     if verdict is False:
         return Outcome(Status.FAIL, rule.messages.get("fail", rule.title), evidence)
-    unresolved = conditions.unresolved_fields(evidence)
+    if verdict is True and not invalid:
+        return Outcome(Status.PASS, rule.messages.get("pass", "compliant"), evidence)
+    if invalid:
+        # A value off the spec is never judged by the rule's `missing` policy, and never
+        # passes: another clause may look satisfied, but the data itself is not sound.
+        reason = f"value not valid for the spec: {_problem_text(invalid)}"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    unresolved = [p for p in problems if isinstance(p, Unresolved)]
     if unresolved:
         # A value a template leaves open is never judged by the rule's `missing` policy:
         # the deployed value could be anything, so the result is unknown.
-        reason = f"value not resolved from the template: {'; '.join(unresolved)}"
+        shown = "; ".join(dict.fromkeys(f"{p.path} = {p.evidence}" for p in unresolved))
+        reason = f"value not resolved from the template: {shown}"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
-    missing = [path for path, value in evidence.items() if value == conditions.MISSING_TEXT]
-    reason = f"field(s) missing: {', '.join(missing)}"
+    missing = ", ".join(dict.fromkeys(p.path for p in problems)) or "a field the rule reads"
+    reason = f"field(s) missing: {missing}"
     if rule.missing is Status.UNKNOWN:
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     status_message = rule.messages.get(rule.missing.value, rule.title)
@@ -85,6 +114,16 @@ def template_location(resource: Resource, evidence: Mapping[str, Any]) -> dict[s
     return location
 
 
+def judge(rule: Rule, resource: Resource, context: EvalContext) -> Outcome:
+    """One rule's outcome on one resource: applicability, then its condition or predicate."""
+    outcome = _applicability(rule, resource)
+    if outcome is not None:
+        return outcome
+    if rule.predicate is not None:
+        return PREDICATES[rule.predicate](resource, context)
+    return _declarative(rule, resource)
+
+
 def evaluate_rule(
     rule: Rule, inventory: Inventory, as_of: dt.datetime, overrides: Mapping[str, Any]
 ) -> list[Result]:
@@ -96,12 +135,7 @@ def evaluate_rule(
         (r for t in rule.resource_types for r in _targets(inventory, t)), key=lambda r: r.key
     )
     for resource in resources:
-        outcome = _applicability(rule, resource)
-        if outcome is None:
-            if rule.predicate is not None:
-                outcome = PREDICATES[rule.predicate](resource, context)
-            else:
-                outcome = _declarative(rule, resource)
+        outcome = judge(rule, resource, context)
         evidence = dict(outcome.evidence)
         if resource.source.kind == "template":
             evidence["template_location"] = template_location(resource, evidence)
@@ -149,18 +183,19 @@ def _applicability(rule: Rule, resource: Resource) -> Outcome | None:
         return Outcome(Status.NOT_APPLICABLE, reason, {}, reason=reason)
     if rule.applies_when is None:
         return None
-    evidence: dict[str, Any] = {}
-    applies = conditions.evaluate(rule.applies_when, resource.data, evidence)
+    applies, evidence, problems = _condition(rule.applies_when, resource)
+    invalid = conditions.invalid_fields(problems)
+    if invalid:
+        # An off-spec discriminator (a v1 `computeType: Custom`) must not make the rule
+        # not applicable: what the resource is cannot be told, so neither can the verdict.
+        reason = f"cannot tell whether the rule applies: {_problem_text(invalid)}"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if applies is True:
         return None
     if applies is False:
         reason = "; ".join(f"{k} = {v!r}" for k, v in evidence.items())
         return Outcome(Status.NOT_APPLICABLE, f"not applicable: {reason}", evidence, reason=reason)
-    unresolved = conditions.unresolved_fields(evidence)
-    missing = [k for k, v in evidence.items() if v == conditions.MISSING_TEXT]
-    reason = "cannot tell whether the rule applies: " + "; ".join(
-        [*(f"{m} missing" for m in missing), *(f"{u} not resolved" for u in unresolved)]
-    )
+    reason = f"cannot tell whether the rule applies: {_problem_text(problems)}"
     return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
 
 

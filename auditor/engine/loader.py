@@ -13,6 +13,7 @@ from auditor import arm
 from auditor.engine import conditions
 from auditor.engine.predicates import PREDICATES
 from auditor.errors import RuleError
+from auditor.fields import declaration_for
 from auditor.model import DATA_KINDS, Remediation, Rule, Severity, Status
 
 ID_RE = re.compile(r"^(AIS|AML|IAM)\d{3}$")
@@ -115,6 +116,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
             conditions.validate(applies_when, "applies_when")
     except conditions.ConditionError as exc:
         raise RuleError(f"{path}: {exc}") from None
+    _check_declared(path, types, {"condition": condition, "applies_when": applies_when})
     predicate = doc.get("predicate")
     if predicate is not None and predicate not in PREDICATES:
         raise RuleError(
@@ -181,8 +183,26 @@ def parse_rule(doc: object, path: Path) -> Rule:
     )
 
 
+def _check_declared(path: Path, types: Iterable[str], parts: Mapping[str, Any]) -> None:
+    """A field the inventory does not keep for a rule's type would be missing forever: an error."""
+    for arm_type in types:
+        declaration = declaration_for(arm_type)
+        for where, condition in parts.items():
+            if condition is None:
+                continue
+            fields = conditions.undeclared(condition, declaration)
+            if fields:
+                raise RuleError(
+                    f"{path}: {where} reads {', '.join(repr(f) for f in fields)}, not kept for "
+                    f"{arm_type} (the fields kept are declared in auditor/fields)"
+                )
+
+
 def _optional_text(value: object) -> str | None:
     return str(value).strip() if value is not None and str(value).strip() else None
+
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
@@ -198,7 +218,9 @@ def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
             raise RuleError(f"{directory}: no rule files (*.yaml) found")
         for path in files:
             try:
-                doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+                # libyaml's loader when present: the same documents, ten times faster, and
+                # every scan loads every rule file.
+                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
             except yaml.YAMLError as exc:
                 raise RuleError(f"{path}: invalid YAML: {exc}") from None
             rule = parse_rule(doc, path)

@@ -14,17 +14,14 @@ from typing import Any
 from auditor import arm
 from auditor.engine import access, roles, workloads
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
-from auditor.inventory import ENV_PATHS, Inventory, get_path
+from auditor.engine.reading import Reads
+from auditor.fields import UNTYPED, Problem
+from auditor.inventory import ENV_PATHS, Inventory
 from auditor.model import Resource, Severity, Status
 from auditor.secrets import classify
 from auditor.timeutil import iso, parse_timestamp
-from auditor.unresolved import describe, is_unresolved
 
 ACTIVITY_LOG_RETENTION_DAYS = 90
-
-
-def _is_true(value: object) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
 def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
@@ -32,9 +29,10 @@ def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
     max_age = int(ctx.parameters["key_max_age_days"])
     operation = str(ctx.parameters["operation"]).lower()
     cutoff = ctx.as_of - dt.timedelta(days=max_age)
-    created_text = get_path(resource.data, ("systemData", "createdAt")) or get_path(
-        resource.data, ("properties", "dateCreated")
-    )
+    reads = Reads.of(resource)
+    created_text = reads.value("systemData.createdAt")
+    if created_text is None and reads.declares("properties.dateCreated"):
+        created_text = reads.value("properties.dateCreated")
     created = parse_timestamp(created_text)
     evidence: dict[str, Any] = {
         "key_max_age_days": max_age,
@@ -42,6 +40,8 @@ def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
         "created_at": iso(created) if created else "<missing>",
         "operation": ctx.parameters["operation"],
     }
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
     if created is not None and created > cutoff:
         return Outcome(
             Status.PASS,
@@ -88,23 +88,19 @@ def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
 def compute_region_mismatch(resource: Resource, ctx: EvalContext) -> Outcome:
     """A compute whose region differs from its workspace's region."""
     workspace = ctx.inventory.parent(resource)
-    compute_region = (
-        arm.normalise_region(get_path(resource.data, ("properties", "computeLocation")))
-        or resource.location
-    )
+    reads = Reads.of(resource)
+    compute_location = reads.value("properties.computeLocation")
+    reads.value("location")  # resource.location is its normalised form
+    compute_region = arm.normalise_region(compute_location) or resource.location
     evidence: dict[str, Any] = {
-        "properties.computeLocation": get_path(resource.data, ("properties", "computeLocation"))
-        or "<missing>",
+        "properties.computeLocation": compute_location or "<missing>",
         "location": resource.location or "<missing>",
     }
-    for dotted, raw in (
-        ("properties.computeLocation", get_path(resource.data, ("properties", "computeLocation"))),
-        ("location", resource.data.get("location")),
-    ):
-        if is_unresolved(raw):
-            evidence[dotted] = describe(raw)
-            reason = f"value not resolved from the template: {dotted} = {describe(raw)}"
-            return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if workspace is not None:
+        # workspace.location is its normalised form, read for its type
+        Reads.of(workspace, label="workspace.", into=reads).value("location")
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
     if workspace is None:
         reason = f"its workspace {resource.parent_key} is not in the inventory"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
@@ -122,17 +118,20 @@ def compute_region_mismatch(resource: Resource, ctx: EvalContext) -> Outcome:
     )
 
 
-def _web_service_auth(resource: Resource) -> tuple[str, bool, bool, dict[str, Any]]:
-    """(computeType, key auth on, token auth requested, evidence) with documented defaults."""
-    props = resource.data.get("properties") or {}
-    compute_type = str(props.get("computeType") or "").upper()
-    key_raw = props.get("authEnabled")
+def _web_service_auth(resource: Resource) -> tuple[Reads, str, bool, bool, dict[str, Any]]:
+    """(reads, computeType, key auth on, token auth requested, evidence), documented defaults."""
+    reads = Reads.of(resource)
+    compute_raw = reads.value("properties.computeType")
+    compute_type = str(compute_raw or "").upper()
+    key_raw = reads.value("properties.authEnabled")
     # Defaults from the v1 docs: AKS has key auth on, ACI has it off.
-    key_auth = _is_true(key_raw) if key_raw is not None else compute_type == "AKS"
-    token_fields = {k: props.get(k) for k in ("aadAuthEnabled", "tokenAuthEnabled")}
-    token_auth = any(_is_true(v) for v in token_fields.values())
+    key_auth = key_raw is True if key_raw is not None else compute_type == "AKS"
+    token_fields = {
+        k: reads.value(f"properties.{k}") for k in ("aadAuthEnabled", "tokenAuthEnabled")
+    }
+    token_auth = any(v is True for v in token_fields.values())
     evidence: dict[str, Any] = {
-        "properties.computeType": props.get("computeType", "<missing>"),
+        "properties.computeType": compute_raw or "<missing>",
         "properties.authEnabled": key_raw
         if key_raw is not None
         else f"<missing> (default for {compute_type or 'unknown'}: {key_auth})",
@@ -141,33 +140,14 @@ def _web_service_auth(resource: Resource) -> tuple[str, bool, bool, dict[str, An
         evidence[f"properties.{name}"] = (
             value if value is not None else "<missing> (default: False)"
         )
-    return compute_type, key_auth, token_auth, evidence
-
-
-def _unresolved_auth(resource: Resource) -> Outcome | None:
-    """Unknown when a template left one of the web service's auth switches unresolved."""
-    props = resource.data.get("properties") or {}
-    if is_unresolved(props):
-        reason = f"value not resolved from the template: properties = {describe(props)}"
-        return Outcome(Status.UNKNOWN, reason, {"properties": describe(props)}, reason=reason)
-    open_fields = {
-        f"properties.{name}": describe(props[name])
-        for name in ("computeType", "authEnabled", "aadAuthEnabled", "tokenAuthEnabled")
-        if is_unresolved(props.get(name))
-    }
-    if not open_fields:
-        return None
-    reason = "value not resolved from the template: " + "; ".join(
-        f"{k} = {v}" for k, v in open_fields.items()
-    )
-    return Outcome(Status.UNKNOWN, reason, open_fields, reason=reason)
+    return reads, compute_type, key_auth, token_auth, evidence
 
 
 def aci_token_auth(resource: Resource, ctx: EvalContext) -> Outcome:
     """An ACI web service that asks for token auth, which ACI does not support."""
-    if (open_outcome := _unresolved_auth(resource)) is not None:
-        return open_outcome
-    _, key_auth, token_auth, evidence = _web_service_auth(resource)
+    reads, _, key_auth, token_auth, evidence = _web_service_auth(resource)
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
     if not token_auth:
         return Outcome(Status.PASS, "token auth is not requested", evidence)
     if key_auth:
@@ -188,9 +168,12 @@ def aci_token_auth(resource: Resource, ctx: EvalContext) -> Outcome:
 
 def web_service_no_auth(resource: Resource, ctx: EvalContext) -> Outcome:
     """A v1 web service that accepts unauthenticated calls."""
-    if (open_outcome := _unresolved_auth(resource)) is not None:
-        return open_outcome
-    compute_type, key_auth, token_auth, evidence = _web_service_auth(resource)
+    reads, compute_type, key_auth, token_auth, evidence = _web_service_auth(resource)
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
+    if not compute_type:  # ACI and AKS have different defaults: nothing can be judged
+        reason = "properties.computeType missing: ACI and AKS default differently"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     effective_token = token_auth and compute_type == "AKS"  # ACI ignores token auth
     if key_auth or effective_token:
         which = "key" if key_auth else "token"
@@ -205,13 +188,12 @@ def web_service_no_auth(resource: Resource, ctx: EvalContext) -> Outcome:
 
 def plaintext_secrets(resource: Resource, ctx: EvalContext) -> Outcome:
     """Environment variables whose name or value looks like a secret. Names only."""
-    path = ENV_PATHS[resource.type]
-    variables = get_path(resource.data, path)
-    dotted = ".".join(path)
-    if is_unresolved(variables):
-        why = f"value not resolved from the template: {dotted} = {describe(variables)}"
-        return Outcome(Status.UNKNOWN, why, {dotted: describe(variables)}, reason=why)
-    if not isinstance(variables, dict) or not variables:
+    dotted = ".".join(ENV_PATHS[resource.type])
+    reads = Reads.of(resource)
+    variables = reads.value(dotted)
+    if (stop := reads.unknown({})) is not None:
+        return stop
+    if not variables:
         return Outcome(Status.PASS, "no environment variables", {dotted: "<none>"})
     found = {
         str(name): reason
@@ -234,22 +216,6 @@ def plaintext_secrets(resource: Resource, ctx: EvalContext) -> Outcome:
     )
 
 
-def _assignment_fields(resource: Resource) -> tuple[str, str, str, str]:
-    props = resource.data.get("properties") or {}
-    role_id = str(props.get("roleDefinitionId") or "")
-    scope = props.get("scope")
-    if not isinstance(scope, str) or not scope:
-        marker = "/providers/microsoft.authorization/roleassignments/"
-        index = resource.key.find(marker)
-        scope = resource.id[:index] if index > 0 else "/"
-    return (
-        arm.last_segment(role_id).lower() if role_id else "",
-        scope,
-        str(props.get("principalId") or "<missing>"),
-        str(props.get("principalType") or "<missing>"),
-    )
-
-
 def reached_resources(inventory: Inventory, scope: str) -> list[Resource]:
     """AI/ML resources an assignment at ``scope`` reaches."""
     level = arm.scope_level(scope)
@@ -261,52 +227,43 @@ def reached_resources(inventory: Inventory, scope: str) -> list[Resource]:
     return inventory.ai_ml_resources_under(arm.normalise_id(scope))
 
 
-def _wildcard_actions(definition: Resource, patterns: frozenset[str]) -> list[str]:
-    permissions = get_path(definition.data, ("properties", "permissions")) or []
-    hits: list[str] = []
-    for permission in permissions if isinstance(permissions, list) else []:
-        actions = permission.get("actions") if isinstance(permission, dict) else None
-        for action in actions if isinstance(actions, list) else []:
-            if isinstance(action, str) and action.lower() in patterns:
-                hits.append(action)
-    return hits
+def _wildcard_actions(permissions: access.Permissions, patterns: frozenset[str]) -> list[str]:
+    return [a for actions, _ in permissions.blocks for a in actions if a.lower() in patterns]
 
 
 def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
     """A broad role assigned at a scope that reaches AI/ML resources."""
-    guid, scope, principal, principal_type = _assignment_fields(resource)
-    scope_raw = get_path(resource.data, ("properties", "scope"))
-    if is_unresolved(scope_raw):
-        reason = f"value not resolved from the template: scope = {describe(scope_raw)}"
-        return Outcome(Status.UNKNOWN, reason, {"scope": describe(scope_raw)}, reason=reason)
-    reached = reached_resources(ctx.inventory, scope)
-    level = arm.scope_level(scope)
+    grant = access.grant_of(resource, ctx.inventory)
+    guid, scope = grant.role_guid, grant.scope
     evidence: dict[str, Any] = {
-        "principal_id": principal,
-        "principal_type": principal_type,
+        "principal_id": grant.principal_id,
+        "principal_type": grant.principal_type,
         "role_definition_id": guid or "<missing>",
         "scope": scope,
-        "scope_level": level,
+        "scope_level": arm.scope_level(scope),
     }
+    scope_problems = [p for p in grant.problems if p.path.endswith("properties.scope")]
+    if scope_problems:  # where it applies is not known: neither is what it reaches
+        return _unknown_grant(scope_problems, evidence)
+    reached = reached_resources(ctx.inventory, scope)
+    level = arm.scope_level(scope)
     if not reached:
         reason = "its scope reaches no audited AI/ML resource"
         return Outcome(Status.NOT_APPLICABLE, reason, evidence, reason=reason)
-    role_raw = get_path(resource.data, ("properties", "roleDefinitionId"))
-    if is_unresolved(role_raw):
-        evidence["role_definition_id"] = describe(role_raw)
-        reason = f"value not resolved from the template: roleDefinitionId = {describe(role_raw)}"
-        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if grant.problems:
+        return _unknown_grant(list(grant.problems), evidence)
     definition = ctx.inventory.role_definition(guid) if guid else None
-    role_name = roles.BUILT_IN_NAMES.get(guid) or (
-        str(get_path(definition.data, ("properties", "roleName")) or guid) if definition else guid
-    )
+    role_name = grant.role_name if grant.role_name != "<missing>" else guid
     evidence["role"] = role_name
     broad = guid in roles.BROAD_BUILT_INS
     if not broad and definition is not None:
-        wildcard = _wildcard_actions(definition, frozenset({"*"}))
+        permissions = access.permissions_of(definition)
+        wildcard = _wildcard_actions(permissions, frozenset({"*"}))
         if wildcard:
             broad = True
             evidence["role_actions"] = wildcard
+        elif (stop := permissions.reads.unknown(evidence)) is not None:
+            return stop
     elif not broad and guid not in roles.BUILT_IN_NAMES:
         reason = (
             f"role definition {guid or '<missing>'} is not a known built-in role "
@@ -322,8 +279,8 @@ def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
     )
     return Outcome(
         Status.FAIL,
-        f"{principal_type} {principal} holds {role_name} at {level.replace('_', ' ')} scope "
-        f"{scope}, reaching {len(reached)} AI/ML resource(s)",
+        f"{grant.principal_type} {grant.principal_id} holds {role_name} at "
+        f"{level.replace('_', ' ')} scope {scope}, reaching {len(reached)} AI/ML resource(s)",
         evidence,
         severity=severity,
     )
@@ -332,12 +289,15 @@ def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
 def custom_role_wildcard(resource: Resource, ctx: EvalContext) -> Outcome:
     """A custom role whose actions include a wildcard over everything or an AI/ML provider."""
     patterns = frozenset(str(p).lower() for p in ctx.parameters["wildcards"])
-    hits = _wildcard_actions(resource, patterns)
-    name = get_path(resource.data, ("properties", "roleName")) or resource.name
+    permissions = access.permissions_of(resource)
+    hits = _wildcard_actions(permissions, patterns)
+    name = access.role_name(resource) or resource.name
     evidence: dict[str, Any] = {"role_name": name, "wildcard_actions": hits}
-    if get_path(resource.data, ("properties", "permissions")) is None:
+    if not permissions.present:
         reason = "the role definition has no properties.permissions"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
+    if not hits and (stop := permissions.reads.unknown(evidence)) is not None:
+        return stop
     if not hits:
         return Outcome(Status.PASS, "no wildcard actions", evidence)
     return Outcome(
@@ -345,6 +305,15 @@ def custom_role_wildcard(resource: Resource, ctx: EvalContext) -> Outcome:
         f"custom role {name} grants {', '.join(hits)}: list the actions it needs",
         evidence,
     )
+
+
+def _unknown_grant(problems: list[Problem], evidence: dict[str, Any]) -> Outcome:
+    """The unknown outcome of an assignment whose own values cannot be judged."""
+    reads = Reads({}, UNTYPED)
+    reads.problems += problems
+    outcome = reads.unknown(evidence)
+    assert outcome is not None
+    return outcome
 
 
 PREDICATES: Mapping[str, Predicate] = {

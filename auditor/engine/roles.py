@@ -1,11 +1,24 @@
 """Built-in Azure role definitions the rules must recognise by GUID alone.
 
-Role assignments carry only ``roleDefinitionId``; a snapshot may hold no role definitions,
-so the well-known built-in GUIDs are known here. Source: Azure built-in roles reference
-(the GUIDs are the same in every tenant and cloud).
+Role assignments carry only ``roleDefinitionId``; a snapshot or a template may hold no role
+definitions, so every built-in role is known here, with its permissions, from
+``data/builtin-roles.json``: the table ``scripts/make_builtin_roles.py`` generates from
+`az role definition list` output (the GUIDs are the same in every tenant and cloud; the
+file records its source and that source's commit and date).
+
+The named constants below are the roles the rules name on purpose; the sets derived from
+the table (key listers, roles granting ``*``) follow the published actions, so a role
+Azure adds or changes is judged by what it grants, once the table is regenerated.
 """
 
 from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -29,59 +42,170 @@ AZURE_AI_INFERENCE_DEPLOYMENT_OPERATOR = "3afb7f49-54cb-416e-8c09-6dc049efa503"
 AZUREML_COMPUTE_OPERATOR = "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815"
 AZUREML_REGISTRY_USER = "1823dd4f-9b8c-4ab6-ab4e-7397a3684615"
 
-BUILT_IN_NAMES: dict[str, str] = {
-    OWNER: "Owner",
-    CONTRIBUTOR: "Contributor",
-    READER: "Reader",
-    USER_ACCESS_ADMINISTRATOR: "User Access Administrator",
-    RBAC_ADMINISTRATOR: "Role Based Access Control Administrator",
-    COGNITIVE_SERVICES_USER: "Cognitive Services User",
-    COGNITIVE_SERVICES_CONTRIBUTOR: "Cognitive Services Contributor",
-    COGNITIVE_SERVICES_OPENAI_USER: "Cognitive Services OpenAI User",
-    COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR: "Cognitive Services OpenAI Contributor",
-    AZUREML_DATA_SCIENTIST: "AzureML Data Scientist",
-    AZURE_AI_DEVELOPER: "Azure AI Developer",
-    ACR_PULL: "AcrPull",
-    ACR_PUSH: "AcrPush",
-    STORAGE_BLOB_DATA_READER: "Storage Blob Data Reader",
-    STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
-    STORAGE_BLOB_DATA_OWNER: "Storage Blob Data Owner",
-    COGNITIVE_SERVICES_DATA_READER: "Cognitive Services Data Reader",
-    AZURE_AI_ADMINISTRATOR: "Azure AI Administrator",
-    AZURE_AI_INFERENCE_DEPLOYMENT_OPERATOR: "Azure AI Inference Deployment Operator",
-    AZUREML_COMPUTE_OPERATOR: "AzureML Compute Operator",
-    AZUREML_REGISTRY_USER: "AzureML Registry User",
-}
-"""Built-in roles known by GUID: name for evidence, and proof the GUID is not a custom role."""
+COGNITIVE_LIST_KEYS = "Microsoft.CognitiveServices/accounts/listKeys/action"
+"""The action that reads an AI Services account's keys (IAM005)."""
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """Whether a role's action pattern covers ``action``: ``*`` stands for any run of
+    characters (slashes included), and Azure compares operations case-insensitively."""
+    pattern, action = pattern.lower(), action.lower()
+    if "*" not in pattern:
+        return pattern == action
+    # Plain string search rather than a regex per pattern: the table holds thousands of
+    # distinct patterns, and compiling each made importing this module take seconds.
+    first, *middle, last = pattern.split("*")
+    if len(action) < len(first) + len(last) or not action.startswith(first):
+        return False
+    if not action.endswith(last):
+        return False
+    position, end = len(first), len(action) - len(last)
+    for part in middle:
+        found = action.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One entry of a role's ``permissions`` list."""
+
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...]
+    data_actions: tuple[str, ...]
+    not_data_actions: tuple[str, ...]
+
+    def allows(self, action: str) -> bool:
+        """The control-plane ``action`` is in ``actions`` and not taken back by ``notActions``."""
+        return any(action_matches(a, action) for a in self.actions) and not any(
+            action_matches(n, action) for n in self.not_actions
+        )
+
+
+@dataclass(frozen=True)
+class BuiltInRole:
+    """A built-in role as published: GUID, name and permissions (ABAC conditions left out,
+    so a conditional role is judged by everything it could grant)."""
+
+    id: str
+    name: str
+    permissions: tuple[Permission, ...]
+
+    def allows(self, action: str) -> bool:
+        """Whether any permission entry grants the control-plane ``action``."""
+        return any(p.allows(action) for p in self.permissions)
+
+    def grants_everything(self) -> bool:
+        """Whether its actions include ``*`` (notActions may narrow it, as Contributor's do)."""
+        return any("*" in p.actions for p in self.permissions)
+
+    def write_actions(self) -> list[str]:
+        """Actions that grant everything, writes or deletes: the test AML020 applies to
+        custom roles (``access.definition_writes``), here for a built-in with no definition
+        in the input."""
+        return [
+            action
+            for p in self.permissions
+            for action in p.actions
+            if action == "*" or action.lower().endswith(("/*", "/write", "/delete"))
+        ]
+
+
+@dataclass(frozen=True)
+class RoleTable:
+    """Every built-in role of the data file, by lower-case GUID."""
+
+    roles: Mapping[str, BuiltInRole]
+    source: Mapping[str, str | None]
+    """Where the table was generated from: url, commit, date."""
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value or ())
+
+
+def _role(record: Mapping[str, Any]) -> BuiltInRole:
+    return BuiltInRole(
+        id=str(record["id"]).lower(),
+        name=str(record["name"]),
+        permissions=tuple(
+            Permission(
+                actions=_strings(p.get("actions")),
+                not_actions=_strings(p.get("notActions")),
+                data_actions=_strings(p.get("dataActions")),
+                not_data_actions=_strings(p.get("notDataActions")),
+            )
+            for p in record["permissions"]
+        ),
+    )
+
+
+@functools.cache
+def table() -> RoleTable:
+    """The shipped built-in role table, read once. A missing or broken file is a packaging
+    bug, so it raises rather than leaving every role unresolved."""
+    text = resources.files("auditor.engine").joinpath("data", "builtin-roles.json").read_text()
+    data = json.loads(text)
+    roles = {role.id: role for role in map(_role, data["roles"])}
+    return RoleTable(roles=roles, source=dict(data.get("source") or {}))
+
+
+def built_in(guid: str) -> BuiltInRole | None:
+    """The built-in role with this GUID, or None (a custom role, or unknown)."""
+    return table().roles.get(guid.lower())
+
+
+BUILT_IN_NAMES: dict[str, str] = {guid: role.name for guid, role in table().roles.items()}
+"""Every built-in role by GUID: name for evidence, and proof the GUID is not a custom role."""
 
 BROAD_BUILT_INS: frozenset[str] = frozenset(
     {OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR}
-)
-"""Built-in roles that grant control over everything at their scope, or over who has it."""
+) | frozenset(guid for guid, role in table().roles.items() if role.grants_everything())
+"""Built-in roles that grant control over everything at their scope (``*``), or over who has
+it (the two administrator roles)."""
 
 KEY_LISTERS: frozenset[str] = frozenset(
-    {OWNER, CONTRIBUTOR, COGNITIVE_SERVICES_CONTRIBUTOR, COGNITIVE_SERVICES_USER}
+    guid for guid, role in table().roles.items() if role.allows(COGNITIVE_LIST_KEYS)
 )
-"""Built-in roles that include ``Microsoft.CognitiveServices/accounts/listKeys/action``
-(Owner and Contributor by ``*``; Cognitive Services Contributor "manage keys"; Cognitive
-Services User "read and list keys", per the built-in roles reference)."""
+"""Built-in roles whose actions (minus notActions) include ``listKeys`` on AI Services
+accounts: Owner and Contributor by ``*``, Cognitive Services Contributor and others by
+``Microsoft.CognitiveServices/*``, Cognitive Services User and others by name."""
 
-NO_KEY_LISTING: frozenset[str] = frozenset(
+NO_KEY_LISTING: frozenset[str] = frozenset(BUILT_IN_NAMES) - KEY_LISTERS
+"""Built-in roles whose actions do not include ``listKeys`` on AI Services accounts (the
+administrator roles can grant a role that does, which IAM001 reports)."""
+
+NAMED_BUILT_INS: frozenset[str] = frozenset(
     {
+        OWNER,
+        CONTRIBUTOR,
         READER,
         USER_ACCESS_ADMINISTRATOR,
         RBAC_ADMINISTRATOR,
+        COGNITIVE_SERVICES_USER,
+        COGNITIVE_SERVICES_CONTRIBUTOR,
+        COGNITIVE_SERVICES_OPENAI_USER,
+        COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR,
+        AZUREML_DATA_SCIENTIST,
+        AZURE_AI_DEVELOPER,
         ACR_PULL,
         ACR_PUSH,
         STORAGE_BLOB_DATA_READER,
         STORAGE_BLOB_DATA_CONTRIBUTOR,
         STORAGE_BLOB_DATA_OWNER,
+        COGNITIVE_SERVICES_DATA_READER,
+        AZURE_AI_ADMINISTRATOR,
+        AZURE_AI_INFERENCE_DEPLOYMENT_OPERATOR,
+        AZUREML_COMPUTE_OPERATOR,
+        AZUREML_REGISTRY_USER,
     }
 )
-"""Built-in roles known not to include ``listKeys`` on AI Services accounts (the two
-administrator roles can grant it, which IAM001 reports)."""
+"""The built-in roles this module names, each judged by hand for the rules before the full
+table existed; their verdicts are kept as they were."""
 
-ENDPOINT_OVER_PRIVILEGED: dict[str, str] = {
+_ENDPOINT_VETTED: dict[str, str] = {
     OWNER: "controls everything at its scope",
     CONTRIBUTOR: "can change everything at its scope",
     USER_ACCESS_ADMINISTRATOR: "can grant any role",
@@ -91,8 +215,20 @@ ENDPOINT_OVER_PRIVILEGED: dict[str, str] = {
     STORAGE_BLOB_DATA_OWNER: "can write blobs and change ACLs; Storage Blob Data Reader is enough",
     ACR_PUSH: "can push images; AcrPull is enough",
 }
+
+ENDPOINT_OVER_PRIVILEGED: dict[str, str] = {
+    **{
+        guid: f"grants {', '.join(writes)}"
+        for guid, role in table().roles.items()
+        if guid not in NAMED_BUILT_INS and (writes := role.write_actions())
+    },
+    **_ENDPOINT_VETTED,
+}
 """Roles an online endpoint's identity should not hold, with why. It needs AcrPull on the
-registry and Storage Blob Data Reader on the default datastore, nothing more."""
+registry and Storage Blob Data Reader on the default datastore, nothing more. The named
+roles are judged by hand (the others of them pass); every other built-in role that grants
+``*``, writes or deletes is named by those actions, as its collected definition would be in
+a live scan."""
 
 AI_DATA_PLANE: frozenset[str] = frozenset(
     {

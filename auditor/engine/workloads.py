@@ -7,9 +7,8 @@ from typing import Any
 
 from auditor import arm
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
-from auditor.inventory import get_path
+from auditor.engine.reading import Reads
 from auditor.model import Resource, Status
-from auditor.unresolved import describe, is_unresolved
 
 MANAGED_ISOLATION = ("allowinternetoutbound", "allowonlyapprovedoutbound")
 """``managedNetwork.isolationMode`` values that put computes in a managed virtual network."""
@@ -17,9 +16,12 @@ MANAGED_ISOLATION = ("allowinternetoutbound", "allowonlyapprovedoutbound")
 
 def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
     """A compute in a customer subnet, or in its workspace's managed virtual network."""
-    subnet = get_path(resource.data, ("properties", "properties", "subnet", "id"))
+    reads = Reads.of(resource)
+    subnet = reads.value("properties.properties.subnet.id")
     evidence: dict[str, Any] = {"properties.properties.subnet.id": subnet or "<missing>"}
-    if isinstance(subnet, str) and subnet.strip():
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
+    if subnet and subnet.strip():
         return Outcome(Status.PASS, f"the compute is in subnet {subnet}", evidence)
     workspace = ctx.inventory.parent(resource)
     if workspace is None:
@@ -28,7 +30,9 @@ def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
             "(a managed virtual network would isolate it)"
         )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
-    managed, decider = _managed_network(workspace, ctx, evidence)
+    managed, decider = _managed_network(workspace, ctx, evidence, reads)
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
     if managed is None:
         reason = (
             f"no subnet, and the hub of project {workspace.name} ({decider}) is not in the "
@@ -48,37 +52,41 @@ def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
 
 
 def _managed_network(
-    workspace: Resource, ctx: EvalContext, evidence: dict[str, Any]
+    workspace: Resource, ctx: EvalContext, evidence: dict[str, Any], reads: Reads
 ) -> tuple[bool | None, str]:
     """Whether the workspace (or, for a project, its hub) has a managed virtual network;
-    None when a project's hub is not in the inventory. Also the name of the deciding one."""
-    mode = get_path(workspace.data, ("properties", "managedNetwork", "isolationMode"))
+    None when a project's hub is not in the inventory. Also the name of the deciding one.
+    What it reads off the spec lands in ``reads``."""
+    own = Reads.of(workspace, label="workspace.", into=reads)
+    mode = own.value("properties.managedNetwork.isolationMode")
     evidence["workspace.properties.managedNetwork.isolationMode"] = mode or "<missing>"
-    if isinstance(mode, str) and mode.lower() in MANAGED_ISOLATION:
+    if mode and mode.lower() in MANAGED_ISOLATION:
         return True, workspace.name
-    if str(workspace.data.get("kind") or "").lower() != "project":
+    if str(own.value("kind") or "").lower() != "project":
         return False, workspace.name
-    hub_id = get_path(workspace.data, ("properties", "hubResourceId"))
-    hub = ctx.inventory.get(hub_id) if isinstance(hub_id, str) and hub_id.strip() else None
+    hub_id = own.value("properties.hubResourceId")
+    hub = ctx.inventory.get(hub_id) if hub_id and hub_id.strip() else None
     if hub is None:
         return None, str(hub_id or "the project's hub")
-    hub_mode = get_path(hub.data, ("properties", "managedNetwork", "isolationMode"))
+    hub_mode = Reads.of(hub, label="hub.", into=reads).value(
+        "properties.managedNetwork.isolationMode"
+    )
     evidence["hub.properties.managedNetwork.isolationMode"] = hub_mode or "<missing>"
-    return isinstance(hub_mode, str) and hub_mode.lower() in MANAGED_ISOLATION, hub.name
+    return bool(hub_mode) and hub_mode.lower() in MANAGED_ISOLATION, hub.name
 
 
 def deployment_public_egress(resource: Resource, ctx: EvalContext) -> Outcome:
     """A managed deployment with public egress, outside a workspace managed network (where
     the legacy ``egressPublicNetworkAccess`` flag no longer applies)."""
-    value = get_path(resource.data, ("properties", "egressPublicNetworkAccess"))
     path = "properties.egressPublicNetworkAccess"
-    if is_unresolved(value):
-        reason = f"value not resolved from the template: {path} = {describe(value)}"
-        return Outcome(Status.UNKNOWN, reason, {path: describe(value)}, reason=reason)
+    reads = Reads.of(resource)
+    value = reads.value(path)
+    if (stop := reads.unknown({})) is not None:
+        return stop
     evidence: dict[str, Any] = {
         path: value if value is not None else "<missing> (ARM default: 'Enabled')"
     }
-    if isinstance(value, str) and value.lower() == "disabled":
+    if value and value.lower() == "disabled":
         return Outcome(Status.PASS, "public egress is disabled", evidence)
     workspace_key = resource.key.split("/onlineendpoints/")[0]
     workspace = ctx.inventory.get(workspace_key)
@@ -88,7 +96,9 @@ def deployment_public_egress(resource: Resource, ctx: EvalContext) -> Outcome:
             "(under a workspace managed network the flag does not apply)"
         )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
-    managed, decider = _managed_network(workspace, ctx, evidence)
+    managed, decider = _managed_network(workspace, ctx, evidence, reads)
+    if (stop := reads.unknown(evidence)) is not None:
+        return stop
     if managed is None:
         reason = f"public egress is on, and {decider} is not in the inventory"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
@@ -110,7 +120,7 @@ def workspace_v1_services(resource: Resource, ctx: EvalContext) -> Outcome:
     services = [s for s in ctx.inventory.of_type(arm.WEB_SERVICE) if s.parent_key == resource.key]
     if services:
         listed = [
-            {"name": s.name, "computeType": get_path(s.data, ("properties", "computeType"))}
+            {"name": s.name, "computeType": Reads.of(s).shown("properties.computeType").evidence}
             for s in sorted(services, key=lambda s: s.name)
         ]
         names = ", ".join(str(item["name"]) for item in listed)

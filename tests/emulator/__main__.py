@@ -2,6 +2,7 @@
 
     python -m tests.emulator [ESTATE_DIR] [--latency SECONDS] [--page-size N] [--deny PATH]
 
+It needs the test extra (``pip install '.[test]'``: ``trustme`` makes its TLS certificate).
 Prints the endpoint, the CA file and the token to use, e.g.::
 
     REQUESTS_CA_BUNDLE=/tmp/.../emulator-ca.pem AUDITOR_ACCESS_TOKEN=emulator-token \\
@@ -11,9 +12,14 @@ Prints the endpoint, the CA file and the token to use, e.g.::
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+if importlib.util.find_spec("trustme") is None:  # a plain install has no test extra
+    sys.exit("the emulator needs the test extra for its TLS certificate: pip install '.[test]'")
 
 from tests.emulator.estate import Estate
 from tests.emulator.server import ArmEmulator, Fault

@@ -94,10 +94,11 @@ class Estate:
         key = _key(path)
         if key in self.collections:
             return self.collections[key]
-        parent, _, child = key.rpartition("/")
+        parent = key.rpartition("/")[0]
         if parent in self.resource_ids:
-            # Workspaces without v1 web services answer 404 for the 2021-07-01 list.
-            return None if child == "services" else []
+            # Services_ListByWorkspace (2021-07-01) documents 200 with an empty list for a
+            # workspace without v1 web services, like every other child list.
+            return []
         parts = key.split("/")
         if len(parts) == 6 and parts[1] == "subscriptions" and parts[3] == "providers":
             return [] if self.has_subscription(parts[2]) else None

@@ -15,6 +15,7 @@ import ssl
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,15 +28,37 @@ _PROVIDER_RE = re.compile(r"resourceProvider eq '([^']+)'", re.IGNORECASE)
 _TYPE_FILTER_RE = re.compile(r"type eq '([^']+)'", re.IGNORECASE)
 
 
+Body = Any | Callable[[str], Any]
+"""A JSON value to serve, or a function of the request's full URL that makes one."""
+
+
 @dataclass(frozen=True)
 class Fault:
-    """One misbehaviour: answer ``status`` (with headers/body) instead, or first sleep."""
+    """One misbehaviour: answer ``status`` (with headers/body) instead, or first sleep.
+
+    With ``body`` or ``raw`` the answer is that body (status 200 unless ``status`` says
+    otherwise) instead of ARM's error shape; ``trickle`` sends whatever body one byte per that
+    many seconds; ``hang`` never answers at all (until the emulator stops).
+    """
 
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     message: str = ""
     code: str = "Fault"
     delay: float = 0.0
+    body: Body = None
+    raw: bytes | None = None
+    trickle: float = 0.0
+    hang: bool = False
+
+    def content(self, url: str) -> bytes | None:
+        """The body this fault serves for a request of ``url`` (None: not a body fault)."""
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return None
+        value = self.body(url) if callable(self.body) else self.body
+        return json.dumps(value).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -69,6 +92,8 @@ class ArmEmulator:
         self._faults: dict[str, deque[Fault]] = {}
         self._sticky: dict[str, Fault] = {}
         self._lock = threading.Lock()
+        self.stopping = threading.Event()
+        """Set by :meth:`stop`: hanging and trickling answers give up."""
         ca = trustme.CA()
         self.ca_file = cert_dir / "emulator-ca.pem"
         ca.cert_pem.write_to_path(str(self.ca_file))
@@ -93,6 +118,7 @@ class ArmEmulator:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -210,16 +236,28 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the emulator keeps its own request log."""
 
     def _send(
-        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+        self,
+        status: int,
+        body: dict[str, Any] | bytes,
+        headers: dict[str, str] | None = None,
+        trickle: float = 0.0,
     ) -> None:
-        data = json.dumps(body).encode("utf-8")
+        data = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if not trickle:
+            self.wfile.write(data)
+            return
+        self.wfile.flush()
+        for index in range(len(data)):
+            if self.emulator.stopping.wait(trickle):
+                return
+            self.wfile.write(data[index : index + 1])
+            self.wfile.flush()
 
     def do_GET(self) -> None:
         emulator = self.emulator
@@ -227,20 +265,28 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         if emulator.latency:
             time.sleep(emulator.latency)
+        fault = None
+        body: dict[str, Any] | bytes
         if self.headers.get("Authorization") != f"Bearer {emulator.token}":
             status, body, headers = 401, _error("AuthenticationFailed", "bad token"), {}
         else:
             fault = emulator.take_fault(parts.path)
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)
-            if fault is not None and fault.status is not None:
+            content = fault.content(f"{emulator.url}{self.path}") if fault else None
+            if fault is not None and content is not None:
+                status, body, headers = fault.status or 200, content, dict(fault.headers)
+            elif fault is not None and fault.status is not None:
                 status, headers = fault.status, dict(fault.headers)
                 body = _error(fault.code, fault.message or f"emulated {fault.status}")
             else:
                 status, body = emulator.answer(parts.path, query)
-                headers = {}
+                headers = dict(fault.headers) if fault else {}
         emulator.record(LoggedRequest("GET", parts.path, query, status))
-        self._send(status, body, headers)
+        if fault is not None and fault.hang:
+            emulator.stopping.wait()
+            return
+        self._send(status, body, headers, fault.trickle if fault else 0.0)
 
     def _refuse(self) -> None:
         parts = urlsplit(self.path)

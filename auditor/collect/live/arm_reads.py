@@ -16,6 +16,8 @@ from urllib.parse import quote
 from azure.core.rest import HttpRequest
 from azure.mgmt.core import ARMPipelineClient
 
+from auditor.collect.live.bounds import check_list_page
+
 ML_API_VERSION = "2025-12-01"
 """Workspaces, computes, online endpoints/deployments, connections (MLS/stable/2025-12-01)."""
 SERVICES_API_VERSION = "2021-07-01"
@@ -53,7 +55,11 @@ def _error_of(status: int, body: Any, text: str) -> ArmReadError:
 def list_all(
     client: ARMPipelineClient[Any, Any], endpoint: str, path: str, api_version: str
 ) -> Iterator[dict[str, Any]]:
-    """Every item of a paged ARM list, following ``nextLink``."""
+    """Every item of a paged ARM list, following ``nextLink``.
+
+    Raises :class:`ArmReadError` for an error status and
+    :class:`~auditor.collect.live.bounds.InvalidListResponse` for a 200 that is not a list page.
+    """
     url: str | None = f"{endpoint}{quote(path)}?api-version={api_version}"
     while url:
         response = client.send_request(HttpRequest("GET", url))
@@ -63,9 +69,10 @@ def list_all(
             body = None
         if response.status_code != 200:
             raise _error_of(response.status_code, body, response.text())
-        if not isinstance(body, dict) or not isinstance(body.get("value", []), list):
-            raise ArmReadError(response.status_code, f"not an ARM list response from {path}")
-        yield from (item for item in body.get("value", []) if isinstance(item, dict))
+        # The pipeline's ListResponseGuard checked this page already; checked here again so
+        # that this function never yields a non-object, whatever pipeline it is given.
+        check_list_page(body, path)
+        yield from body["value"]
         next_link = body.get("nextLink")
         url = next_link if isinstance(next_link, str) and next_link else None
 

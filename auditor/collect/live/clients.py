@@ -26,7 +26,6 @@ from azure.core.pipeline.policies import (
     ContentDecodePolicy,
     HeadersPolicy,
     RequestIdPolicy,
-    RetryPolicy,
     SansIOHTTPPolicy,
     UserAgentPolicy,
 )
@@ -35,6 +34,13 @@ from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
 from auditor import __version__
+from auditor.collect.live.bounds import (
+    BoundedRetryPolicy,
+    Deadline,
+    DeadlineAdapter,
+    ListResponseGuard,
+    PageLog,
+)
 from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
 from auditor.errors import CollectionFailure, InputError
 
@@ -183,15 +189,23 @@ class ReadOnlyGuard(SansIOHTTPPolicy[Any, Any]):
     def __init__(self, endpoint: str) -> None:
         self._host = urlsplit(endpoint).netloc.lower()
 
+    def refusal(self, url: str) -> str | None:
+        """Why a GET of ``url`` would be refused (None: it would be sent)."""
+        parts = urlsplit(url)
+        if _FORBIDDEN_PATH_RE.search(parts.path):
+            return f"refusing {parts.path}: keys, secrets and tokens are not read"
+        if parts.netloc.lower() != self._host:
+            return f"refusing a request to {parts.netloc}: not the ARM endpoint"
+        return None
+
     def on_request(self, request: PipelineRequest[Any]) -> None:
         http = request.http_request
-        parts = urlsplit(http.url)
         if http.method.upper() != "GET":
-            raise ReadOnlyViolation(f"refusing {http.method} {parts.path}: the auditor only reads")
-        if _FORBIDDEN_PATH_RE.search(parts.path):
-            raise ReadOnlyViolation(f"refusing {parts.path}: keys, secrets and tokens are not read")
-        if parts.netloc.lower() != self._host:
-            raise ReadOnlyViolation(f"refusing a request to {parts.netloc}: not the ARM endpoint")
+            path = urlsplit(http.url).path
+            raise ReadOnlyViolation(f"refusing {http.method} {path}: the auditor only reads")
+        refused = self.refusal(http.url)
+        if refused is not None:
+            raise ReadOnlyViolation(refused)
 
 
 class ClientFactory:
@@ -208,19 +222,26 @@ class ClientFactory:
         self.endpoint = endpoint.rstrip("/")
         self.settings = settings
         self.stats = RequestStats()
+        self.deadline = Deadline(settings.timeout)
+        """When the whole scan must end (``--timeout``), counted from here."""
+        self.pages = PageLog()
         self._scopes = [f"{self.endpoint}/.default"]
-        self.transport = transport or _transport(settings)
+        self.transport = transport or _transport(settings, self.deadline)
 
     def policies(self) -> list[Any]:
         """A fresh policy list (policies hold per-client state, so never shared)."""
         retry = self.settings.retry
+        guard = ReadOnlyGuard(self.endpoint)
         return [
             RequestIdPolicy(),
             HeadersPolicy(),
             UserAgentPolicy(user_agent=f"auditor/{__version__}"),
             _CountRequests(self.stats),
+            ListResponseGuard(self.pages, guard.refusal),
             ContentDecodePolicy(),
-            RetryPolicy(
+            BoundedRetryPolicy(
+                self.deadline,
+                retry.retry_after_max,
                 retry_total=retry.total,
                 retry_backoff_factor=retry.backoff_factor,
                 retry_backoff_max=retry.backoff_max,
@@ -228,7 +249,7 @@ class ClientFactory:
             ),
             ARMChallengeAuthenticationPolicy(self.credential, *self._scopes),
             _CountAttempts(self.stats),
-            ReadOnlyGuard(self.endpoint),
+            guard,
         ]
 
     def _common(self) -> dict[str, Any]:
@@ -272,18 +293,19 @@ class ClientFactory:
         )
 
 
-def _transport(settings: LiveSettings) -> RequestsTransport:
+def _transport(settings: LiveSettings, deadline: Deadline) -> RequestsTransport:
     """One requests transport for all clients, its connection pool sized to the concurrency.
 
     TLS trust: requests honours ``REQUESTS_CA_BUNDLE``; ``SSL_CERT_FILE`` is honoured here
     when that is not set (requests itself would ignore it for its bundled CA list).
     """
     import requests
-    from requests.adapters import HTTPAdapter
 
     session = requests.Session()
     pool = max(10, settings.concurrency * 2)
-    adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool)
+    adapter = DeadlineAdapter(
+        settings.request_timeout, deadline, pool_connections=pool, pool_maxsize=pool
+    )
     session.mount("https://", adapter)
     verify: bool | str = True
     if not os.environ.get("REQUESTS_CA_BUNDLE") and os.environ.get("SSL_CERT_FILE"):

@@ -16,7 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.exceptions import (
+    AzureError,
+    DeserializationError,
+    HttpResponseError,
+    SerializationError,
+)
 
 from auditor import arm
 from auditor.collect.live import arm_reads
@@ -196,12 +201,26 @@ class LiveCollector:
     def _guard(
         self, scope: str, operation: str, kinds: Iterable[str], read: Callable[[], None]
     ) -> bool:
-        """Run one read; a service error becomes a CollectionError. True when it succeeded."""
+        """Run one read; a service error becomes a CollectionError. True when it succeeded.
+
+        Past the scan's deadline nothing more is read: the read is listed as not done."""
+        deadline = self._factory.deadline
+        if deadline.expired():
+            self._error(scope, operation, deadline.message(), kinds)
+            return False
         try:
             read()
+        except (DeserializationError, SerializationError) as exc:
+            # The SDK could not turn an answer into its model; its text may quote the body.
+            message = f"the answer could not be read ({type(exc).__name__})"
+            self._error(scope, operation, message, kinds)
+            return False
         except (AzureError, ArmReadError) as exc:
-            status = getattr(exc, "status_code", None)
-            self._error(scope, operation, _message(exc), kinds, status)
+            if deadline.expired():
+                self._error(scope, operation, deadline.message(), kinds)
+            else:
+                status = getattr(exc, "status_code", None)
+                self._error(scope, operation, _message(exc), kinds, status)
             return False
         return True
 
@@ -268,25 +287,18 @@ class LiveCollector:
 
     def _services(self, workspace_id: str) -> None:
         found: list[dict[str, Any]] = []
-        try:
-            found.extend(
-                list_all(
-                    self._ml,
-                    self._factory.endpoint,
-                    ml_path(workspace_id, "services"),
-                    arm_reads.SERVICES_API_VERSION,
-                )
-            )
-        except ArmReadError as exc:
-            # The v1 API answers 400/404 in workspaces that have no v1 services: not an error.
-            if exc.status_code not in (400, 404):
-                kinds = ("web_services",)
-                operation = "list v1 web services"
-                self._error(workspace_id, operation, exc.message, kinds, exc.status_code)
-        except AzureError as exc:
-            self._error(workspace_id, "list v1 web services", _message(exc), ("web_services",))
-        for item in found:
-            self._add(item)
+
+        # Services_ListByWorkspace documents one answer for a workspace without v1 services:
+        # 200 with an empty ``value``. Any 400/404 (a retired api-version, throttling, a
+        # workspace gone) is an error, or a critical finding on a v1 service would vanish.
+        def read() -> None:
+            path = ml_path(workspace_id, "services")
+            api = arm_reads.SERVICES_API_VERSION
+            found.extend(list_all(self._ml, self._factory.endpoint, path, api))
+
+        if self._guard(workspace_id, "list v1 web services", ("web_services",), read):
+            for item in found:
+                self._add(item)
 
     def _accounts(self, sub: str) -> None:
         def read() -> None:
@@ -326,6 +338,8 @@ class LiveCollector:
         that allows it, instead of once per subscription."""
         last: AzureError | None = None
         for sub in subscriptions:
+            if self._factory.deadline.expired():
+                break
             client = self._factory.authorization(sub)
             try:
                 definitions = list(
@@ -339,15 +353,17 @@ class LiveCollector:
             for definition in definitions:
                 self._add(to_arm_json(definition))
             return
-        if last is not None:
-            for sub in subscriptions:
-                self._error(
-                    f"/subscriptions/{sub}",
-                    "list built-in role definitions",
-                    _message(last),
-                    ("role_definitions",),
-                    getattr(last, "status_code", None),
-                )
+        message, status = self._factory.deadline.message(), None
+        if last is not None and not self._factory.deadline.expired():
+            message, status = _message(last), getattr(last, "status_code", None)
+        for sub in subscriptions:
+            self._error(
+                f"/subscriptions/{sub}",
+                "list built-in role definitions",
+                message,
+                ("role_definitions",),
+                status,
+            )
 
     def _activity_log(self, sub: str, provider: str) -> None:
         start = self._now - dt.timedelta(days=self._settings.activity_log_days)

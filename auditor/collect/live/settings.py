@@ -11,6 +11,8 @@ from auditor.errors import InputError
 
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
 ENDPOINT_ENV = "AUDITOR_ARM_ENDPOINT"
+DEFAULT_SCAN_TIMEOUT = 3600.0
+"""``--timeout`` default: an hour, far beyond the largest tenant measured (see the README)."""
 AUTH_CHOICES = ("default", "cli", "managed-identity", "workload-identity", "environment", "token")
 
 
@@ -23,6 +25,8 @@ class RetrySettings:
     backoff_max: float = 60.0
     timeout: float = 600.0
     """Seconds one operation may spend across all of its retries."""
+    retry_after_max: float = 60.0
+    """The longest ``Retry-After`` honoured; a longer (or ``inf``) one waits this long."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,12 @@ class LiveSettings:
     activity_log_days: int = 90
     connection_timeout: float = 30.0
     read_timeout: float = 120.0
+    """Seconds one socket read may wait."""
+    request_timeout: float = 120.0
+    """Seconds one request may take in all, body included (a trickled body is cut off)."""
+    timeout: float | None = DEFAULT_SCAN_TIMEOUT
+    """Seconds the whole collection may take (``--timeout``); None: no limit. What is not
+    read by then is listed as collection errors."""
 
     def endpoint(self) -> str:
         """The ARM endpoint in effect, without a trailing slash."""

@@ -39,6 +39,15 @@
     if (text !== undefined && text !== null) { node.textContent = String(text); }
     return node;
   }
+  // Rule texts are written in Markdown: `code` spans become <code> (still via textContent);
+  // nothing else of Markdown is interpreted.
+  function prose(tag, cls, text) {
+    var node = el(tag, cls);
+    String(text).split("`").forEach(function (part, i) {
+      if (part) { node.appendChild(i % 2 ? el("code", "", part) : document.createTextNode(part)); }
+    });
+    return node;
+  }
   function add(parent) {
     for (var i = 1; i < arguments.length; i++) {
       var c = arguments[i];
@@ -262,7 +271,7 @@
     var f = F[i], r = R[f.r], ru = rule(f);
     var rem = f.rem || ru.remediation || {}, refs = f.refs || ru.references || [], ctl = f.ctl || ru.controls || {};
     var b = el("div", "fbody");
-    add(b, el("p", "msg", f.msg));
+    add(b, prose("p", "msg", f.msg));
     if (f.why) {
       var whyLabel = f.st === "unknown" ? "Why it could not be judged: " : f.st === "not_applicable" ? "Why not applicable: " : "Reason: ";
       add(b, add(el("p"), el("strong", "", whyLabel), f.why));
@@ -284,7 +293,7 @@
       add(b, add(wrap, add(t, tb)));
     }
     add(b, el("h5", "", "Remediation"));
-    if (rem.summary) { add(b, el("p", "", rem.summary)); }
+    if (rem.summary) { add(b, prose("p", "", rem.summary)); }
     if (rem.portal) { add(b, el("h6", "", "In the Azure portal"), snippet("portal steps", rem.portal, true)); }
     if (rem.cli) { add(b, el("h6", "", "Azure CLI"), snippet("Azure CLI command", rem.cli)); }
     if (rem.bicep) { add(b, el("h6", "", "Bicep"), snippet("Bicep snippet", rem.bicep)); }

@@ -1,0 +1,285 @@
+"""Bounds on what a misbehaving ARM can make a live scan do: wait, loop, or swallow data.
+
+Three pieces sit in every client's pipeline (see :meth:`ClientFactory.policies`):
+
+- :class:`ListResponseGuard` checks every 200 answer is an ARM list page (``{"value": [objects]}``)
+  whose ``nextLink``, if any, is a new URL on the ARM endpoint the guard would let through.
+  Every read this tool makes is a list, so anything else is a fault, not an empty list.
+- :class:`BoundedRetryPolicy` is azure-core's ``RetryPolicy`` with ``Retry-After`` capped
+  (azure-core sleeps whatever the header says and crashes on ``inf``) and no retry or sleep
+  past the scan's deadline.
+- :class:`DeadlineAdapter` gives each request a total time budget, body included: a socket
+  read timeout alone lets a server trickle a body one byte at a time forever.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import requests
+from azure.core.exceptions import AzureError
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
+
+MAX_BODY_BYTES = 256 * 1024 * 1024
+"""No ARM list page comes near this; a body past it is a fault, not data to hold in memory."""
+
+
+class Deadline:
+    """The moment a scan must end (``--timeout``), on the monotonic clock; None: no end."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._at = None if seconds is None else time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left (``inf`` without a deadline, never negative)."""
+        if self._at is None:
+            return math.inf
+        return max(0.0, self._at - time.monotonic())
+
+    def expired(self) -> bool:
+        """True once the deadline has passed."""
+        return self.remaining() <= 0
+
+    def message(self) -> str:
+        """What a read the deadline cut short says in the report."""
+        return f"not read: the scan's --timeout of {self.seconds:g} s ran out"
+
+
+class InvalidListResponse(AzureError):
+    """A 200 that is not an ARM list page, or a page whose ``nextLink`` must not be followed."""
+
+
+def page_key(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """A URL as a paging loop sees it: host, path and query (order, case of the path and the
+    ``api-version`` the SDKs replace all ignored)."""
+    parts = urlsplit(url)
+    query = tuple(
+        sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() != "api-version"
+        )
+    )
+    return parts.netloc.lower(), unquote(parts.path).lower().rstrip("/"), query
+
+
+class PageLog:
+    """Every URL a scan has asked for, shared by all its clients, to catch ``nextLink`` loops."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+
+    def add(self, url: str) -> None:
+        """Note a URL requested."""
+        with self._lock:
+            self._seen.add(page_key(url))
+
+    def seen(self, url: str) -> bool:
+        """Whether a URL (as :func:`page_key` sees it) was requested before."""
+        with self._lock:
+            return page_key(url) in self._seen
+
+
+class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
+    """Before the retry policy: sees each logical request once, and its final answer.
+
+    ``refusal(url)`` says why the read-only guard would refuse a GET of ``url`` (None: it
+    would not): a ``nextLink`` it refuses is an error entry now instead of a bug later.
+    """
+
+    def __init__(self, pages: PageLog, refusal: Callable[[str], str | None]) -> None:
+        self._pages = pages
+        self._refusal = refusal
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        self._pages.add(request.http_request.url)
+
+    def on_response(
+        self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]
+    ) -> None:
+        http = response.http_response
+        if http.status_code != 200:
+            return
+        path = urlsplit(request.http_request.url).path
+        try:
+            body = json.loads(http.text(), parse_constant=_no_constants)
+        except ValueError:
+            raise InvalidListResponse(f"the answer from {path} is not strict JSON") from None
+        check_list_page(body, path)
+        next_link = body.get("nextLink")
+        if next_link in (None, ""):
+            return
+        if not isinstance(next_link, str):
+            raise InvalidListResponse(f"the nextLink from {path} is a {_json_type(next_link)}")
+        refused = self._refusal(next_link)
+        if refused is not None:
+            raise InvalidListResponse(f"the nextLink from {path} is not followed: {refused}")
+        if self._pages.seen(next_link):
+            raise InvalidListResponse(
+                f"the nextLink from {path} points to a page already read (a paging loop)"
+            )
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_list_page(body: Any, path: str) -> None:
+    """Raise :class:`InvalidListResponse` unless ``body`` is ``{"value": [objects, ...]}``."""
+    if not isinstance(body, dict):
+        raise InvalidListResponse(
+            f"the answer from {path} is a JSON {_json_type(body)}, not a list"
+        )
+    if "value" not in body:
+        keys = ", ".join(sorted(map(str, body))[:5]) or "none"
+        raise InvalidListResponse(
+            f"the answer from {path} has no 'value' array (keys: {keys}): not an ARM list"
+        )
+    value = body["value"]
+    if not isinstance(value, list):
+        raise InvalidListResponse(f"'value' in the answer from {path} is a {_json_type(value)}")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InvalidListResponse(
+                f"value[{index}] in the answer from {path} is a {_json_type(item)}, not an object"
+            )
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(
+        type(value), "number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+class BoundedRetryPolicy(RetryPolicy[Any, Any]):
+    """azure-core's retries, with ``Retry-After`` capped and nothing past the deadline.
+
+    A ``Retry-After`` that is not a number or HTTP date, or is NaN, falls back to the
+    exponential backoff; a negative one means no wait (azure-core's reading); ``inf`` or
+    anything longer than ``retry_after_max`` waits ``retry_after_max``.
+    """
+
+    def __init__(self, deadline: Deadline, retry_after_max: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._deadline = deadline
+        self._retry_after_max = retry_after_max
+
+    def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
+        try:
+            value = super().get_retry_after(response)
+        except (ValueError, TypeError, OverflowError, IndexError):
+            return None
+        if value is None or math.isnan(value):
+            return None
+        return min(value, self._retry_after_max)
+
+    def increment(self, settings: dict[str, Any], response: Any = None, error: Any = None) -> bool:
+        if self._deadline.expired():
+            return False
+        return bool(super().increment(settings, response=response, error=error))
+
+    def sleep(self, settings: dict[str, Any], transport: Any, response: Any = None) -> None:
+        delay = self.get_retry_after(response) if response is not None else None
+        if not delay:
+            delay = self.get_backoff_time(settings)
+        delay = min(delay, self._deadline.remaining())
+        if delay > 0:
+            transport.sleep(delay)
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """A requests adapter whose every request ends within ``budget`` seconds and the deadline.
+
+    The connect and read timeouts are cut to the time left, and a body is read piece by piece
+    (each piece one socket read) so a trickled body is cut off too. Running out raises
+    requests' ``ReadTimeout``, which azure-core turns into a retryable timeout error.
+    """
+
+    def __init__(self, budget: float, deadline: Deadline, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._budget = budget
+        self._deadline = deadline
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        end = time.monotonic() + min(self._budget, self._deadline.remaining())
+        left = end - time.monotonic()
+        if left <= 0:
+            raise requests.exceptions.ReadTimeout(self._why())
+        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        timeout = (_least(connect, left), _least(read, left))
+        try:
+            response = super().send(request, stream=True, timeout=timeout, **kwargs)
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectTimeout) as exc:
+            if time.monotonic() < end - 0.05 or left >= _least(read, math.inf):
+                raise  # the socket's own timeout, not the budget, ran out
+            raise requests.exceptions.ReadTimeout(self._why()) from exc
+        if not stream:
+            _read_body(response, end, read, self._why)
+        return response
+
+    def _why(self) -> str:
+        if self._deadline.expired():
+            return self._deadline.message()
+        return f"the response took longer than {self._budget:g} s (the per-request limit)"
+
+
+def _least(timeout: Any, left: float) -> float:
+    return left if timeout is None else min(float(timeout), left)
+
+
+def _read_body(
+    response: requests.Response, end: float, read_timeout: Any, why: Callable[[], str]
+) -> None:
+    """Read the whole body before ``end`` (monotonic), or close the response and raise."""
+    raw = response.raw
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise requests.exceptions.ReadTimeout(why())
+            if isinstance(sock, socket.socket):
+                sock.settimeout(_least(read_timeout, left))
+            chunk = raw.read1(64 * 1024)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise requests.exceptions.ContentDecodingError(
+                    f"the response is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+                )
+            chunks.append(chunk)
+    except (TimeoutError, ReadTimeoutError) as exc:
+        response.close()
+        raise requests.exceptions.ReadTimeout(why()) from exc
+    except ProtocolError as exc:
+        response.close()
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except BaseException:
+        response.close()
+        raise
+    # What requests itself fills in when it reads a body that is not streamed.
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+    raw.release_conn()
