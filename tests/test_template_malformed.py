@@ -178,13 +178,13 @@ HEAD = '{"$schema": "' + SCHEMA + '", "contentVersion": "1", '
     [
         (HEAD + '"resources": [], "x": NaN}', ("NaN",)),
         (HEAD + '"resources": [Infinity]}', ("Infinity",)),
-        (HEAD + '\n "resources": ["\\ud800"]}', (":2:", "surrogate")),
+        (HEAD + '\n "resources": ["\\ud800"]}', ("resources[0]", "surrogate")),
         (HEAD + '"resources": [1', ("invalid JSON",)),
         ("[1, 2]", ("not a recognised template",)),
     ],
 )
 def test_not_strict_json(run_cli: Any, tmp_path: Path, text: str, words: tuple[str, ...]) -> None:
-    """NaN, Infinity, lone surrogates and broken JSON are exit 2, with the line where known."""
+    """NaN, Infinity, lone surrogates and broken JSON are exit 2, with the line or element."""
     _refused(run_cli, tmp_path, text, *words)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from auditor import yamlio
+from auditor import jsonio, yamlio
 from auditor.collect.templates.limits import MAX_DOCUMENT_DEPTH, MAX_FILE_BYTES
 from auditor.errors import InputError
 
@@ -54,17 +54,18 @@ class Document:
 
 
 def read_text(path: Path) -> str:
-    """A template file's text (BOM tolerated); an unreadable or oversized file is an
-    InputError."""
+    """A template file's text (UTF-8, BOM tolerated); an unreadable, undecodable or oversized
+    file is an InputError."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB (this tool's bound "
-                "on a template input file)"
-            )
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the file: {exc}") from exc
+        too_big = path.stat().st_size > MAX_FILE_BYTES
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if too_big:
+        raise InputError(
+            f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB (this tool's bound on a "
+            "template input file)"
+        )
+    return jsonio.read_text(path)
 
 
 def element_path(path: PathKey) -> str:
@@ -75,26 +76,15 @@ def element_path(path: PathKey) -> str:
     return text or "(the top level)"
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-class NotStrictJson(ValueError):
-    """A value strict JSON does not allow (NaN, a lone surrogate) or one nested too deeply."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.offset = offset
-
-
 class _JsonScanner:
-    """Walks text already known to be valid JSON, recording the line of every value."""
+    """Walks text already known to be valid, strict JSON (see :mod:`auditor.jsonio`, which
+    also bounds its depth), recording the line of every value."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.newlines = [m.start() for m in re.finditer("\n", text)]
         self.lines: dict[PathKey, int] = {}
-        self.decoder = json.JSONDecoder(parse_constant=_reject_constant)
+        self.decoder = json.JSONDecoder()
 
     def line(self, offset: int) -> int:
         return bisect_right(self.newlines, offset - 1) + 1
@@ -107,10 +97,6 @@ class _JsonScanner:
         offset = self.skip(offset)
         self.lines[path] = line if line is not None else self.line(offset)
         char = self.text[offset]
-        if char in "{[" and len(path) >= MAX_DOCUMENT_DEPTH:
-            raise NotStrictJson(
-                f"nested deeper than {MAX_DOCUMENT_DEPTH} levels (this tool's bound)", offset
-            )
         if char == "{":
             return self._object(offset + 1, path)
         if char == "[":
@@ -120,10 +106,7 @@ class _JsonScanner:
         return self.decoder.raw_decode(self.text, offset)
 
     def string(self, offset: int) -> tuple[str, int]:
-        text, end = json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined]
-        if _SURROGATE_RE.search(text):
-            raise NotStrictJson("a string holds a lone surrogate (not valid Unicode)", offset)
-        return text, end
+        return json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined,no-any-return]
 
     def _object(self, offset: int, path: PathKey) -> tuple[Any, int]:
         result: dict[str, Any] = {}
@@ -174,29 +157,13 @@ def blank_comments(text: str) -> str:
 def parse_json(path: Path, text: str) -> Document:
     """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column.
 
-    Comments are accepted, as Azure's template tooling accepts them. Strict JSON otherwise:
-    NaN, Infinity and lone surrogates are refused, and nesting past
-    :data:`MAX_DOCUMENT_DEPTH`."""
-    try:
-        json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        uncommented = blank_comments(text)
-        try:
-            json.loads(uncommented)
-        except (ValueError, RecursionError):
-            raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-        text = uncommented
-    except RecursionError as exc:
-        raise InputError(f"{path}: invalid JSON: nested too deeply") from exc
-    except ValueError as exc:  # NaN/Infinity, or an integer longer than Python converts
-        raise InputError(f"{path}: invalid JSON: {exc}") from exc
+    Strict JSON (:func:`auditor.jsonio.parse_json`: no NaN or Infinity, no lone surrogates,
+    no duplicate keys, nesting bounded), except that ``//`` and ``/* */`` comments are
+    accepted, as Azure's template tooling accepts them."""
+    text = blank_comments(text.removeprefix("\ufeff"))
+    value = jsonio.parse_json(text, str(path), max_depth=MAX_DOCUMENT_DEPTH)
     scanner = _JsonScanner(text)
-    try:
-        value, _ = scanner.value(0, ())
-    except NotStrictJson as err:
-        line = scanner.line(err.offset)
-        column = err.offset - (scanner.newlines[line - 2] if line > 1 else -1)
-        raise InputError(f"{path}:{line}:{column}: invalid JSON: {err}") from err
+    scanner.value(0, ())
     return Document(path=path, text=text, value=value, lines=scanner.lines)
 
 
