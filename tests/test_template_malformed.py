@@ -122,7 +122,7 @@ def test_function_called_with_too_many_arguments(run_cli: Any, tmp_path: Path) -
         ({"resources": [{"name": "x"}]}, ("resources[0]: a resource needs a 'type'",)),
         ({"resources": [_account(copy="x")]}, ("resources[0].copy: a copy loop must be",)),
         ({"resources": [_account(copy={"name": "c"})]}, ("resources[0].copy",)),
-        ({"resources": [_account(copy={"name": "c", "count": "3"})]}, ("is not an integer",)),
+        ({"resources": [_account(copy={"name": "c", "count": "3"})]}, ("not an integer",)),
         ({"resources": [_account(resources={})]}, ("resources[0].resources: must be an array",)),
         ({"resources": [_account(resources=[7])]}, ("resources[0].resources[0]",)),
         (
@@ -385,3 +385,28 @@ def test_template_folder_with_an_unreadable_subfolder(run_cli: Any, tmp_path: Pa
         locked.chmod(0o755)
     assert result.code == 2
     assert f"{locked}: cannot read the folder" in result.err
+
+
+def test_messages_name_types_not_values(run_cli: Any, tmp_path: Path) -> None:
+    """A failed call's reason and a linked template's URL never carry a value or a SAS token."""
+    secret = "Sup3r-Secret-Default-Value"
+    linked = {
+        "type": "Microsoft.Resources/deployments",
+        "name": "remote",
+        "properties": {
+            "templateLink": {"uri": f"https://x.blob.core.windows.net/t.json?sig={secret}"}
+        },
+    }
+    template = _template(
+        parameters={"pw": {"type": "securestring", "defaultValue": secret}},
+        resources=[
+            _account(properties={"disableLocalAuth": "[int(parameters('pw'))]"}),
+            linked,
+        ],
+    )
+    _, result = _scan(run_cli, tmp_path, template)
+    assert result.code in (1, 3), result.err
+    written = (result.output_dir / "auditor.json").read_text("utf-8")
+    assert "https://x.blob.core.windows.net/t.json" in written
+    assert "int() of a string of 26 characters" in written
+    assert secret not in written and secret not in result.err

@@ -26,6 +26,7 @@ from auditor.collect.templates.expressions import (
     is_expression,
     resolve_deep,
 )
+from auditor.collect.templates.functions import describe
 from auditor.collect.templates.limits import Budget, LimitExceeded
 from auditor.collect.templates.source import Document, PathKey, element_path, parse
 from auditor.errors import InputError
@@ -226,7 +227,7 @@ class _Expander:
         """A copy loop's count, within ARM's copy limits (Unresolvable when not known)."""
         value = evaluate_value(count, scope)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.bad(path, f"copy count {value!r} is not an integer")
+            raise self.bad(path, f"copy count is {describe(value)}, not an integer")
         if value < 0:
             raise self.bad(path, f"copy count {value} is negative; ARM refuses it")
         if value > limits.MAX_COPY:
@@ -402,8 +403,8 @@ class _Expander:
             target = self.document.path.parent / relative if isinstance(relative, str) else None
             if target is None or not target.is_file():
                 self.problems.append(
-                    f"line {self.document.line_of(path)}: linked template {link!r} not read "
-                    "(only inline templates and local templateLink.relativePath files are "
+                    f"line {self.document.line_of(path)}: linked template {_link_text(link)} "
+                    "not read (only inline templates and local templateLink.relativePath files are "
                     "expanded)"
                 )
                 return
@@ -501,13 +502,19 @@ class _Expander:
 
 
 def _kind(value: Any) -> str:
-    """``a number``, ``a string``, ... for messages about a value of the wrong JSON type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    names = {int: "a number", float: "a number", str: "a string", list: "an array"}
-    return names.get(type(value), "an object")
+    """``a number``, ``an array``, ... for messages about a value of the wrong JSON type."""
+    return describe(value).split(" of ")[0]
+
+
+def _link_text(link: Any) -> str:
+    """A templateLink for a message: its relative path, or the URL without its query (a
+    SAS token's ``sig=`` is a secret)."""
+    if isinstance(link, dict) and isinstance(link.get("relativePath"), str):
+        return repr(link["relativePath"])
+    uri = link.get("uri") if isinstance(link, dict) else None
+    if isinstance(uri, str):
+        return repr(uri.split("?", 1)[0])
+    return f"({describe(link)})"
 
 
 def _text(value: Any) -> str:

@@ -23,6 +23,7 @@ from auditor.collect.templates.functions import (
     InvalidExpression,
     Unresolvable,
     arity,
+    describe,
     lookup_key,
 )
 from auditor.collect.templates.limits import (
@@ -374,7 +375,7 @@ def _eval(node: Node, scope: Scope) -> Any:
             if key is None:
                 raise Unresolvable(f"property {index!r} not found")
             return _concrete(target[key])
-        raise Unresolvable(f"cannot index a {type(target).__name__} with {index!r}")
+        raise Unresolvable(f"cannot index {describe(target)} with {describe(index)}")
     name = str(node[1]).lower()
     args: list[Node] = node[2]
     if name in ARITY:
@@ -394,24 +395,20 @@ def _eval(node: Node, scope: Scope) -> Any:
     scope.budget.check_value(values, f"the arguments of {what}")
     try:
         result = function(values)
-    except (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError) as exc:
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError):
         # ARM fails such a call at deployment; before it, the value is simply not known.
-        raise Unresolvable(f"{what} cannot be evaluated on {_brief(values)}: {exc}") from None
+        described = ", ".join(map(describe, values)) or "no arguments"
+        raise Unresolvable(f"{what} cannot be evaluated on {described}") from None
     except RecursionError:
         raise LimitExceeded(f"{what} builds a value nested too deeply") from None
     scope.budget.check_value(result, f"{what}")
     return result
 
 
-def _brief(values: list[Any]) -> str:
-    text = repr(values)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise Unresolvable(f"condition is not a boolean: {value!r}")
+    raise Unresolvable(f"condition is not a boolean but {describe(value)}")
 
 
 # ---------------------------------------------------------------------------- functions

@@ -35,6 +35,24 @@ class InvalidExpression(Exception):
     exit 2, not an unknown value."""
 
 
+def describe(value: Any) -> str:
+    """A value's JSON type for messages (``a string of 12 characters``), never the value: an
+    argument may be a secret parameter's default."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return f"an array of {len(value)} items"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 def lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
     """ARM names (parameters, variables, properties) are case-insensitive."""
     if name in mapping:
@@ -178,12 +196,12 @@ def _bool(args: list[Any]) -> Any:
         return value.lower() == "true"
     if isinstance(value, int):
         return value != 0
-    raise Unresolvable(f"bool() of {value!r}")
+    raise Unresolvable(f"bool() of {describe(value)}")
 
 
 def _all_bools(name: str, args: list[Any]) -> list[bool]:
     if not all(isinstance(a, bool) for a in args):
-        raise Unresolvable(f"{name}() needs booleans, got {args!r}")
+        raise Unresolvable(f"{name}() needs booleans, got {', '.join(map(describe, args))}")
     return [bool(a) for a in args]
 
 
@@ -252,7 +270,7 @@ def _length(args: list[Any]) -> Any:
     arity("length", args, 1, 1)
     if isinstance(args[0], (str, list, dict)):
         return len(args[0])
-    raise Unresolvable(f"length() of {args[0]!r}")
+    raise Unresolvable(f"length() of {describe(args[0])}")
 
 
 def _int(args: list[Any]) -> Any:
@@ -260,14 +278,14 @@ def _int(args: list[Any]) -> Any:
     try:
         return int(args[0])
     except (TypeError, ValueError):
-        raise Unresolvable(f"int() of {args[0]!r}") from None
+        raise Unresolvable(f"int() of {describe(args[0])}") from None
 
 
 def _json(args: list[Any]) -> Any:
     try:
         return json.loads(str(args[0]))
     except ValueError:
-        raise Unresolvable(f"json() of text that is not JSON: {args[0]!r}") from None
+        raise Unresolvable(f"json() of text that is not JSON ({describe(args[0])})") from None
 
 
 def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], Any]:
@@ -276,7 +294,9 @@ def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], Any]:
         try:
             return op(args[0], args[1])
         except TypeError:
-            raise Unresolvable(f"cannot compare {args[0]!r} and {args[1]!r}") from None
+            raise Unresolvable(
+                f"cannot compare {describe(args[0])} and {describe(args[1])}"
+            ) from None
 
     return compare
 
@@ -285,14 +305,14 @@ def _first(args: list[Any]) -> Any:
     value = args[0]
     if isinstance(value, (str, list)):
         return value[0] if value else ("" if isinstance(value, str) else None)
-    raise Unresolvable(f"first() of {value!r}")
+    raise Unresolvable(f"first() of {describe(value)}")
 
 
 def _last(args: list[Any]) -> Any:
     value = args[0]
     if isinstance(value, (str, list)):
         return value[-1] if value else ("" if isinstance(value, str) else None)
-    raise Unresolvable(f"last() of {value!r}")
+    raise Unresolvable(f"last() of {describe(value)}")
 
 
 def _split(args: list[Any]) -> Any:
