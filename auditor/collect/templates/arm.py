@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.collect.templates import limits
+from auditor.collect.templates import armshape, limits
 from auditor.collect.templates.expressions import (
     DeploymentContext,
     InvalidExpression,
@@ -26,9 +26,8 @@ from auditor.collect.templates.expressions import (
     is_expression,
     resolve_deep,
 )
-from auditor.collect.templates.functions import describe
 from auditor.collect.templates.limits import Budget, LimitExceeded
-from auditor.collect.templates.source import Document, PathKey, element_path, parse
+from auditor.collect.templates.source import Document, PathKey, parse
 from auditor.errors import InputError
 from auditor.unresolved import MARKER_KEY, is_unresolved, unresolved
 
@@ -79,11 +78,11 @@ def is_parameters_file(value: object) -> bool:
 
 def parameter_values(document: Document) -> dict[str, Any]:
     """The ``value`` of each parameter in a parameters file (Key Vault references stay open)."""
-    _check_file_size(document)
+    armshape.check_file_size(document)
     params = document.value.get("parameters") if isinstance(document.value, dict) else None
     if not isinstance(params, dict):
         raise InputError(f"{document.path}: a parameters file needs a 'parameters' object")
-    _check_count(document, ("parameters",), params, limits.MAX_PARAMETERS, "parameters")
+    armshape.check_count(document, ("parameters",), params, limits.MAX_PARAMETERS, "parameters")
     values: dict[str, Any] = {}
     for name, entry in params.items():
         if isinstance(entry, dict) and "value" in entry:
@@ -98,27 +97,6 @@ def parameter_values(document: Document) -> dict[str, Any]:
                 "'reference' object"
             )
     return values
-
-
-def _check_file_size(document: Document) -> None:
-    size = len(document.text.encode("utf-8", "surrogatepass"))
-    if size > limits.MAX_TEMPLATE_BYTES:
-        raise InputError(
-            f"{document.path}: {size:,} bytes; ARM's limit on a template or parameter file is "
-            f"{limits.MAX_TEMPLATE_BYTES:,} bytes (4 MB)"
-        )
-
-
-def _check_count(
-    document: Document, path: PathKey, entries: Mapping[str, Any], most: int, what: str
-) -> None:
-    count = len(entries)
-    if what == "variables" and isinstance(entries.get("copy"), list):
-        count += len(entries["copy"]) - 1  # each variable copy loop defines one variable
-    if count > most:
-        raise InputError(
-            f"{document.path}: {element_path(path)}: {count} {what}; ARM's limit is {most}"
-        )
 
 
 def resolve_parameters(
@@ -184,35 +162,7 @@ class _Expander:
 
     def bad(self, path: PathKey, problem: object) -> InputError:
         """Bad input naming this file and the element (``resources[3].copy``)."""
-        return InputError(f"{self.document.path}: {element_path(path)}: {problem}")
-
-    def check_shape(self, template: Mapping[str, Any], path: PathKey) -> None:
-        """The sections Resource Manager requires an object or array for, and its counts."""
-        for section, most in (
-            ("parameters", limits.MAX_PARAMETERS),
-            ("variables", limits.MAX_VARIABLES),
-            ("outputs", limits.MAX_OUTPUTS),
-        ):
-            value = template.get(section)
-            if value is None:
-                continue
-            if not isinstance(value, dict):
-                raise self.bad((*path, section), f"must be an object, not {_kind(value)}")
-            _check_count(self.document, (*path, section), value, most, section)
-        for name, spec in (template.get("parameters") or {}).items():
-            if not isinstance(spec, dict):
-                raise self.bad((*path, "parameters", name), "a parameter must be an object")
-        loops = (template.get("variables") or {}).get("copy")
-        if loops is not None and not isinstance(loops, list):
-            raise self.bad((*path, "variables", "copy"), "must be an array of copy loops")
-        for index, loop in enumerate(loops or []):
-            if not isinstance(loop, dict) or not isinstance(loop.get("name"), str):
-                raise self.bad(
-                    (*path, "variables", "copy", index), "a copy loop needs a 'name' string"
-                )
-        resources = template.get("resources")
-        if resources is not None and not isinstance(resources, (list, dict)):
-            raise self.bad((*path, "resources"), f"must be an array, not {_kind(resources)}")
+        return armshape.bad(self.document, path, problem)
 
     def count_resource(self, path: PathKey) -> None:
         self.counts[-1] += 1
@@ -227,7 +177,7 @@ class _Expander:
         """A copy loop's count, within ARM's copy limits (Unresolvable when not known)."""
         value = evaluate_value(count, scope)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.bad(path, f"copy count is {describe(value)}, not an integer")
+            raise self.bad(path, f"copy count is {armshape.kind(value)}, not an integer")
         if value < 0:
             raise self.bad(path, f"copy count {value} is negative; ARM refuses it")
         if value > limits.MAX_COPY:
@@ -249,7 +199,7 @@ class _Expander:
                 f"nested deployments deeper than {limits.MAX_NESTED_DEPLOYMENTS} levels "
                 "(this tool's bound)",
             )
-        self.check_shape(template, path)
+        armshape.check_sections(self.document, template, path)
         if outer is not None:
             scope = outer
         else:
@@ -276,7 +226,7 @@ class _Expander:
         for resource_path, resource in items:
             if not isinstance(resource, dict):
                 raise self.bad(
-                    resource_path, f"a resource must be an object, not {_kind(resource)}"
+                    resource_path, f"a resource must be an object, not {armshape.kind(resource)}"
                 )
             if resource.get("existing"):
                 continue
@@ -372,7 +322,7 @@ class _Expander:
         children = resource.get("resources")
         children = [] if children is None else children
         if not isinstance(children, list):
-            raise self.bad((*path, "resources"), f"must be an array, not {_kind(children)}")
+            raise self.bad((*path, "resources"), f"must be an array, not {armshape.kind(children)}")
         for index, child in enumerate(children):
             if not isinstance(child, dict):
                 raise self.bad((*path, "resources", index), "a resource must be an object")
@@ -403,13 +353,13 @@ class _Expander:
             target = self.document.path.parent / relative if isinstance(relative, str) else None
             if target is None or not target.is_file():
                 self.problems.append(
-                    f"line {self.document.line_of(path)}: linked template {_link_text(link)} "
-                    "not read (only inline templates and local templateLink.relativePath files are "
-                    "expanded)"
+                    f"line {self.document.line_of(path)}: linked template "
+                    f"{armshape.link_text(link)} not read (only inline templates and local "
+                    "templateLink.relativePath files are expanded)"
                 )
                 return
             linked = _Expander(parse(target), self.budget)
-            _check_file_size(linked.document)
+            armshape.check_file_size(linked.document)
             template = linked.document.value
             if not isinstance(template, dict):
                 raise InputError(f"{target}: a linked template must be a JSON object")
@@ -501,22 +451,6 @@ class _Expander:
         scope.variables = variables
 
 
-def _kind(value: Any) -> str:
-    """``a number``, ``an array``, ... for messages about a value of the wrong JSON type."""
-    return describe(value).split(" of ")[0]
-
-
-def _link_text(link: Any) -> str:
-    """A templateLink for a message: its relative path, or the URL without its query (a
-    SAS token's ``sig=`` is a secret)."""
-    if isinstance(link, dict) and isinstance(link.get("relativePath"), str):
-        return repr(link["relativePath"])
-    uri = link.get("uri") if isinstance(link, dict) else None
-    if isinstance(uri, str):
-        return repr(uri.split("?", 1)[0])
-    return f"({describe(link)})"
-
-
 def _text(value: Any) -> str:
     """A name for the id; an unresolved name keeps its expression (slashes made safe)."""
     if is_unresolved(value):
@@ -581,7 +515,7 @@ def expand(document: Document, given: Mapping[str, Any], context: DeploymentCont
     """Every resource a template file would deploy, evaluated for ``context``."""
     if not isinstance(document.value, dict):
         raise InputError(f"{document.path}: an ARM template must be a JSON object")
-    _check_file_size(document)
+    armshape.check_file_size(document)
     expander = _Expander(document, Budget())
     expander.template(document.value, (), given, context, 0)
     return Expansion(expander.resources, expander.problems)
