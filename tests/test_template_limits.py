@@ -285,3 +285,22 @@ def test_deeply_nested_yaml_is_refused(run_cli: Any, tmp_path: Path) -> None:
     """YAML nested 5,000 deep is refused at the depth bound, not a RecursionError."""
     text = "name: deep\nauth_mode: key\ndescription: " + "[" * 5000 + "]" * 5000 + "\n"
     _refused(run_cli, _write(tmp_path, text, "endpoint.yml"), "nested deeper than 100")
+
+
+def test_a_template_at_every_limit_is_read(run_cli: Any, tmp_path: Path) -> None:
+    """256 parameters, 512 variables, 64 outputs, 800 resources, an 800-copy variable loop and
+    a 24,576-character expression: at ARM's limits, not past them, so it is read and judged."""
+    parameters = {f"p{i}": {"type": "string", "defaultValue": "x"} for i in range(256)}
+    variables: dict[str, Any] = {f"v{i}": f"[parameters('p{i % 256}')]" for i in range(511)}
+    variables["copy"] = [{"name": "loop", "count": 800, "input": "[copyIndex('loop')]"}]
+    outputs = {f"o{i}": {"type": "string", "value": "x"} for i in range(64)}
+    text = "x" * (24_576 - len("[concat('', '')]"))
+    looped = {**_account("[concat('a', copyIndex())]"), "copy": {"name": "c", "count": 799}}
+    long = _account("long", description=f"[concat('{text}', '')]")
+    template = _template(
+        [looped, long], parameters=parameters, variables=variables, outputs=outputs
+    )
+    result, seconds = _scan(run_cli, _write(tmp_path, template))
+    assert result.code in (0, 1), result.err
+    assert seconds < GUARD_SECONDS
+    assert result.report()["scan"]["sources"][0]["records"] == 800
