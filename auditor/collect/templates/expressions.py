@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from auditor.collect.templates.functions import (
     InvalidExpression,
     Unresolvable,
     arity,
+    concrete,
     describe,
     lookup_key,
 )
@@ -32,6 +33,7 @@ from auditor.collect.templates.limits import (
     Budget,
     LimitExceeded,
 )
+from auditor.collect.templates.scopefunctions import SCOPE_FUNCTIONS
 from auditor.unresolved import MARKER_KEY, is_unresolved
 
 __all__ = [
@@ -344,53 +346,47 @@ def evaluate_expression(text: str, scope: Scope) -> Any:
     return _eval(parse_expression(text), scope)
 
 
-def _concrete(value: Any) -> Any:
-    if is_unresolved(value):
-        raise Unresolvable(f"depends on {value[MARKER_KEY]} ({value.get('reason')})")
-    return value
-
-
 def _eval(node: Node, scope: Scope) -> Any:
     scope.budget.charge()
     kind = node[0]
     if kind == "lit":
         return node[1]
     if kind == "prop":
-        target = _concrete(_eval(node[1], scope))
+        target = concrete(_eval(node[1], scope))
         if not isinstance(target, dict):
             raise Unresolvable(f"property {node[2]!r} of a {type(target).__name__}")
         key = lookup_key(target, node[2])
         if key is None:
             raise Unresolvable(f"property {node[2]!r} not found")
-        return _concrete(target[key])
+        return concrete(target[key])
     if kind == "index":
-        target = _concrete(_eval(node[1], scope))
-        index = _concrete(_eval(node[2], scope))
+        target = concrete(_eval(node[1], scope))
+        index = concrete(_eval(node[2], scope))
         if isinstance(target, list) and isinstance(index, int) and not isinstance(index, bool):
             if not -len(target) <= index < len(target):
                 raise Unresolvable(f"index {index} out of range")
-            return _concrete(target[index])
+            return concrete(target[index])
         if isinstance(target, dict) and isinstance(index, str):
             key = lookup_key(target, index)
             if key is None:
                 raise Unresolvable(f"property {index!r} not found")
-            return _concrete(target[key])
+            return concrete(target[key])
         raise Unresolvable(f"cannot index {describe(target)} with {describe(index)}")
     name = str(node[1]).lower()
     args: list[Node] = node[2]
     if name in ARITY:
         arity(str(node[1]), args, *ARITY[name])
     if name == "if":
-        condition = _concrete(_eval(args[0], scope))
+        condition = concrete(_eval(args[0], scope))
         return _eval(args[1] if _truthy(condition) else args[2], scope)
-    if name in _SCOPE_FUNCTIONS:
-        return _SCOPE_FUNCTIONS[name](scope, [_eval(a, scope) for a in args])
+    if name in SCOPE_FUNCTIONS:
+        return SCOPE_FUNCTIONS[name](scope, [_eval(a, scope) for a in args])
     function = FUNCTIONS.get(name)
     if function is None:
         if name in RUNTIME_FUNCTIONS:
             raise Unresolvable(f"{node[1]}() is only known at deployment time")
         raise Unresolvable(f"unknown function {node[1]}()")
-    values = [_concrete(_eval(a, scope)) for a in args]
+    values = [concrete(_eval(a, scope)) for a in args]
     what = f"{node[1]}()"
     scope.budget.check_value(values, f"the arguments of {what}")
     try:
@@ -410,121 +406,6 @@ def _truthy(value: Any) -> bool:
         return value
     raise Unresolvable(f"condition is not a boolean but {describe(value)}")
 
-
-# ---------------------------------------------------------------------------- functions
-
-
-def _parameters(scope: Scope, args: list[Any]) -> Any:
-    return _concrete(scope.parameter(str(_concrete(args[0]))))
-
-
-def _variables(scope: Scope, args: list[Any]) -> Any:
-    return _concrete(scope.variable(str(_concrete(args[0]))))
-
-
-def _copy_index(scope: Scope, args: list[Any]) -> Any:
-    offset, loop = 0, None
-    for arg in (_concrete(a) for a in args):
-        if isinstance(arg, int) and not isinstance(arg, bool):
-            offset = arg
-        else:
-            loop = str(arg).lower()
-    if loop not in scope.copy_indexes:
-        raise Unresolvable(f"copyIndex({loop or ''}) outside its copy loop")
-    return scope.copy_indexes[loop] + offset
-
-
-def _resource_group(scope: Scope, args: list[Any]) -> Any:
-    ctx = scope.context
-    return {
-        "id": ctx.resource_group_id,
-        "name": ctx.resource_group,
-        "type": "Microsoft.Resources/resourceGroups",
-        "location": ctx.location,
-        "properties": {"provisioningState": "Succeeded"},
-    }
-
-
-def _subscription(scope: Scope, args: list[Any]) -> Any:
-    ctx = scope.context
-    return {
-        "id": f"/subscriptions/{ctx.subscription_id}",
-        "subscriptionId": ctx.subscription_id,
-        "tenantId": ctx.tenant_id,
-        "displayName": "template subscription",
-    }
-
-
-def _tenant(scope: Scope, args: list[Any]) -> Any:
-    return {"tenantId": scope.context.tenant_id, "id": f"/tenants/{scope.context.tenant_id}"}
-
-
-def _deployment(scope: Scope, args: list[Any]) -> Any:
-    return {"name": scope.context.deployment_name, "properties": {}}
-
-
-def _type_and_names(args: list[Any]) -> tuple[str, list[str]]:
-    values = [str(_concrete(a)) for a in args]
-    for index, value in enumerate(values):
-        if "/" in value and "." in value.split("/")[0]:
-            return value, values[index + 1 :]
-    raise Unresolvable("resourceId() needs a resource type such as Namespace/type")
-
-
-def _resource_id(scope: Scope, args: list[Any]) -> Any:
-    values = [str(_concrete(a)) for a in args]
-    arm_type, names = _type_and_names(args)
-    prefix_args = values[: values.index(arm_type)]
-    subscription = scope.context.subscription_id
-    group = scope.context.resource_group
-    if len(prefix_args) == 2:
-        subscription, group = prefix_args
-    elif len(prefix_args) == 1:
-        group = prefix_args[0]
-    return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/" + _type_path(
-        arm_type, names
-    )
-
-
-def _subscription_resource_id(scope: Scope, args: list[Any]) -> Any:
-    values = [str(_concrete(a)) for a in args]
-    arm_type, names = _type_and_names(args)
-    prefix_args = values[: values.index(arm_type)]
-    subscription = prefix_args[0] if prefix_args else scope.context.subscription_id
-    return f"/subscriptions/{subscription}/providers/" + _type_path(arm_type, names)
-
-
-def _tenant_resource_id(scope: Scope, args: list[Any]) -> Any:
-    arm_type, names = _type_and_names(args)
-    return "/providers/" + _type_path(arm_type, names)
-
-
-def _extension_resource_id(scope: Scope, args: list[Any]) -> Any:
-    values = [str(_concrete(a)) for a in args]
-    return values[0].rstrip("/") + "/providers/" + _type_path(values[1], values[2:])
-
-
-def _type_path(arm_type: str, names: list[str]) -> str:
-    namespace, *types = arm_type.split("/")
-    flat_names = [part for name in names for part in name.split("/")]
-    if len(types) != len(flat_names):
-        raise Unresolvable(f"{arm_type} needs {len(types)} name(s), got {len(flat_names)}")
-    return "/".join([namespace, *(f"{t}/{n}" for t, n in zip(types, flat_names, strict=True))])
-
-
-_SCOPE_FUNCTIONS: Mapping[str, Callable[[Scope, list[Any]], Any]] = {
-    "parameters": _parameters,
-    "variables": _variables,
-    "copyindex": _copy_index,
-    "resourcegroup": _resource_group,
-    "subscription": _subscription,
-    "tenant": _tenant,
-    "deployment": _deployment,
-    "resourceid": _resource_id,
-    "subscriptionresourceid": _subscription_resource_id,
-    "tenantresourceid": _tenant_resource_id,
-    "extensionresourceid": _extension_resource_id,
-}
 
 RUNTIME_FUNCTIONS = frozenset(
     {
@@ -546,4 +427,4 @@ RUNTIME_FUNCTIONS = frozenset(
 """Functions whose value only exists at deployment time."""
 
 
-SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *_SCOPE_FUNCTIONS, "if"})
+SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *SCOPE_FUNCTIONS, "if"})

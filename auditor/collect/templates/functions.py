@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from auditor.collect.templates.limits import MAX_VALUE_SIZE, LimitExceeded
+from auditor.unresolved import MARKER_KEY, is_unresolved
 
 # A fixed namespace so guid() gives the same value for the same arguments on every run.
 _GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
@@ -33,6 +34,13 @@ class InvalidExpression(Exception):
     """An expression Resource Manager itself rejects when it validates the template (a
     function called with a number of arguments its signature does not allow): bad input,
     exit 2, not an unknown value."""
+
+
+def concrete(value: Any) -> Any:
+    """``value``, or Unresolvable when it is an unresolved-value marker."""
+    if is_unresolved(value):
+        raise Unresolvable(f"depends on {value[MARKER_KEY]} ({value.get('reason')})")
+    return value
 
 
 def describe(value: Any) -> str:
