@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from auditor import arm
 from auditor.baseline import load_report, mark_results
+from auditor.collect import azcli
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.templates import context_from, read_templates
 from auditor.collect.writer import write_snapshot
@@ -26,7 +27,7 @@ from auditor.report.document import build_document
 from auditor.report.formats import render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
-from auditor.suppress import apply_suppressions, load_suppressions
+from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
 
 
 def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]]:
@@ -136,6 +137,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
             )
         )
     counts = Counter(r.type for r in inventory)
+    applied = suppressions_file(config.suppressions)
+    notes = _notes(config, inventory)
     return ScanOutcome(
         started_at=started,
         finished_at=config.clock(),
@@ -152,6 +155,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         baseline=baseline_section,
         fail_on_new_only=config.fail_on_new_only,
         compliance=per_control,
+        notes=notes,
         settings={
             "fail_on": config.fail_on.value if config.fail_on else "none",
             "key_max_age_days": config.key_max_age_days,
@@ -159,7 +163,9 @@ def scan(config: ScanConfig) -> ScanOutcome:
             "formats": [f.value for f in config.formats],
             "baseline": str(config.baseline) if config.baseline else None,
             "fail_on_new_only": config.fail_on_new_only,
-            "suppressions": str(config.suppressions) if config.suppressions else None,
+            "suppressions": str(applied)
+            if (applied := suppressions_file(config.suppressions))
+            else None,
             "max_suppression_days": config.max_suppression_days,
             "select": list(config.select),
             "ignore": list(config.ignore),
@@ -171,6 +177,20 @@ def _demo_alone(config: ScanConfig) -> bool:
     """The demo estate is dated: alone it is judged as of :data:`DEMO_AS_OF`, so it never ages.
     Beside real evidence it is judged as of now, like that evidence, unless ``--as-of`` says."""
     return config.demo and not (config.snapshots or config.templates or config.live)
+
+
+def _notes(config: ScanConfig, inventory: Inventory) -> list[str]:
+    """What the user should know about how the input limits the results, said once."""
+    notes = []
+    if config.demo and config.as_of is None and not _demo_alone(config):
+        notes.append(
+            "the demo estate is judged as of now with the other sources, so its key-rotation "
+            f"results age; pass --as-of {DEMO_AS_OF.date()} to pin them"
+        )
+    bare = sum(1 for r in inventory if r.data.get("properties") == azcli.PROPERTIES_MARKER)
+    if bare:
+        notes.append(f"{bare} resource(s) were read without properties: {azcli.NO_PROPERTIES}")
+    return notes
 
 
 def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
@@ -185,12 +205,8 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
         written = write_reports(document, config.formats, Path(config.output_dir))
     for warning in document["warnings"]:
         print(f"auditor: warning: {warning['message']}", file=err)
-    if config.demo and config.as_of is None and not _demo_alone(config):
-        print(
-            f"auditor: note: the demo estate is judged as of now with the other sources, so its "
-            f"key-rotation results age; pass --as-of {DEMO_AS_OF.date()} to pin them",
-            file=err,
-        )
+    for note in outcome.notes:
+        print(f"auditor: note: {note}", file=err)
     if not config.quiet:
         print(summary_text(document), file=err)
         for path in written:

@@ -23,6 +23,7 @@ from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
 from auditor.report.catalog import catalog_page, rule_page
 from auditor.report.formats import Format
+from auditor.secrets import scrub_text
 from auditor.timeutil import Clock, parse_timestamp, utc_now
 
 
@@ -485,7 +486,7 @@ def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
     try:
         return _dispatch(argv, clock)
     except AuditorError as exc:
-        print(f"auditor: error: {exc}", file=sys.stderr)
+        print(f"auditor: error: {scrub_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("auditor: interrupted", file=sys.stderr)

@@ -159,6 +159,11 @@ def _suppress(parser: argparse.ArgumentParser, args: argparse.Namespace, clock: 
         file=str(path),
         line=0,
     )
+    if entry.expires < today:
+        raise InputError(
+            f"--expires {entry.expires} is in the past (today is {today}): an expired entry "
+            "would suppress nothing"
+        )
     if not any(ch in entry.rule for ch in "*?["):
         rules = load_rules(settings.rules_dir)
         if not any(entry.rule.lower() in (r.id.lower(), r.slug) for r in rules):

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.suppress import suppressions_file
 
 CONFIG_NAMES = ("auditor.toml", "pyproject.toml")
 NOT_CONFIGURABLE = frozenset({"help", "config", "version", "debug"})
@@ -230,6 +231,9 @@ def show_text(parser: argparse.ArgumentParser, resolved: Resolved) -> str:
     lines = [header]
     for dest in actions:
         key = dest.replace("_", "-")
-        value = display(getattr(resolved.args, dest, None))
-        lines.append(f"{key:<{width}} = {value:<40} # {resolved.sources[dest]}")
+        raw = getattr(resolved.args, dest, None)
+        source = resolved.sources[dest]
+        if dest == "suppressions" and raw is None and (found := suppressions_file(None)):
+            raw, source = found, "default (the file exists)"  # what a scan would apply
+        lines.append(f"{key:<{width}} = {display(raw):<40} # {source}")
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from auditor.model import (
     SourceRef,
     Subscription,
 )
-from auditor.secrets import redact_env
+from auditor.secrets import scrub_record
 from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
@@ -254,11 +254,7 @@ class InventoryBuilder:
         # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
         # credential field nobody thought of never enters the inventory (or a saved snapshot).
         data = keep_declared(record, arm_type)
-        env_path = ENV_PATHS.get(arm_type)
-        if env_path is not None:
-            container = get_path(data, env_path[:-1])
-            if isinstance(container, dict) and isinstance(container.get(env_path[-1]), dict):
-                container[env_path[-1]], _ = redact_env(container[env_path[-1]])
+        data = scrub_record(data, ENV_PATHS.get(arm_type))
         subscription_id = arm.subscription_of(resource_id)
         if arm_type == arm.ROLE_ASSIGNMENT:
             scope = get_path(data, ("properties", "scope"))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.secrets import scrub_text
+
 
 class Severity(enum.Enum):
     """How bad a failing result is; ordered from least to most severe."""
@@ -132,6 +134,12 @@ class CollectionError:
     """The Azure action that was denied, when the response names it."""
     data_kinds: tuple[str, ...] = ()
     """Which data kinds (see :data:`DATA_KINDS`) this failure leaves unread for the scope."""
+
+    def __post_init__(self) -> None:
+        # A message may quote a response body or a header: whatever built it, every secret
+        # in it is gone before it reaches stderr, a report or a manifest.
+        object.__setattr__(self, "message", scrub_text(self.message))
+        object.__setattr__(self, "scope", scrub_text(self.scope))
 
     def as_record(self) -> dict[str, Any]:
         """The error as JSON data, as the report's ``errors`` and a snapshot manifest hold it."""

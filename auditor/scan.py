@@ -39,6 +39,8 @@ class ScanOutcome:
     """Gate only on failures the baseline does not hold."""
     compliance: Sequence[Mapping[str, Any]] = ()
     """Per framework control: its rules, their result counts and a verdict."""
+    notes: Sequence[str] = ()
+    """Said once on stderr, not part of the report: how the input limits what was judged."""
 
     def failing(self) -> list[Result]:
         """Failures at or above the gate threshold (only new ones with ``fail_on_new_only``)."""

@@ -177,14 +177,21 @@ def parse_suppressions(
     return suppressions
 
 
+def suppressions_file(path: Path | None) -> Path | None:
+    """The file a scan applies: the one named, else the default file when it exists."""
+    if path is not None:
+        return path
+    return DEFAULT_PATH if DEFAULT_PATH.is_file() else None
+
+
 def load_suppressions(
     path: Path | None, *, horizon_from: dt.date, max_days: int = DEFAULT_MAX_DAYS
 ) -> list[Suppression]:
     """Read a suppressions file; the default file is optional, a named one must exist."""
-    file = path or DEFAULT_PATH
+    file = suppressions_file(path)
+    if file is None:
+        return []
     if not file.is_file():
-        if path is None:
-            return []
         raise InputError(f"{file}: no such suppressions file")
     try:
         text = file.read_text(encoding="utf-8")

@@ -1,10 +1,11 @@
-"""Values a template leaves open: a marker object in place of the value.
+"""Values an input leaves open: a marker object in place of the value.
 
 A template property whose expression cannot be evaluated (a parameter without a value, a
 runtime function such as ``reference()``, a Terraform value known only after apply) is
-stored in the ARM JSON as ``{"$unresolved": "<expression>", "reason": "<why>"}``. Rules treat
-the marker as missing-with-reason: the result is ``unknown`` and the evidence shows the
-expression. It never counts as a pass.
+stored in the ARM JSON as ``{"$unresolved": "<expression>", "reason": "<why>"}``; so are the
+``properties`` an ``az resource list`` export leaves out. Rules treat the marker as
+missing-with-reason: the result is ``unknown`` and the evidence shows the expression and why.
+It never counts as a pass.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def describe(value: object) -> str:
         return repr(value)
     return f"<unresolved: {value[MARKER_KEY]} ({value.get('reason') or 'not evaluated'})>"
 
+
+REASON_PREFIX = "value not resolved: "
+"""Start of an ``unknown`` reason caused by markers (each ``path = <unresolved: ...>`` follows)."""
 
 UNRESOLVED_PREFIX = "<unresolved: "
 """Start of :func:`describe` text, so evidence readers can tell it from a real value."""

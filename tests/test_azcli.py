@@ -127,3 +127,29 @@ def test_az_ml_workspace_list_output_is_refused_with_the_fix(run_cli: Any, tmp_p
     assert result.code == 2
     assert str(path) in result.err and "[0]" in result.err
     assert "az ml workspace list" in result.err and "az resource show --ids" in result.err
+
+
+def test_resource_list_export_without_properties_is_unknown_not_failing(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """`az resource list` prints properties as null: rules are unknown with the fix, said once."""
+    listed = {
+        "id": ACCOUNT,
+        "kind": "OpenAI",
+        "location": "eastus",
+        "name": "chat",
+        "properties": None,
+        "resourceGroup": "rg-ai",
+        "sku": {"name": "S0"},
+        "type": "Microsoft.CognitiveServices/accounts",
+    }
+    folder = tmp_path / "az"
+    write_json(folder / "resources.json", [listed])
+    result = run_cli(["scan", "--snapshot", str(folder), "--select", "AIS001,AIS003"])
+    assert result.code == 3
+    for rule in ("AIS001", "AIS003"):
+        judged = finding(result.report(), rule)
+        assert judged["status"] == "unknown"
+        assert "az resource show --ids" in judged["reason"]
+    assert result.err.count("read without properties") == 1
+    assert "1 resource(s) were read without properties" in result.err

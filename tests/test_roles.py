@@ -17,6 +17,7 @@ from auditor.engine.loader import load_rules
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import SourceRef, Status
 from tests.conftest import FIXTURES
+from tests.test_access import assignment
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "auditor" / "engine" / "data" / "builtin-roles.json"
@@ -86,22 +87,9 @@ SUB = "aaaaaaaa-0000-4000-8000-000000000001"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg"
 ACCOUNT = f"{RG}/providers/Microsoft.CognitiveServices/accounts/acct"
 ENDPOINT = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/ep"
-ENDPOINT_PRINCIPAL = "eeeeeeee-0000-4000-8000-00000000000e"
+ENDPOINT_PRINCIPAL = "p-ep"
+"""The principal `assignment("ep", ...)` grants to."""
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-
-
-def _assignment(name: str, role: str, principal: str) -> dict[str, Any]:
-    return {
-        "id": f"{RG}/providers/Microsoft.Authorization/roleAssignments/{name}",
-        "type": "Microsoft.Authorization/roleAssignments",
-        "name": name,
-        "properties": {
-            "roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{role}",
-            "principalId": principal,
-            "principalType": "ServicePrincipal",
-            "scope": RG,
-        },
-    }
 
 
 def _definition(guid: str) -> dict[str, Any]:
@@ -305,8 +293,8 @@ def test_key_readers_know_roles_outside_the_old_table() -> None:
     """IAM005 names Azure AI Administrator as a key reader and clears Search Index Data
     Contributor, with no role definition in the input."""
     account = {"id": ACCOUNT, "type": "Microsoft.CognitiveServices/accounts", "properties": {}}
-    admin = _assignment("admin", roles.AZURE_AI_ADMINISTRATOR, "p-admin")
-    index = _assignment("index", SEARCH_INDEX_DATA_CONTRIBUTOR, "p-index")
+    admin = assignment("admin", RG, roles.AZURE_AI_ADMINISTRATOR)
+    index = assignment("index", RG, SEARCH_INDEX_DATA_CONTRIBUTOR)
     failing = _judge("IAM005", _inventory(account, admin, index), ACCOUNT)
     assert failing.status is Status.FAIL
     assert [g["role"] for g in failing.evidence["key_readers"]] == ["Azure AI Administrator"]
@@ -324,14 +312,14 @@ def test_endpoint_identity_is_judged_as_a_live_scan_would() -> None:
         "identity": {"type": "SystemAssigned", "principalId": ENDPOINT_PRINCIPAL},
         "properties": {},
     }
-    grant = _assignment("search", SEARCH_SERVICE_CONTRIBUTOR, ENDPOINT_PRINCIPAL)
+    grant = assignment("ep", RG, SEARCH_SERVICE_CONTRIBUTOR)
     bare = _judge("AML020", _inventory(endpoint, grant), ENDPOINT)
     assert bare.status is Status.FAIL
     assert "Microsoft.Search/searchServices/*" in bare.message
     collected = _inventory(endpoint, grant, _definition(SEARCH_SERVICE_CONTRIBUTOR))
     live = _judge("AML020", collected, ENDPOINT)
     assert (live.status, live.message) == (bare.status, bare.message)
-    reader = _assignment("kv", "4633458b-17de-408a-b874-0445c86b69e6", ENDPOINT_PRINCIPAL)
+    reader = assignment("ep", RG, "4633458b-17de-408a-b874-0445c86b69e6")
     fine = _judge("AML020", _inventory(endpoint, reader), ENDPOINT)
     assert fine.status is Status.PASS and "Key Vault Secrets User" in fine.message
 
@@ -377,6 +365,31 @@ def test_script_reproduces_the_shipped_entries_from_each_source_format(tmp_path:
     assert output.read_bytes() == first
 
 
+def test_shipped_file_is_the_scripts_own_rendering(tmp_path: Path) -> None:
+    """The shipped file, fed back through the script as `az` records, comes out byte for byte
+    as shipped: sorted, counted and laid out by the script, not edited by hand."""
+    data = json.loads(DATA.read_text("utf-8"))
+    source = tmp_path / "az.json"
+    records = [
+        {**r, "name": r["id"], "roleName": r["name"], "roleType": "BuiltInRole"}
+        for r in reversed(data["roles"])
+    ]
+    source.write_text(json.dumps(records), encoding="utf-8")
+    output = tmp_path / "roles.json"
+    done = subprocess.run(
+        [
+            *(sys.executable, str(SCRIPT), str(source), "--output", str(output)),
+            *("--source-url", data["source"]["url"], "--source-commit", data["source"]["commit"]),
+            *("--source-date", data["source"]["date"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert output.read_bytes() == DATA.read_bytes()
+
+
 def test_script_refuses_a_role_listed_twice_differently(tmp_path: Path) -> None:
     """Two records of one GUID that disagree stop the script with exit 2 naming the file."""
     source = tmp_path / "src"
@@ -390,3 +403,14 @@ def test_script_refuses_a_role_listed_twice_differently(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "b.json" in done.stderr and roles.READER in done.stderr
     assert not output.exists()
+
+
+def test_support_requests_are_not_a_write_for_aml020() -> None:
+    """Opening support tickets (Microsoft.Support/*) is not the write AML020 reports."""
+    billing_reader = roles.built_in("fa23ad8b-c56e-40d8-ac0c-ce449e1d2c64")
+    assert billing_reader is not None and billing_reader.name == "Billing Reader"
+    assert any(a == "Microsoft.Support/*" for p in billing_reader.permissions for a in p.actions)
+    assert billing_reader.write_actions() == []
+    assert not roles.grants_write("Microsoft.Support/supportTickets/write")
+    assert roles.grants_write("Microsoft.MachineLearningServices/workspaces/write")
+    assert roles.grants_write("*")

@@ -11,8 +11,10 @@ import yaml
 
 from auditor.collect.snapshot import read_snapshots
 from auditor.inventory import InventoryBuilder
-from auditor.secrets import classify
-from tests.conftest import FIXTURES, write_json
+from auditor.model import CollectionError
+from auditor.secrets import classify, scrub_record, scrub_text
+from tests.canaries import generate
+from tests.conftest import FIXTURES, REPO, write_json
 
 SUB = "aaaaaaaa-0000-4000-8000-000000000001"
 
@@ -79,6 +81,30 @@ def test_known_credential_fields_are_redacted_in_the_inventory(tmp_path: Path) -
         ("SECRET_NAME", "", False),
         ("LOG_LEVEL", "debug", False),
         ("MONKEY_COUNT", "3", False),
+        # Names the old pattern missed: a literal under them is a secret whatever it looks like.
+        ("DB_PASS", "hunter2", True),
+        ("OPENAIKEY", "hunter2", True),
+        ("GITHUB_PAT", "hunter2", True),
+        ("AUTHORIZATION", "hunter2", True),
+        ("ConnectionStrings__Default", "Server=db;Database=x", True),
+        ("SLACK_WEBHOOK_URL", "https://example.invalid/hook", True),
+        ("dbPassword", "hunter2", True),
+        # An identifier word before the end no longer excuses a secret word at the end.
+        ("KEY_VAULT_CLIENT_SECRET", "hunter2", True),
+        ("KEY_ID_SECRET", "hunter2", True),
+        ("PUBLIC_KEY_PASSPHRASE", "hunter2", True),
+        # A reference that carries a signature is a secret, not a reference.
+        ("AZURE_KEYVAULT_URL", "https://kv.vault.azure.net/secrets/db?sig=abcDEF123", True),
+        # A final identifier word excuses the name; the value still decides.
+        ("SECRET_ID", "db-password", False),
+        ("KEY_VAULT_NAME", "kv-prod", False),
+        ("SIGNING_KEY_URI", "https://kv.vault.azure.net/keys/sign", False),
+        ("PUBLIC_KEY", "ssh-ed25519 AAAA user@host", False),
+        ("SECRET_NAME", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", True),
+        ("MAX_TOKENS", "4096", False),
+        ("TOKENIZERS_PARALLELISM", "false", False),
+        ("AZURE_CLIENT_ID", "c0a8f2b9-2c4e-4b5f-9a3e-7d6f8e9a0b1c", False),
+        ("MODEL_IMAGE", "mcr.microsoft.com/azureml/x@sha256:" + "0123456789abcdef" * 4, False),
     ],
 )
 def test_classify(name: str, value: str, flagged: bool) -> None:
@@ -91,3 +117,138 @@ def test_redaction_marker_round_trips() -> None:
     reason = classify("X", "AccountKey=abc")
     assert reason is not None
     assert classify("X", f"<redacted: {reason}>") == reason
+
+
+def test_every_detectable_canary_is_recognised_by_its_value_alone() -> None:
+    """Under an innocent name, each detectable canary is still classified as a secret."""
+    missed = [
+        f"{c.index} {c.form}"
+        for c in generate()
+        if c.detectable and classify("NOTE", c.value) is None
+    ]
+    assert missed == []
+
+
+def test_scrub_record_redacts_free_text_and_keeps_identity() -> None:
+    """Tags and descriptions lose secret values; ids, names and plain values stay as they were."""
+    sas = "https://st.blob.core.windows.net/c/m?sv=2022-11-02&sp=r&sig=Zm9vYmFyYmF6cXV4cXV1eA%3D%3D"
+    record = {
+        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/w",
+        "name": "w",
+        "tags": {"owner": "data-team", "model": sas},
+        "properties": {
+            "description": "token: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl",
+            "environmentVariables": {"DB_PASSWORD": "hunter2", "LOG_LEVEL": "info"},
+            "friendlyName": "Fraud scoring",
+        },
+    }
+    scrubbed = scrub_record(record, ("properties", "environmentVariables"))
+    assert scrubbed["id"] == record["id"] and scrubbed["name"] == "w"
+    assert scrubbed["tags"] == {
+        "owner": "data-team",
+        "model": "<redacted: value looks like a shared access signature>",
+    }
+    assert scrubbed["properties"]["description"] == "<redacted: value looks like a JSON Web Token>"
+    assert scrubbed["properties"]["environmentVariables"] == {
+        "DB_PASSWORD": "<redacted: name suggests a credential and the value is a literal>",
+        "LOG_LEVEL": "info",
+    }
+    assert scrubbed["properties"]["friendlyName"] == "Fraud scoring"
+    assert record["tags"]["model"] == sas  # the input is not changed
+
+
+def test_no_false_alarm_on_the_fixture_and_demo_estates() -> None:
+    """Outside environment variables, no string of the shipped estates is taken for a secret."""
+    roots = [REPO / "tests" / "emulator" / "estate", REPO / "auditor" / "demo", FIXTURES / "rules"]
+    flagged: list[str] = []
+    for root in roots:
+        for path in sorted(root.rglob("*.json")):
+            document = json.loads(path.read_text("utf-8"))
+            records = document.get("value", [document]) if isinstance(document, dict) else []
+            for record in records:
+                if isinstance(record, dict):
+                    flagged += [f"{path}: {w}" for w in _changed(record, scrub_record(record))]
+    assert [f for f in flagged if "environmentVariables" not in f] == []
+
+
+def _changed(before: Any, after: Any, where: str = "") -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [c for k in before for c in _changed(before[k], after.get(k), f"{where}.{k}")]
+    if isinstance(before, list) and isinstance(after, list):
+        return [
+            c
+            for i, pair in enumerate(zip(before, after, strict=True))
+            for c in _changed(*pair, f"{where}[{i}]")
+        ]
+    return [] if before == after else [where]
+
+
+def test_scrub_text_keeps_the_message_and_drops_the_secret() -> None:
+    """An error quoting a request keeps its words; the header value and SAS signature go."""
+    message = (
+        "InvalidAuthenticationToken: header Authorization: Bearer abcDEF0123456789xyzXYZ.-_ "
+        "rejected for https://st.blob.core.windows.net/c?sv=1&sig=c2lnbmF0dXJl%3D"
+    )
+    scrubbed = scrub_text(message)
+    assert scrubbed.startswith("InvalidAuthenticationToken: header Authorization: <redacted: ")
+    assert "abcDEF0123456789xyzXYZ" not in scrubbed and "c2lnbmF0dXJl" not in scrubbed
+    assert scrub_text("The client 'ci@contoso.example' lacks 'x/read'") == (
+        "The client 'ci@contoso.example' lacks 'x/read'"
+    )
+
+
+def test_a_collection_error_never_holds_a_secret() -> None:
+    """However a collection error is built (live, manifest), its message is scrubbed."""
+    error = CollectionError(
+        scope="/subscriptions/x", operation="list", message="key AccountKey=abc123==;"
+    )
+    assert "abc123" not in error.message and "abc123" not in json.dumps(error.as_record())
+
+
+BAD_TOKENS = {
+    "line feed": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-LF\nX-Injected: yes",
+    "carriage return": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-CR\r\nHost: evil",
+    "tab": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-TAB\tmore",
+    "escape": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-ESC\x1b[2J",
+    "DEL": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-DEL\x7f",
+    "space": "Bearer eyJhbGciOiJSUzI1NiJ9.payload-CANARY-SPACE",
+    "non-ASCII": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-\u00e9",
+    "trailing newline": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-TRAIL\n",
+    "only whitespace": "   \t ",
+    "comma": "eyJhbGciOiJSUzI1NiJ9.payload-CANARY-COMMA,other",
+}
+
+
+@pytest.mark.parametrize("problem", sorted(BAD_TOKENS))
+def test_a_bad_access_token_is_exit_2_before_any_request(
+    problem: str, emulator: Any, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token with a control character, whitespace or a non-token character stops the scan
+    with exit 2 before a header is built, and the message never quotes the token."""
+    token = BAD_TOKENS[problem]
+    monkeypatch.setenv("AUDITOR_ACCESS_TOKEN", token)
+    result = run_cli(["scan", "--arm-endpoint", emulator.url, "--auth", "token"])
+    assert result.code == 2
+    assert "AUDITOR_ACCESS_TOKEN is not a usable bearer token" in result.err
+    for part in (token.strip(), "CANARY", "payload"):
+        if part:
+            assert part not in result.err + result.out
+    assert emulator.log == []
+    assert not (result.output_dir / "auditor.json").exists()
+
+
+def test_a_well_formed_token_is_accepted(emulator: Any, run_cli: Any) -> None:
+    """The emulator's token (letters, digits, dashes) passes validation and the scan runs."""
+    result = run_cli(
+        [
+            "scan",
+            "--arm-endpoint",
+            emulator.url,
+            "--auth",
+            "token",
+            "--as-of",
+            "2026-11-01T00:00:00Z",
+        ]
+    )
+    assert result.code == 1
+    assert emulator.log != []

@@ -106,7 +106,7 @@ def test_caller_value_from_a_parameter_without_value_is_unknown(
     assert finding["status"] == "unknown"
     evidence = finding["evidence"]["properties.disableLocalAuth"]
     assert "[parameters('allowKeys')]" in evidence and "keysWanted" in evidence
-    assert "not resolved from the template" in finding["reason"]
+    assert finding["reason"].startswith("value not resolved: ")
     assert result.code == 3
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from auditor import arm
 from auditor.inventory import UnrecognisedRecord
+from auditor.unresolved import unresolved
 
 _ASSIGNMENT_PROPERTIES = (
     "principalId",
@@ -54,9 +55,27 @@ ARM_EXPORT_HINT = (
 )
 
 
+NO_PROPERTIES = (
+    "the export holds no properties (`az resource list` prints them as null): export with "
+    "`az resource show --ids <id>`, or run `auditor collect`"
+)
+
+
+PROPERTIES_MARKER = unresolved("properties", NO_PROPERTIES)
+"""What such an export's ``properties`` become: every rule reading them is ``unknown``."""
+
+
 def as_arm(record: object) -> object:
-    """The ARM form of a record an ``az`` command printed; other records are returned as given."""
-    if not isinstance(record, dict) or "properties" in record:
+    """The ARM form of a record an ``az`` command printed; other records are returned as given.
+
+    An audited AI/ML resource whose ``properties`` is null (``az resource list``) gets an
+    unresolved marker instead, so every rule that reads them is ``unknown``, not a confident
+    failure of a resource that was never really read."""
+    if not isinstance(record, dict):
+        return record
+    if "properties" in record:
+        if record["properties"] is None and _ai_ml_type(record):
+            return {**record, "properties": dict(PROPERTIES_MARKER)}
         return record
     record_type = record.get("type")
     kind = arm.canonical_type(record_type) if isinstance(record_type, str) else None
@@ -70,6 +89,12 @@ def as_arm(record: object) -> object:
             f"JSON): {ARM_EXPORT_HINT}"
         )
     return record
+
+
+def _ai_ml_type(record: Mapping[str, Any]) -> bool:
+    record_type = record.get("type")
+    kind = arm.canonical_type(record_type) if isinstance(record_type, str) else None
+    return kind in arm.AI_ML_TYPES
 
 
 def _rebuilt(record: Mapping[str, Any], properties: Mapping[str, str]) -> dict[str, Any]:

@@ -221,10 +221,7 @@ def definition_writes(definition: Resource) -> list[str] | None:
     permissions = permissions_of(definition)
     hits: list[str] = []
     for actions, _ in permissions.blocks:
-        for action in actions:
-            lowered = action.lower()
-            if lowered == "*" or lowered.endswith(("/*", "/write", "/delete")):
-                hits.append(action)
+        hits += [action for action in actions if roles.grants_write(action)]
     if not hits and permissions.reads.problems:
         return None
     return hits

@@ -22,6 +22,7 @@ and a rule that read one never passes (see :mod:`auditor.engine.evaluate`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
@@ -220,7 +221,7 @@ def evaluate(
             return condition[op] is False
         if "default" in condition:
             actual = condition["default"]
-            evidence[path] = f"{MISSING_TEXT} (ARM default: {actual!r})"
+            evidence[path] = f"{MISSING_TEXT} (ARM default: {json.dumps(actual)})"
             if op == "any":
                 note = evidence[path]
                 verdict = _any_item(condition["any"], actual, path, declaration, evidence, found)

@@ -14,6 +14,7 @@ from auditor.engine.predicates import PREDICATES
 from auditor.fields import Problem, Unresolved, declaration_for
 from auditor.inventory import Inventory
 from auditor.model import Resource, Result, Rule, SourceRef, Status
+from auditor.unresolved import REASON_PREFIX
 
 _PLACEHOLDER_RE = re.compile(r"\{(name|type|id|resource_group|subscription_id)\}")
 
@@ -70,7 +71,7 @@ def _declarative(rule: Rule, resource: Resource) -> Outcome:
         # A value a template leaves open is never judged by the rule's `missing` policy:
         # the deployed value could be anything, so the result is unknown.
         shown = "; ".join(dict.fromkeys(f"{p.path} = {p.evidence}" for p in unresolved))
-        reason = f"value not resolved from the template: {shown}"
+        reason = f"{REASON_PREFIX}{shown}"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     missing = ", ".join(dict.fromkeys(p.path for p in problems)) or "a field the rule reads"
     reason = f"field(s) missing: {missing}"

@@ -134,11 +134,11 @@ def _web_service_auth(resource: Resource) -> tuple[Reads, str, bool, bool, dict[
         "properties.computeType": compute_raw or "<missing>",
         "properties.authEnabled": key_raw
         if key_raw is not None
-        else f"<missing> (default for {compute_type or 'unknown'}: {key_auth})",
+        else f"<missing> (default for {compute_type or 'unknown'}: {str(key_auth).lower()})",
     }
     for name, value in token_fields.items():
         evidence[f"properties.{name}"] = (
-            value if value is not None else "<missing> (default: False)"
+            value if value is not None else "<missing> (default: false)"
         )
     return reads, compute_type, key_auth, token_auth, evidence
 

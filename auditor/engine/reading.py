@@ -25,6 +25,7 @@ from auditor.fields import (
     read,
 )
 from auditor.model import Resource, Status
+from auditor.unresolved import REASON_PREFIX
 
 
 class Reads:
@@ -130,7 +131,7 @@ class Reads:
                 dict.fromkeys(p.reason for p in invalid)
             )
         else:
-            reason = "value not resolved from the template: " + "; ".join(
+            reason = REASON_PREFIX + "; ".join(
                 dict.fromkeys(f"{p.path} = {p.evidence}" for p in self.problems)
             )
         return Outcome(Status.UNKNOWN, reason, shown, reason=reason)

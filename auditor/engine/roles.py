@@ -105,12 +105,20 @@ class BuiltInRole:
         """Actions that grant everything, writes or deletes: the test AML020 applies to
         custom roles (``access.definition_writes``), here for a built-in with no definition
         in the input."""
-        return [
-            action
-            for p in self.permissions
-            for action in p.actions
-            if action == "*" or action.lower().endswith(("/*", "/write", "/delete"))
-        ]
+        return [action for p in self.permissions for action in p.actions if grants_write(action)]
+
+
+# Opening support requests (``Microsoft.Support/*``, in about 140 built-in roles such as Billing
+# Reader) changes nothing the role's holder can reach: it is not the write AML020 looks for.
+_NOT_A_RESOURCE_WRITE = ("microsoft.support/",)
+
+
+def grants_write(action: str) -> bool:
+    """Whether an ``actions`` entry grants everything, writes or deletes (AML020's test)."""
+    lowered = action.lower()
+    if lowered.startswith(_NOT_A_RESOURCE_WRITE):
+        return False
+    return lowered == "*" or lowered.endswith(("/*", "/write", "/delete"))
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def deployment_public_egress(resource: Resource, ctx: EvalContext) -> Outcome:
     if (stop := reads.unknown({})) is not None:
         return stop
     evidence: dict[str, Any] = {
-        path: value if value is not None else "<missing> (ARM default: 'Enabled')"
+        path: value if value is not None else '<missing> (ARM default: "Enabled")'
     }
     if value and value.lower() == "disabled":
         return Outcome(Status.PASS, "public egress is disabled", evidence)

@@ -89,6 +89,8 @@ class ArmEmulator:
         self.page_size = page_size
         self.latency = latency
         self.log: list[LoggedRequest] = []
+        self.reads_left = 12000
+        """What ``x-ms-ratelimit-remaining-subscription-reads`` says, as ARM counts it down."""
         self._faults: dict[str, deque[Fault]] = {}
         self._sticky: dict[str, Fault] = {}
         self._lock = threading.Lock()
@@ -139,9 +141,12 @@ class ArmEmulator:
                 return queue.popleft()
             return self._sticky.get(path.lower())
 
-    def record(self, entry: LoggedRequest) -> None:
+    def record(self, entry: LoggedRequest) -> int:
+        """Log a request; returns the reads left after it (ARM's rate-limit header)."""
         with self._lock:
             self.log.append(entry)
+            self.reads_left = max(0, self.reads_left - 1)
+            return self.reads_left
 
     def requests_for(self, path: str) -> list[LoggedRequest]:
         """Logged requests for one path (case-insensitive)."""
@@ -282,7 +287,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 status, body = emulator.answer(parts.path, query)
                 headers = dict(fault.headers) if fault else {}
-        emulator.record(LoggedRequest("GET", parts.path, query, status))
+        reads_left = emulator.record(LoggedRequest("GET", parts.path, query, status))
+        headers.setdefault("x-ms-ratelimit-remaining-subscription-reads", str(reads_left))
         if fault is not None and fault.hang:
             emulator.stopping.wait()
             return

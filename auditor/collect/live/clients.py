@@ -54,6 +54,32 @@ class ReadOnlyViolation(RuntimeError):
     """A request that is not a plain read reached the pipeline: a bug, never sent."""
 
 
+# RFC 6750 section 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+_BEARER_TOKEN_RE = re.compile(r"[A-Za-z0-9._~+/-]+=*")
+
+
+def bearer_token_problem(token: str) -> str | None:
+    """What makes ``token`` unfit for an ``Authorization: Bearer`` header, or None.
+
+    Checked before any header is built: a CR or LF would split the header (and a token
+    echoed in an error would be printed); the answer never quotes the token.
+    """
+    if not token.strip():
+        return "it is empty or only whitespace"
+    for position, char in enumerate(token, start=1):
+        if char in "\r\n":
+            return f"it holds a line break (character {position})"
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return f"it holds a control character U+{ord(char):04X} (character {position})"
+        if char.isspace():
+            return f"it holds whitespace (character {position})"
+        if ord(char) > 0x7E:
+            return f"it holds a non-ASCII character (character {position})"
+    if not _BEARER_TOKEN_RE.fullmatch(token):
+        return "it holds a character outside RFC 6750's letters, digits, -._~+/ and = padding"
+    return None
+
+
 class StaticTokenCredential:
     """A pre-fetched ARM access token (``--auth token``). The token is never printed."""
 
@@ -64,9 +90,13 @@ class StaticTokenCredential:
     @classmethod
     def from_environment(cls) -> StaticTokenCredential:
         """Read the token from ``AUDITOR_ACCESS_TOKEN``."""
-        token = os.environ.get(TOKEN_ENV, "").strip()
+        token = os.environ.get(TOKEN_ENV, "")
         if not token:
             raise CollectionFailure(f"--auth token needs the {TOKEN_ENV} environment variable")
+        problem = bearer_token_problem(token)
+        if problem is not None:
+            # The message says what is wrong, never what the token is.
+            raise InputError(f"{TOKEN_ENV} is not a usable bearer token: {problem}")
         return cls(token)
 
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:

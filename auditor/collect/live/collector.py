@@ -59,6 +59,8 @@ WORKSPACE_KINDS = (
     "connections",
 )
 _SKIPPED_STATES = {"disabled", "deleted"}
+SDK_MODEL_ERRORS = (DeserializationError, SerializationError)
+"""An SDK could not turn an answer into its model: a fault of the answer, not an AzureError."""
 
 
 @dataclass
@@ -141,7 +143,7 @@ class LiveCollector:
         client = self._factory.subscriptions()
         try:
             visible = [to_arm_json(s) for s in client.subscriptions.list()]
-        except AzureError as exc:
+        except (AzureError, *SDK_MODEL_ERRORS) as exc:
             raise CollectionFailure(f"cannot list subscriptions: {_message(exc)}") from exc
         by_id = {str(s.get("subscriptionId", "")).lower(): s for s in visible}
         wanted = [s.lower() for s in self._settings.subscriptions] or sorted(by_id)
@@ -210,12 +212,7 @@ class LiveCollector:
             return False
         try:
             read()
-        except (DeserializationError, SerializationError) as exc:
-            # The SDK could not turn an answer into its model; its text may quote the body.
-            message = f"the answer could not be read ({type(exc).__name__})"
-            self._error(scope, operation, message, kinds)
-            return False
-        except (AzureError, ArmReadError) as exc:
+        except (AzureError, ArmReadError, *SDK_MODEL_ERRORS) as exc:
             if deadline.expired():
                 self._error(scope, operation, deadline.message(), kinds)
             else:
@@ -336,7 +333,7 @@ class LiveCollector:
     def _role_definitions_builtin(self, subscriptions: list[str]) -> None:
         """Built-in roles are the same everywhere: read them once, from the first subscription
         that allows it, instead of once per subscription."""
-        last: AzureError | None = None
+        last: Exception | None = None
         for sub in subscriptions:
             if self._factory.deadline.expired():
                 break
@@ -347,7 +344,7 @@ class LiveCollector:
                         f"/subscriptions/{sub}", filter="type eq 'BuiltInRole'"
                     )
                 )
-            except AzureError as exc:
+            except (AzureError, *SDK_MODEL_ERRORS) as exc:
                 last = exc
                 continue
             for definition in definitions:
@@ -389,6 +386,9 @@ class LiveCollector:
 
 
 def _message(exc: BaseException) -> str:
+    if isinstance(exc, SDK_MODEL_ERRORS):
+        # The SDK could not turn an answer into its model; its text may quote the body.
+        return f"the answer could not be read ({type(exc).__name__})"
     if isinstance(exc, HttpResponseError):
         error = getattr(exc, "error", None)
         text = getattr(error, "message", None) or exc.message or str(exc)
