@@ -304,3 +304,9 @@ def test_a_template_at_every_limit_is_read(run_cli: Any, tmp_path: Path) -> None
     assert result.code in (0, 1), result.err
     assert seconds < GUARD_SECONDS
     assert result.report()["scan"]["sources"][0]["records"] == 800
+
+
+def test_yaml_file_larger_than_the_bound(run_cli: Any, tmp_path: Path) -> None:
+    """A 5 MB YAML spec is refused before the pure-Python YAML reader spends minutes on it."""
+    text = "name: big\nauth_mode: key\ndescription: |\n" + "  filler line of text\n" * 250_000
+    _refused(run_cli, _write(tmp_path, text, "endpoint.yml"), "4,194,304 characters")

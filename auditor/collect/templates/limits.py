@@ -45,6 +45,8 @@ MAX_STEPS = 2_000_000
 """Evaluation steps for one template file (expression nodes, values walked)."""
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Any template input file (Terraform plans of large estates run to tens of MB)."""
+MAX_YAML_CHARS = 4 * 1024 * 1024
+"""A YAML template file (Azure ML spec, v1 deploy config): the same 4 MB as an ARM template."""
 
 
 class LimitExceeded(Exception):

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from auditor import jsonio, yamlio
-from auditor.collect.templates.limits import MAX_DOCUMENT_DEPTH, MAX_FILE_BYTES
+from auditor.collect.templates.limits import MAX_DOCUMENT_DEPTH, MAX_FILE_BYTES, MAX_YAML_CHARS
 from auditor.errors import InputError
 
 PathKey = tuple[str | int, ...]
@@ -183,6 +183,11 @@ def _yaml_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], line:
 def parse_yaml(path: Path, text: str) -> Document:
     """Parse one YAML document with line numbers; invalid YAML is an InputError naming
     line and column."""
+    if len(text) > MAX_YAML_CHARS:  # PyYAML's pure-Python composer reads about 1 MB a second
+        raise InputError(
+            f"{path}: a YAML file of more than {MAX_YAML_CHARS:,} characters (this tool's bound; "
+            "Azure ML specs and v1 deploy configs are a few KB)"
+        )
     try:
         value, node = yamlio.load(text)
     except yaml.MarkedYAMLError as exc:
