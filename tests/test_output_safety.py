@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import resource
@@ -392,13 +393,14 @@ def interrupt_at(index: int, times: int, folder: Path, action: Callable[[], obje
                 signal.raise_signal(signal.SIGINT)
         count += 1
 
-    sys.setprofile(profile)
-    try:
-        action()
-    except KeyboardInterrupt:
-        return seen
-    finally:
-        sys.setprofile(None)
+    with no_collector():
+        sys.setprofile(profile)
+        try:
+            action()
+        except KeyboardInterrupt:
+            return seen
+        finally:
+            sys.setprofile(None)
     raise AssertionError(f"the interrupt at C call {index} never reached the caller")
 
 
@@ -410,12 +412,27 @@ def c_calls(action: Callable[[], object]) -> int:
         nonlocal count
         count += event == "c_call" and arg is not sys.setprofile
 
-    sys.setprofile(profile)
-    try:
-        action()
-    finally:
-        sys.setprofile(None)
+    with no_collector():
+        sys.setprofile(profile)
+        try:
+            action()
+        finally:
+            sys.setprofile(None)
     return count
+
+
+@contextlib.contextmanager
+def no_collector() -> Iterator[None]:
+    """The garbage collector off (after one collection): finalizers of other tests' garbage
+    would otherwise add C calls at random points and shift the sweep's numbering."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @pytest.mark.parametrize("times", [1, 2])
