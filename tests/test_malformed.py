@@ -680,3 +680,16 @@ def test_a_live_record_of_the_wrong_shape_is_an_error_entry(
     errors = result.report()["errors"]
     [error] = [e for e in errors if e["scope"].endswith("/computes/odd")]
     assert error["operation"] == "read resource" and says in error["message"]
+
+
+def test_a_creation_date_after_the_moment_judged_is_never_a_pass(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """A key-using account 'created' in year 9999 is unknown for key rotation, not a pass."""
+    account = damaged(ACCOUNT, ("properties",), {"disableLocalAuth": False})
+    account["systemData"] = {"createdAt": "9999-12-31T23:59:59Z"}
+    path = write_json(tmp_path / "in" / "future.json", [account, EVENT])
+    result = run_cli(["scan", "--snapshot", str(path), "--as-of", "2026-12-01", "--include-passed"])
+    [finding] = [f for f in result.report()["findings"] if f["rule_id"] == "AIS002"]
+    assert finding["status"] == "unknown"
+    assert "after the moment judged" in finding["message"]
