@@ -535,6 +535,8 @@ REFUSED_CONFIGS: list[tuple[str, bytes, str]] = [
     ("a time of day", b"as-of = 07:32:00\n", "as-of: '07:32:00' is not an ISO 8601 date or time"),
     ("a key twice", b'format = "json"\nformat = "html"\n', "invalid TOML"),
     ("debug", b"debug = true\n", "unknown config key 'debug'"),
+    ("an unknown format", b'format = ["json", "pdf"]\n', "format: unknown format 'pdf'"),
+    ("an unknown stdout format", b'stdout = "pdf"\n', "stdout: unknown format 'pdf'"),
 ]
 
 
