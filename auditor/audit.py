@@ -13,7 +13,7 @@ from auditor.baseline import load_report, mark_results
 from auditor.collect import azcli
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.templates import context_from, read_templates
-from auditor.collect.writer import write_snapshot
+from auditor.collect.writer import check_destination, write_snapshot
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR
 from auditor.engine.evaluate import evaluate
@@ -24,7 +24,7 @@ from auditor.errors import InputError, RuleError
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
 from auditor.report.document import build_document
-from auditor.report.formats import render, write_reports
+from auditor.report.formats import check_report_folder, render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
 from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
@@ -104,6 +104,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
     started = config.clock()
     if config.fail_on_new_only and config.baseline is None:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
+    if config.save_snapshot is not None:
+        check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     baseline = load_report(config.baseline) if config.baseline else None
     rules = select_rules(load_rules(config.rules_dirs), config.select, config.ignore)
     framework = load_framework()
@@ -111,9 +113,6 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if problems:
         raise RuleError("; ".join(problems))
     inventory, sources = build_inventory(config)
-    if config.save_snapshot is not None:
-        tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
-        write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
         config.suppressions,
@@ -126,6 +125,10 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if baseline is not None:
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
     per_control = compliance(framework, rules, results)
+    if config.save_snapshot is not None:
+        # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
+        tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
+        write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
     errors: list[CollectionError] = list(inventory.errors)
     if not inventory.ai_ml_resources() and not config.allow_empty:
         errors.append(
@@ -196,6 +199,8 @@ def _notes(config: ScanConfig, inventory: Inventory) -> list[str]:
 def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
     err = stderr or sys.stderr
+    if not config.stdout:
+        check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
     outcome = scan(config)
     document = build_document(outcome, include_passed=config.include_passed)
     written: list[Path] = []
@@ -224,6 +229,7 @@ def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> i
     if config.live is None:
         raise InputError("collect reads a live tenant: no live settings were given")
     err = stderr or sys.stderr
+    check_destination(output)  # before any live read: a refusal costs nothing
     builder = InventoryBuilder()
     started = config.clock()
     summary = collect_live(config.live, builder, stderr=err, quiet=config.quiet, now=started)

@@ -42,6 +42,20 @@ def _looped(
     }
 
 
+def _outer_module(name: str, looped: dict[str, object]) -> dict[str, object]:
+    """A nested deployment in the caller's scope: ARM allows 800 resources per template,
+    so each 800-copy loop needs a template of its own."""
+    return {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": "2022-09-01",
+        "name": name,
+        "properties": {
+            "mode": "Incremental",
+            "template": {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [looped]},
+        },
+    }
+
+
 def template(copies: int) -> dict[str, object]:
     """A template with ``copies`` of each looped resource."""
     ws = "[parameters('workspace')]"
@@ -84,31 +98,40 @@ def template(copies: int) -> dict[str, object]:
                 "location": "eastus",
                 "properties": {},
             },
-            _looped(
-                f"{ML}/computes",
-                f"[concat({ws[1:-1]}, '/aks-', copyIndex())]",
-                {
-                    "computeType": "AKS",
-                    "computeLocation": "[if(equals(copyIndex(), 0), 'westus', 'eastus')]",
-                },
-                copies,
+            _outer_module(
+                "computes",
+                _looped(
+                    f"{ML}/computes",
+                    f"[concat({ws[1:-1]}, '/aks-', copyIndex())]",
+                    {
+                        "computeType": "AKS",
+                        "computeLocation": "[if(equals(copyIndex(), 0), 'westus', 'eastus')]",
+                    },
+                    copies,
+                ),
             ),
-            _looped(
-                f"{ML}/onlineEndpoints",
-                f"[concat({ws[1:-1]}, '/ep-', copyIndex())]",
-                {"authMode": "[if(less(copyIndex(), 10), 'Key', 'AADToken')]"},
-                copies,
+            _outer_module(
+                "endpoints",
+                _looped(
+                    f"{ML}/onlineEndpoints",
+                    f"[concat({ws[1:-1]}, '/ep-', copyIndex())]",
+                    {"authMode": "[if(less(copyIndex(), 10), 'Key', 'AADToken')]"},
+                    copies,
+                ),
             ),
-            _looped(
-                f"{ML}/onlineEndpoints/deployments",
-                f"[concat({ws[1:-1]}, '/ep-', copyIndex(), '/blue')]",
-                {
-                    "environmentVariables": {
-                        "DB_PASSWORD": "[concat('p', copyIndex())]",
-                        "MODE": "x",
-                    }
-                },
-                copies,
+            _outer_module(
+                "deployments",
+                _looped(
+                    f"{ML}/onlineEndpoints/deployments",
+                    f"[concat({ws[1:-1]}, '/ep-', copyIndex(), '/blue')]",
+                    {
+                        "environmentVariables": {
+                            "DB_PASSWORD": "[concat('p', copyIndex())]",
+                            "MODE": "x",
+                        }
+                    },
+                    copies,
+                ),
             ),
             module,
         ],

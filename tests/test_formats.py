@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
+import html
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 import jsonschema
 import pytest
+from cmarkgfm.cmark import Options
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
 
-from auditor.report import sarif
+from auditor.report import csv_report, sarif
 from auditor.report.csv_report import render_csv, spreadsheet_safe
 from auditor.report.formats import Format, render
-from auditor.report.junit import render_junit
+from auditor.report.junit import render_junit, xml_safe
 from auditor.report.markdown import escape, render_markdown
 from tests.conftest import FIXTURES, REPO, write_json
 
@@ -25,10 +33,22 @@ SUB = "aaaaaaaa-0000-4000-8000-000000000001"
 EVIL = '=HYPERLINK("http://x")<script>alert(1)</script>|*[a](b)'
 
 
-def validate_sarif(log: dict[str, Any]) -> None:
+def github_html(markdown: str) -> str:
+    """Markdown rendered by GitHub's own parser (cmark-gfm with its table and autolink
+    extensions), raw HTML passed through so that any that got in would show."""
+    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+
+
+@functools.cache
+def sarif_validator() -> jsonschema.Draft4Validator:
+    """A validator for the official SARIF 2.1.0 schema (itself checked once)."""
     schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
     jsonschema.Draft4Validator.check_schema(schema)
-    jsonschema.Draft4Validator(schema).validate(log)
+    return jsonschema.Draft4Validator(schema)
+
+
+def validate_sarif(log: dict[str, Any]) -> None:
+    sarif_validator().validate(log)
 
 
 @pytest.fixture(scope="module")
@@ -174,18 +194,73 @@ def test_formats_escape_hostile_names(run_cli: Any, tmp_path: Path) -> None:
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
     cases = ET.parse(result.output_dir / "auditor.junit.xml").getroot().iter("testcase")
     assert any(EVIL in (case.get("name") or "") for case in cases)
-    md = (result.output_dir / "auditor.md").read_text()
-    assert "<script>" not in md and "&lt;script&gt;" in md
-    assert "[a](b)" not in md and "\\|" in md
+    rendered = github_html((result.output_dir / "auditor.md").read_text())
+    assert "<script" not in rendered and "<a " not in rendered
+    assert f"<code>{html.escape(EVIL)}</code>" in rendered  # shown as text, in a code span
 
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("ok", "ok")],
+    [
+        ("=1+1", "'=1+1"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-2", "'-2"),
+        ("@cmd", "'@cmd"),
+        ("ok", "ok"),
+        ("a;=cmd|' /C calc'!A0", "a;'=cmd|' /C calc'!A0"),
+        ("a, +1", "a, '+1"),
+        ("one\n@two\r\n-three", "one\n'@two\r\n'-three"),
+        ("\t=x", "'\t'=x"),
+        ("\uff1dHYPERLINK()", "'\uff1dHYPERLINK()"),
+        ("a;b, c", "a;b, c"),
+    ],
 )
 def test_spreadsheet_safe(cell: str, expected: str) -> None:
-    """Cells that would start a formula get a leading apostrophe; others stay as they are."""
+    """A formula prefix at the start of a cell or after a separator a spreadsheet may split
+    on gets an apostrophe; other text stays as it is."""
     assert spreadsheet_safe(cell) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("@octocat", "<code>@octocat</code>"),
+        ("fix-#123", "<code>fix-#123</code>"),
+        ("https://evil.example/x", "<code>https://evil.example/x</code>"),
+        ("www.evil.example", "<code>www.evil.example</code>"),
+        ("<https://evil.example>", "<code>&lt;https://evil.example&gt;</code>"),
+        ("admin\u202egpj.exe", "admin[U+202E]gpj.exe"),
+        ("pay\u200broll\u2066x\u2069", "pay[U+200B]roll[U+2066]x[U+2069]"),
+        ("- 1. not a list", "- 1. not a list"),
+    ],
+)
+def test_markdown_neutralises_what_github_would_link_or_hide(name: str, shown: str) -> None:
+    """Mentions, issue references and autolinks render in a code span (GitHub links nothing
+    there); bidi and zero-width characters are shown by code point, as GitHub renders it."""
+    rendered = github_html(f"| x |\n| --- |\n| {escape(name)} |\n")
+    assert f"<td>{shown}</td>" in rendered
+    assert "<a " not in rendered
+
+
+def test_sarif_uris_are_percent_encoded(demo_document: dict[str, Any]) -> None:
+    """Spaces, '#', '%' and non-ASCII letters in an evidence path are percent-encoded
+    (RFC 3986), relative and absolute alike, so the location points at the same file."""
+    document = copy.deepcopy(demo_document)
+    fails = [f for f in document["findings"] if f["status"] == "fail"]
+    fails[0]["source"]["path"] = "evidence dir/#1 50%/é:x.json"
+    fails[1]["source"]["path"] = "/srv/evidence dir/#1 50%/é:x.json"
+    results = {
+        r["partialFingerprints"][sarif.FINGERPRINT_KEY]: r
+        for r in sarif.sarif_log(document, Path("/nonexistent"))["runs"][0]["results"]
+    }
+    uris = [
+        results[f["fingerprint"]]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for f in fails[:2]
+    ]
+    assert uris == [
+        "evidence%20dir/%231%2050%25/%C3%A9%3Ax.json",
+        "file:///srv/evidence%20dir/%231%2050%25/%C3%A9%3Ax.json",
+    ]
 
 
 def test_csv_has_one_row_per_listed_result(demo_document: dict[str, Any]) -> None:
@@ -216,3 +291,149 @@ def test_stdout_streams_one_format(run_cli: Any) -> None:
     dash = run_cli(["scan", "--demo", "--format", "markdown", "-o", "-"])
     assert dash.out.startswith("## auditor")
     assert run_cli(["scan", "--demo", "--format", "json,sarif", "-o", "-"]).code == 2
+
+
+# --- any character, every format ---------------------------------------------------------
+
+TRICKY = [
+    *("\ud800", "\udfff", "\ufffe", "\uffff", "\U0001fffe", "\U0010ffff", "\ufdd0"),
+    *("\x00", "\x08", "\x0b", "\x1b", "\x7f", "\x85", "\x9f", "\t", "\r", "\n", "\u2028"),
+    *("\u202a", "\u202e", "\u2066", "\u2069", "\u200b", "\u200d", "\u2060", "\ufeff"),
+    *("|", "`", "``", "\\", "*", "_", "[", "]", "(", ")", "<", ">", "&", "$", "~", "!"),
+    *("@", "@octocat", "#1", "GH-12", "deadbeef1", "www.", "https://", "mailto:", "a@b.co"),
+    *("=", "+", "-", ";", ",", " ", "%", "%2F", "?", ":", "/", "..", "]]>", "&#x0;", "é", "𝕏"),
+    *(";=", ", +", "\n@", "\t-", "\r=", ",\uff1d"),
+]
+hostile_text = st.lists(st.one_of(st.characters(), st.sampled_from(TRICKY)), max_size=12).map(
+    "".join
+)
+FORMULA = tuple(csv_report.FORMULA_PREFIXES)
+# No shrinking: a failing example is reported as found, and CI time stays bounded.
+FUZZ_PHASES = (Phase.explicit, Phase.reuse, Phase.generate)
+SEPARATORS = re.compile("[,;\t\r\n]")
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+URI_REFERENCE = re.compile(r"^([A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-F]{2})*$")
+GITHUB_LINKED = re.compile(r"(^|[^\w`])(@[A-Za-z0-9]|#\d)|://|www\.", re.IGNORECASE)
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x08\x0b-\x1f\x7f]")
+
+
+class _Html(HTMLParser):
+    """Tags and the text outside code spans of rendered Markdown."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.outside_code: list[str] = []
+        self.in_code = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.in_code += tag == "code"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_code -= tag == "code"
+
+    def handle_data(self, data: str) -> None:
+        if not self.in_code:
+            self.outside_code.append(data)
+
+
+@pytest.fixture(scope="module")
+def small_document(demo_document: dict[str, Any]) -> dict[str, Any]:
+    """The demo report cut to two findings per status and the rules they belong to."""
+    document = copy.deepcopy(demo_document)
+    picked: list[dict[str, Any]] = []
+    for status in ("fail", "unknown", "suppressed", "pass", "not_applicable"):
+        picked += [f for f in document["findings"] if f["status"] == status][:2]
+    document["findings"] = picked
+    kept = {f["rule_id"] for f in picked}
+    document["rules"] = [r for r in document["rules"] if r["id"] in kept]
+    return document
+
+
+def hostile_document(base: dict[str, Any], values: list[str], path: str | None) -> dict[str, Any]:
+    """The report with its Azure- and file-sourced values replaced by the hostile texts."""
+    document = copy.deepcopy(base)
+    picked: list[dict[str, Any]] = document["findings"]
+    for index, finding in enumerate(picked):
+        text = values[index % len(values)]
+        finding["resource_name"] = text
+        finding["resource_id"] = f"/subscriptions/{SUB}/x/{values[(index + 1) % len(values)]}"
+        finding["message"] = f"{text} is {values[(index + 2) % len(values)]}"
+        finding["reason"] = values[(index + 3) % len(values)] or None
+        finding["evidence"] = {"field": text, values[(index + 4) % len(values)]: [text]}
+        finding["source"] = {"kind": "snapshot", "path": path, "line": None}
+    document["rules"][0]["title"] = values[0]
+    document["warnings"] = [{"kind": "suppression_stale", "message": values[-1], "file": path}]
+    return document
+
+
+@settings(derandomize=True, max_examples=150, deadline=None, phases=FUZZ_PHASES)
+@given(
+    values=st.lists(hostile_text, min_size=1, max_size=6),
+    path=st.one_of(st.none(), hostile_text.filter(bool), hostile_text.map(lambda t: "/srv/" + t)),
+)
+def test_any_text_keeps_every_format_well_formed(
+    small_document: dict[str, Any], values: list[str], path: str | None
+) -> None:
+    """Arbitrary names, ids, messages, evidence and file paths: every format writes as UTF-8,
+    JUnit parses with a strict XML parser, SARIF validates with RFC 3986 URIs, no CSV cell
+    piece starts a formula, and Markdown renders (cmark-gfm) with no link, mention or tag."""
+    document = hostile_document(small_document, values, path)
+    # HTML (the slowest to render) has its own test below, with the worst characters.
+    texts = {fmt: render(fmt, document) for fmt in Format if fmt is not Format.HTML}
+    for text in texts.values():
+        text.encode("utf-8")  # a lone surrogate would make the file unwritable
+    assert json.loads(texts[Format.JSON])["findings"][0]["resource_id"].startswith("/subscr")
+
+    junit = ET.fromstring(texts[Format.JUNIT].encode("utf-8"))  # expat: strict XML 1.0
+    assert not XML_FORBIDDEN.search(texts[Format.JUNIT])
+    names = {case.get("name") for case in junit.iter("testcase")}
+    for finding in json.loads(texts[Format.JSON])["findings"]:
+        if finding["status"] in ("fail", "unknown", "suppressed"):
+            label = f"{finding['rule_id']} {finding['resource_name']} ({finding['resource_id']})"
+            assert xml_safe(label) in names
+
+    log = json.loads(texts[Format.SARIF])
+    validate_sarif(log)
+    for result in log["runs"][0]["results"]:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert URI_REFERENCE.match(artifact["uri"]), artifact
+        if "uriBaseId" in artifact:
+            assert ":" not in artifact["uri"].split("/")[0]  # never read as a scheme
+
+    rows = list(csv.reader(io.StringIO(texts[Format.CSV], newline=""), strict=True))
+    assert len(rows) == len(document["findings"]) + 1
+    for cell in (cell for row in rows[1:] for cell in row):
+        for piece in SEPARATORS.split(cell):
+            assert not piece.lstrip(" ").startswith(FORMULA), (cell, piece)
+
+    markdown = texts[Format.MARKDOWN]
+    assert not INVISIBLE.search(markdown)
+    parser = _Html()
+    parser.feed(github_html(markdown))
+    assert set(parser.tags) <= {"h2", "h3", "p", "strong", "code", "table", "thead", "tbody"} | {
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "li",
+    }
+    assert not GITHUB_LINKED.search("".join(parser.outside_code))
+    failing = sum(f["status"] == "fail" for f in document["findings"])
+    counted = len(document["summary"]["by_status"]) + len(
+        document["summary"]["failures_by_severity"]
+    )
+    assert parser.tags.count("tr") == 3 + counted + failing  # three header rows
+    assert parser.tags.count("td") == 2 * counted + 4 * failing  # no cell split or lost
+
+
+def test_the_worst_characters_still_write_every_format(small_document: dict[str, Any]) -> None:
+    """Every tricky character at once in every value: all six formats render to valid UTF-8,
+    a lone surrogate becoming U+FFFD (no UTF-8 file can hold one)."""
+    worst = "".join(TRICKY)
+    document = hostile_document(small_document, [worst, worst[::-1]], "/srv/" + worst)
+    for fmt in Format:
+        text = render(fmt, document)
+        assert "\ufffd" in text and "\ud800" not in text, fmt
+        text.encode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,18 +31,24 @@ COLUMNS = (
     "fingerprint",
 )
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-"""A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets."""
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
+(the full-width ``＝ ＋ － ＠`` too, to be safe with East-Asian input modes)."""
+
+# A spreadsheet that guesses another delimiter (";" in comma-decimal locales, tab, ",") or
+# splits lines before unquoting starts a new cell after any of these, so a formula prefix
+# after one of them, spaces between, is a formula at the start of a cell too.
+_FORMULA_AFTER_SEPARATOR = re.compile(
+    "(^|[,;\t\r\n])([ ]*)(?=[" + re.escape("".join(FORMULA_PREFIXES)) + "])"
+)
 
 
 def spreadsheet_safe(value: object) -> str:
-    """The cell text, with a leading apostrophe when it would otherwise start a formula."""
+    """The cell text, with an apostrophe before every formula prefix that would start a
+    cell: at the start, and after a separator a spreadsheet may split on (``,;`` tab, CR, LF)."""
     if value is None:
         return ""
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", str(value))
 
 
 def csv_row(finding: Mapping[str, Any]) -> list[str]:

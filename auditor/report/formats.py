@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import enum
 import json
-import os
-import tempfile
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, assert_never
 
+from auditor.atomic import write_files
 from auditor.errors import InputError, ReportError
 from auditor.report import csv_report, html, junit, markdown, sarif
 
@@ -52,8 +52,26 @@ _FILENAMES = {Format.JUNIT: "auditor.junit.xml", Format.MARKDOWN: "auditor.md"}
 _ALIASES = {"md": "markdown", "xml": "junit"}
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_safe(value: Any) -> Any:
+    """The document with every lone surrogate replaced by U+FFFD.
+
+    A lone surrogate (from JSON ``"\\ud800"`` in an input) is not a character: no UTF-8 file
+    can hold it, so every format would fail to write. Keys and values alike are cleaned."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {unicode_safe(k): unicode_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [unicode_safe(item) for item in value]
+    return value
+
+
 def render(fmt: Format, document: Mapping[str, Any]) -> str:
     """Render the report document in one format."""
+    document = unicode_safe(document)
     if fmt is Format.JSON:
         return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     if fmt is Format.HTML:
@@ -72,29 +90,33 @@ def render(fmt: Format, document: Mapping[str, Any]) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write one file all or nothing (:func:`auditor.atomic.write_files`)."""
+    write_files({path: text})
+
+
+def check_report_folder(formats: Iterable[Format], output_dir: Path) -> None:
+    """Refuse, before the scan, a report folder that cannot take the reports: a file where
+    the folder should be, or a folder where a report goes (:class:`ReportError`)."""
+    for folder in (output_dir, *output_dir.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                raise ReportError(f"cannot write reports to {output_dir}: {folder} is not a folder")
+            break
+    for fmt in formats:
+        path = output_dir / fmt.filename
+        if path.is_dir() and not path.is_symlink():
+            raise ReportError(f"cannot write reports to {output_dir}: {path} is a folder")
 
 
 def write_reports(
     document: Mapping[str, Any], formats: Iterable[Format], output_dir: Path
 ) -> list[Path]:
-    """Render every format first, then write them all; returns the paths written."""
-    rendered = [(fmt, render(fmt, document)) for fmt in formats]
-    written = []
+    """Render every format first, then write the set all or nothing; returns the paths.
+
+    Nothing is written unless every format rendered; a failure while writing leaves the
+    previous set as it was (see :mod:`auditor.atomic`)."""
+    rendered = {Path(output_dir) / fmt.filename: render(fmt, document) for fmt in formats}
     try:
-        for fmt, text in rendered:
-            path = output_dir / fmt.filename
-            write_atomically(path, text)
-            written.append(path)
+        return write_files(rendered)
     except OSError as exc:
         raise ReportError(f"cannot write reports to {output_dir}: {exc}") from exc
-    return written

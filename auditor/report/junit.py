@@ -10,16 +10,27 @@ and the counts stay truthful.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-_XML_INVALID = {c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)}
+# XML 1.0 section 2.2: characters outside Char are forbidden (C0 controls but tab, LF and CR;
+# surrogates; U+FFFE, U+FFFF), and C1 controls, DEL and the other non-characters are
+# discouraged; strict parsers and some CI test-report readers reject them all.
+_XML_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF) for plane in range(0, 0x110000, 0x10000))
+    + "]"
+)
 
 
-def _clean(text: object) -> str:
-    """Text safe in XML 1.0 (control characters dropped)."""
-    return "".join(ch for ch in str(text) if ord(ch) not in _XML_INVALID)
+def xml_safe(text: object) -> str:
+    """Text every XML 1.0 parser accepts: each unsafe character becomes U+FFFD."""
+    return _XML_UNSAFE.sub("\ufffd", str(text))
+
+
+_clean = xml_safe
 
 
 def _details(finding: Mapping[str, Any]) -> str:

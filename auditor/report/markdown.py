@@ -1,13 +1,16 @@
 """Markdown (``auditor.md``): a short summary for a pull-request comment or a CI step summary.
 
 Every value that came from Azure or a file is escaped: a resource named like Markdown or HTML
-renders as text, not as a link, an image or a table break.
+renders as text, not as a link, an image or a table break; a name that GitHub would turn into
+a mention, an issue reference or an autolink is set in a code span, where GitHub links nothing;
+bidi overrides, zero-width and control characters are shown as ``[U+XXXX]``.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,15 +18,45 @@ MAX_FINDINGS = 25
 """Findings listed by name; the full list is in the other reports."""
 
 # Inline specials only: values sit in table cells and list items, never at a line start.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
+# Words GitHub turns into a link or a notification after Markdown: @mentions, #123 and
+# owner/repo#123 references, GH-123, commit SHAs, URL and www. autolinks, e-mail addresses.
+# A backslash does not stop these; a code span does (GitHub skips code when linking).
+_GITHUB_LINKS = re.compile(
+    r"[@#]|://|www\.|mailto:|xmpp:|GH-\d|(?<![0-9a-z])[0-9a-f]{7,40}(?![0-9a-z])", re.IGNORECASE
+)
+# At the start of a list item these would open a nested list instead of being text.
+_BLOCK_START = re.compile(r"^([-+]|\d+[.)])")
 _SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
 
 
-def escape(value: object) -> str:
-    """Text that renders literally in GitHub-flavoured Markdown, also inside a table cell."""
-    text = " ".join(str(value).split())
-    text = html.escape(text, quote=False)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+def _visible(ch: str) -> str:
+    # Controls, format characters (bidi overrides and isolates U+202A-U+202E, U+2066-U+2069,
+    # zero-width U+200B-U+200D, U+2060, U+FEFF) and surrogates can make a name read as
+    # another one: they are shown by code point instead.
+    return f"[U+{ord(ch):04X}]" if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch
+
+
+def _code_span(word: str, in_table: bool) -> str:
+    if in_table:
+        word = word.replace("|", "\\|")  # GFM tables split cells even inside code spans
+    fence = "`" * (max((len(run) for run in re.findall("`+", word)), default=0) + 1)
+    pad = " " if word.startswith("`") or word.endswith("`") else ""
+    return f"{fence}{pad}{word}{pad}{fence}"
+
+
+def escape(value: object, in_table: bool = True) -> str:
+    """Text that renders literally in GitHub-flavoured Markdown, also inside a table cell:
+    no link, mention, reference, HTML, emphasis, math or cell break; invisible characters
+    shown as ``[U+XXXX]``."""
+    text = "".join(_visible(ch) for ch in " ".join(str(value).split()))
+    words = []
+    for word in text.split(" "):
+        if _GITHUB_LINKS.search(word):
+            words.append(_code_span(word, in_table))
+        else:
+            words.append(_MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(word, quote=False)))
+    return _BLOCK_START.sub(r"\\\1", " ".join(words))
 
 
 def _verdict(gate: Mapping[str, Any]) -> str:
@@ -106,7 +139,7 @@ def render_markdown(document: Mapping[str, Any]) -> str:
     warnings = document.get("warnings", [])
     if warnings:
         lines += ["", "### Warnings", ""]
-        lines += [f"- {escape(w['message'])}" for w in warnings]
+        lines += [f"- {escape(w['message'], in_table=False)}" for w in warnings]
     if document["errors"]:
         lines += [
             "",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
@@ -108,20 +108,26 @@ def reporting_descriptor(rule: Mapping[str, Any]) -> dict[str, Any]:
     return descriptor
 
 
+def _relative_uri(path: PurePath) -> str:
+    # RFC 3986: every character outside the unreserved set and "/" is percent-encoded (UTF-8),
+    # so a space, "#", "%", ":" or a non-ASCII letter in a file name stays in the path.
+    return quote(PurePosixPath(*path.parts).as_posix(), safe="/")
+
+
 def _artifact_location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
     path = finding["source"]["path"]
     if path:
         file = Path(path)
         if not file.is_absolute():
-            return {"uri": PurePosixPath(*file.parts).as_posix(), "uriBaseId": "%SRCROOT%"}
+            return {"uri": _relative_uri(file), "uriBaseId": "%SRCROOT%"}
         if base is not None:
             try:
                 relative = file.relative_to(base)
             except ValueError:
                 pass
             else:
-                return {"uri": PurePosixPath(*relative.parts).as_posix(), "uriBaseId": "%SRCROOT%"}
-        return {"uri": file.as_uri()}
+                return {"uri": _relative_uri(relative), "uriBaseId": "%SRCROOT%"}
+        return {"uri": file.as_uri()}  # percent-encodes as RFC 8089 asks
     resource_path = finding["resource_id"].lstrip("/")
     return {"uri": quote(resource_path, safe="/"), "uriBaseId": "AZURE"}
 

@@ -9,6 +9,7 @@ same rules judge a template and a live resource.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,14 +51,32 @@ def context_from(pairs: Mapping[str, str]) -> DeploymentContext:
 
 
 def template_files(path: Path) -> list[Path]:
-    """The candidate files of a ``--template`` path (a file, or a folder read recursively)."""
+    """The candidate files of a ``--template`` path (a file, or a folder read recursively).
+
+    Symlinked folders are followed (each real folder once, so a link loop ends); an
+    unreadable folder or a dangling link is bad input naming it, never a file passed over."""
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if path.is_file():
         return [path]
-    return sorted(
-        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in TEMPLATE_SUFFIXES
-    )
+    found: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def unreadable(error: OSError) -> None:
+        raise InputError(f"{error.filename}: cannot read the folder: {error.strerror}")
+
+    for folder, subfolders, files in os.walk(path, onerror=unreadable, followlinks=True):
+        info = Path(folder).stat()
+        if (info.st_dev, info.st_ino) in seen:
+            subfolders.clear()  # a link back to a folder already read
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        for name in [*files, *subfolders]:
+            entry = Path(folder) / name
+            if entry.is_symlink() and not entry.exists():
+                raise InputError(f"{entry}: a symbolic link to nothing")
+        found += [Path(folder) / n for n in files if Path(n).suffix.lower() in TEMPLATE_SUFFIXES]
+    return sorted(found)
 
 
 def kind_of(document: Document) -> str | None:

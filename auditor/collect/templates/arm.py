@@ -16,22 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.collect.templates import armshape, limits
 from auditor.collect.templates.expressions import (
     DeploymentContext,
+    InvalidExpression,
     Scope,
     Unresolvable,
     evaluate_value,
     is_expression,
     resolve_deep,
 )
+from auditor.collect.templates.limits import Budget, LimitExceeded
 from auditor.collect.templates.source import Document, PathKey, parse
 from auditor.errors import InputError
 from auditor.secrets import scrub_text
 from auditor.unresolved import MARKER_KEY, is_unresolved, unresolved
 
 DEPLOYMENT_TYPE = "microsoft.resources/deployments"
-MAX_NESTING = 10
-MAX_COPY = 800  # ARM's own limit on copy loop iterations
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,11 @@ def is_parameters_file(value: object) -> bool:
 
 def parameter_values(document: Document) -> dict[str, Any]:
     """The ``value`` of each parameter in a parameters file (Key Vault references stay open)."""
+    armshape.check_file_size(document)
     params = document.value.get("parameters") if isinstance(document.value, dict) else None
     if not isinstance(params, dict):
         raise InputError(f"{document.path}: a parameters file needs a 'parameters' object")
+    armshape.check_count(document, ("parameters",), params, limits.MAX_PARAMETERS, "parameters")
     values: dict[str, Any] = {}
     for name, entry in params.items():
         if isinstance(entry, dict) and "value" in entry:
@@ -89,13 +92,23 @@ def parameter_values(document: Document) -> dict[str, Any]:
             values[name] = unresolved(
                 f"Key Vault reference for parameter {name}", "read from Key Vault at deployment"
             )
+        else:
+            raise InputError(
+                f"{document.path}: parameters.{name}: needs a 'value' or a Key Vault "
+                "'reference' object"
+            )
     return values
 
 
 def resolve_parameters(
-    template: Mapping[str, Any], given: Mapping[str, Any], context: DeploymentContext, where: str
+    template: Mapping[str, Any],
+    given: Mapping[str, Any],
+    context: DeploymentContext,
+    where: str,
+    budget: Budget | None = None,
 ) -> dict[str, Any]:
     """Each declared parameter's value: given, else its defaultValue, else a marker."""
+    budget = budget or Budget()
     declared = template.get("parameters") or {}
     declared = declared if isinstance(declared, dict) else {}
     resolved: dict[str, Any] = {}
@@ -118,7 +131,9 @@ def resolve_parameters(
         progress = False
         for name, default in list(defaults.items()):
             try:
-                resolved[name] = evaluate_value(default, Scope(resolved, {}, context))
+                resolved[name] = evaluate_value(
+                    default, Scope(resolved, {}, context, budget=budget)
+                )
             except Unresolvable as exc:
                 failures[name] = exc.reason
                 continue
@@ -132,16 +147,43 @@ def resolve_parameters(
 
 
 class _Expander:
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, budget: Budget) -> None:
         self.document = document
+        self.budget = budget
         self.resources: list[ExpandedResource] = []
         self.problems: list[str] = []
-        self._lines_cache: dict[PathKey, Mapping[str, int]] = {}
+        self.counts: list[int] = []
+        """Resources of each template being expanded (innermost last), for ARM's 800."""
+        self._lines: dict[PathKey, dict[str, int]] | None = None
 
     def property_lines(self, path: PathKey) -> Mapping[str, int]:
-        if path not in self._lines_cache:
-            self._lines_cache[path] = _property_lines(self.document, path)
-        return self._lines_cache[path]
+        if self._lines is None:
+            self._lines = _property_lines(self.document)
+        return self._lines.get(path, {})
+
+    def bad(self, path: PathKey, problem: object) -> InputError:
+        """Bad input naming this file and the element (``resources[3].copy``)."""
+        return armshape.bad(self.document, path, problem)
+
+    def count_resource(self, path: PathKey) -> None:
+        self.counts[-1] += 1
+        if self.counts[-1] > limits.MAX_RESOURCES:
+            raise self.bad(
+                path,
+                f"more than {limits.MAX_RESOURCES} resources, copy loop instances included "
+                "(ARM's limit per template)",
+            )
+
+    def copy_count(self, count: Any, path: PathKey, scope: Scope) -> int:
+        """A copy loop's count, within ARM's copy limits (Unresolvable when not known)."""
+        value = evaluate_value(count, scope)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.bad(path, f"copy count is {armshape.kind(value)}, not an integer")
+        if value < 0:
+            raise self.bad(path, f"copy count {value} is negative; ARM refuses it")
+        if value > limits.MAX_COPY:
+            raise self.bad(path, f"copy count {value}; ARM's limit is {limits.MAX_COPY}")
+        return value
 
     def template(
         self,
@@ -152,16 +194,27 @@ class _Expander:
         depth: int,
         outer: Scope | None = None,
     ) -> None:
-        if depth > MAX_NESTING:
-            self.problems.append(f"nested deployments deeper than {MAX_NESTING} levels")
-            return
+        if depth > limits.MAX_NESTED_DEPLOYMENTS:
+            raise self.bad(
+                path,
+                f"nested deployments deeper than {limits.MAX_NESTED_DEPLOYMENTS} levels "
+                "(this tool's bound)",
+            )
+        armshape.check_sections(self.document, template, path)
         if outer is not None:
             scope = outer
         else:
             where = "template" if depth == 0 else "nested deployment"
-            parameters = resolve_parameters(template, given, context, where)
-            scope = Scope(parameters, dict(template.get("variables") or {}), context)
-            _expand_variable_copies(scope)
+            try:
+                parameters = resolve_parameters(template, given, context, where, self.budget)
+            except (LimitExceeded, InvalidExpression) as exc:
+                raise self.bad((*path, "parameters"), exc) from exc
+            variables = dict(template.get("variables") or {})
+            scope = Scope(parameters, variables, context, budget=self.budget)
+            try:
+                self.variable_copies(scope, (*path, "variables", "copy"))
+            except (LimitExceeded, InvalidExpression) as exc:
+                raise self.bad((*path, "variables"), exc) from exc
         schema = str(template.get("$schema") or "").lower()
         subscription_level = "subscriptiondeploymenttemplate" in schema
         resources = template.get("resources") or []
@@ -170,9 +223,19 @@ class _Expander:
             items = (((*path, "resources", k), v) for k, v in resources.items())
         else:
             items = (((*path, "resources", i), v) for i, v in enumerate(resources))
+        self.counts.append(0)
         for resource_path, resource in items:
-            if isinstance(resource, dict) and not resource.get("existing"):
+            if not isinstance(resource, dict):
+                raise self.bad(
+                    resource_path, f"a resource must be an object, not {armshape.kind(resource)}"
+                )
+            if resource.get("existing"):
+                continue
+            try:
                 self.resource(resource, resource_path, scope, depth, subscription_level, None)
+            except (LimitExceeded, InvalidExpression) as exc:
+                raise self.bad(resource_path, exc) from exc
+        self.counts.pop()
 
     def resource(
         self,
@@ -183,23 +246,25 @@ class _Expander:
         subscription_level: bool,
         parent: tuple[str, str] | None,
     ) -> None:
+        if not isinstance(resource.get("type"), str):
+            raise self.bad(path, "a resource needs a 'type' string")
         copy = resource.get("copy")
-        if isinstance(copy, dict):
-            try:
-                count = evaluate_value(copy.get("count"), scope)
-            except Unresolvable as exc:
-                self.problems.append(
-                    f"line {self.document.line_of(path)}: copy count {copy.get('count')!r} "
-                    f"not resolved ({exc.reason}); judged once"
-                )
-                count = 1
-            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-                count = 1
-            for index in range(min(count, MAX_COPY)):
-                inner = scope.with_copy(str(copy.get("name") or ""), index)
-                self.instance(resource, path, inner, depth, subscription_level, parent)
+        if copy is None:
+            self.instance(resource, path, scope, depth, subscription_level, parent)
             return
-        self.instance(resource, path, scope, depth, subscription_level, parent)
+        if not isinstance(copy, dict) or "count" not in copy:
+            raise self.bad((*path, "copy"), "a copy loop must be an object with a 'count'")
+        try:
+            count = self.copy_count(copy.get("count"), (*path, "copy", "count"), scope)
+        except Unresolvable as exc:
+            self.problems.append(
+                f"line {self.document.line_of(path)}: copy count {copy.get('count')!r} "
+                f"not resolved ({exc.reason}); judged once"
+            )
+            count = 1
+        for index in range(count):
+            inner = scope.with_copy(str(copy.get("name") or ""), index)
+            self.instance(resource, path, inner, depth, subscription_level, parent)
 
     def instance(
         self,
@@ -217,13 +282,14 @@ class _Expander:
                 condition = True  # unknown: judge it as if it were deployed
             if condition is False:
                 return
+        self.count_resource(path)
         body = {k: v for k, v in resource.items() if k not in ("resources", "copy", "condition")}
         raw_type = resolve_deep(body.get("type"), scope)
         if str(raw_type).lower() == DEPLOYMENT_TYPE and isinstance(body.get("properties"), dict):
             # The inner template is evaluated in its own scope, never in the caller's.
             body["properties"] = {k: v for k, v in body["properties"].items() if k != "template"}
         if isinstance(body.get("properties"), dict):
-            body["properties"] = _property_copies(body["properties"], scope)
+            body["properties"] = self.property_copies(body["properties"], path, scope)
         evaluated = resolve_deep(body, scope)
         arm_type = str(evaluated.get("type") or "")
         name = _text(evaluated.get("name"))
@@ -244,6 +310,7 @@ class _Expander:
             props = record.setdefault("properties", {})
             if isinstance(props, dict) and "scope" not in props:
                 props["scope"] = record["id"].split("/providers/Microsoft.Authorization/")[0]
+        self.budget.add_resource(record, f"resource {record['id']}")
         self.resources.append(
             ExpandedResource(
                 record=record,
@@ -253,16 +320,21 @@ class _Expander:
                 property_expressions=_property_expressions(resource),
             )
         )
-        for index, child in enumerate(resource.get("resources") or []):
-            if isinstance(child, dict):
-                self.resource(
-                    child,
-                    (*path, "resources", index),
-                    scope,
-                    depth,
-                    subscription_level,
-                    (arm_type, name),
-                )
+        children = resource.get("resources")
+        children = [] if children is None else children
+        if not isinstance(children, list):
+            raise self.bad((*path, "resources"), f"must be an array, not {armshape.kind(children)}")
+        for index, child in enumerate(children):
+            if not isinstance(child, dict):
+                raise self.bad((*path, "resources", index), "a resource must be an object")
+            self.resource(
+                child,
+                (*path, "resources", index),
+                scope,
+                depth,
+                subscription_level,
+                (arm_type, name),
+            )
 
     def deployment(
         self,
@@ -282,12 +354,13 @@ class _Expander:
             target = self.document.path.parent / relative if isinstance(relative, str) else None
             if target is None or not target.is_file():
                 self.problems.append(
-                    f"line {self.document.line_of(path)}: linked template {link!r} not read "
-                    "(only inline templates and local templateLink.relativePath files are "
-                    "expanded)"
+                    f"line {self.document.line_of(path)}: linked template "
+                    f"{armshape.link_text(link)} not read (only inline templates and local "
+                    "templateLink.relativePath files are expanded)"
                 )
                 return
-            linked = _Expander(parse(target))
+            linked = _Expander(parse(target), self.budget)
+            armshape.check_file_size(linked.document)
             template = linked.document.value
             if not isinstance(template, dict):
                 raise InputError(f"{target}: a linked template must be a JSON object")
@@ -300,7 +373,10 @@ class _Expander:
         name = evaluated.get("name")
         if isinstance(name, str):
             context = context.with_changes(deployment_name=name)
-        options = raw_props.get("expressionEvaluationOptions") or {}
+        options = (
+            raw_props.get("expressionEvaluationOptions") if isinstance(raw_props, dict) else None
+        )
+        options = options if isinstance(options, dict) else {}
         inner = str(options.get("scope") or "outer").lower() == "inner"
         template_path: PathKey = (*path, "properties", "template")
         expander = self
@@ -309,6 +385,8 @@ class _Expander:
         if inner:
             given: dict[str, Any] = {}
             passed = props.get("parameters") if isinstance(props, dict) else None
+            if passed is not None and not isinstance(passed, dict):
+                raise self.bad((*path, "properties", "parameters"), "must be an object")
             for key, entry in (passed or {}).items():
                 if isinstance(entry, dict) and "value" in entry:
                     given[key] = entry["value"]
@@ -319,56 +397,59 @@ class _Expander:
                     )
             expander.template(template, template_path, given, context, depth + 1)
         else:
-            outer = Scope(scope.parameters, scope.variables, context, dict(scope.copy_indexes))
+            outer = Scope(
+                scope.parameters, scope.variables, context, dict(scope.copy_indexes), self.budget
+            )
             expander.template(template, template_path, {}, context, depth + 1, outer=outer)
         if linked is not None:
             self.resources.extend(linked.resources)
             self.problems.extend(linked.problems)
 
+    def property_copies(
+        self, properties: dict[str, Any], path: PathKey, scope: Scope
+    ) -> dict[str, Any]:
+        """``properties.copy`` loops become the arrays they build (each item evaluated)."""
+        loops = properties.get("copy")
+        if loops is None:
+            return properties
+        if not isinstance(loops, list):
+            raise self.bad((*path, "properties", "copy"), "must be an array of copy loops")
+        result = {k: v for k, v in properties.items() if k != "copy"}
+        for index, loop in enumerate(loops):
+            where = (*path, "properties", "copy", index)
+            if not isinstance(loop, dict) or not isinstance(loop.get("name"), str):
+                raise self.bad(where, "a copy loop needs a 'name' string")
+            name = loop["name"]
+            try:
+                count = self.copy_count(loop.get("count"), (*where, "count"), scope)
+                result[name] = [
+                    resolve_deep(loop.get("input"), scope.with_copy(name, i)) for i in range(count)
+                ]
+            except Unresolvable as exc:
+                result[name] = unresolved(
+                    f"copy loop {name}: count {loop.get('count')}", exc.reason
+                )
+        return result
 
-def _property_copies(properties: dict[str, Any], scope: Scope) -> dict[str, Any]:
-    """``properties.copy`` loops become the arrays they build (each item evaluated)."""
-    loops = properties.get("copy")
-    if not isinstance(loops, list):
-        return properties
-    result = {k: v for k, v in properties.items() if k != "copy"}
-    for loop in loops:
-        if not isinstance(loop, dict) or not isinstance(loop.get("name"), str):
-            continue
-        name = loop["name"]
-        try:
-            count = evaluate_value(loop.get("count"), scope)
-            if not isinstance(count, int) or isinstance(count, bool):
-                raise Unresolvable(f"copy count {count!r} is not a number")
-            result[name] = [
-                resolve_deep(loop.get("input"), scope.with_copy(name, index))
-                for index in range(min(count, MAX_COPY))
-            ]
-        except Unresolvable as exc:
-            result[name] = unresolved(f"copy loop {name}: count {loop.get('count')}", exc.reason)
-    return result
-
-
-def _expand_variable_copies(scope: Scope) -> None:
-    """Variables defined by ``copy`` (an array built by a loop) become ordinary variables."""
-    variables = dict(scope.variables)
-    loops = variables.pop("copy", None)
-    if not isinstance(loops, list):
-        return
-    for loop in loops:
-        if not isinstance(loop, dict) or not isinstance(loop.get("name"), str):
-            continue
-        try:
-            count = evaluate_value(loop.get("count"), scope)
-            values = [
-                evaluate_value(loop.get("input"), scope.with_copy(loop["name"], i))
-                for i in range(min(int(count), MAX_COPY))
-            ]
-            variables[loop["name"]] = values
-        except (Unresolvable, TypeError, ValueError) as exc:
-            reason = exc.reason if isinstance(exc, Unresolvable) else str(exc)
-            variables[loop["name"]] = unresolved(f"copy loop {loop['name']}", reason)
-    scope.variables = variables
+    def variable_copies(self, scope: Scope, path: PathKey) -> None:
+        """Variables defined by ``copy`` (an array built by a loop) become ordinary ones."""
+        variables = dict(scope.variables)
+        loops = variables.pop("copy", None)
+        if not isinstance(loops, list):
+            return
+        for index, loop in enumerate(loops):
+            name = loop["name"]  # shape checked by check_shape
+            try:
+                count = self.copy_count(loop.get("count"), (*path, index, "count"), scope)
+                values = [
+                    evaluate_value(loop.get("input"), scope.with_copy(name, i))
+                    for i in range(count)
+                ]
+                scope.budget.check_value(values, f"variable copy loop {name}")
+                variables[name] = values
+            except Unresolvable as exc:
+                variables[name] = unresolved(f"copy loop {name}", exc.reason)
+        scope.variables = variables
 
 
 def _text(value: Any) -> str:
@@ -415,23 +496,28 @@ def _property_expressions(resource: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def _property_lines(document: Document, resource_path: PathKey) -> dict[str, int]:
-    """Dotted property path (relative to the resource) -> line, for every key under it."""
-    size = len(resource_path)
-    lines: dict[str, int] = {}
+def _property_lines(document: Document) -> dict[PathKey, dict[str, int]]:
+    """Resource path -> dotted property path (relative to it) -> line, for every key under
+    each resource, in one pass (a 4 MB template has 800 resources and 100,000 values)."""
+    found: dict[PathKey, dict[str, int]] = {}
     for path, line in document.lines.items():
-        if len(path) > size and path[:size] == resource_path:
-            relative = path[size:]
-            if all(isinstance(part, str) for part in relative):
-                lines[".".join(str(p) for p in relative)] = line
-    return lines
+        for end in range(len(path) - 1, 0, -1):
+            if path[end - 1] != "resources":
+                continue
+            relative = path[end + 1 :]
+            if relative and all(isinstance(part, str) for part in relative):
+                found.setdefault(path[: end + 1], {})[".".join(map(str, relative))] = line
+            if not all(isinstance(part, str) for part in relative):
+                break
+    return found
 
 
 def expand(document: Document, given: Mapping[str, Any], context: DeploymentContext) -> Expansion:
     """Every resource a template file would deploy, evaluated for ``context``."""
     if not isinstance(document.value, dict):
         raise InputError(f"{document.path}: an ARM template must be a JSON object")
-    expander = _Expander(document)
+    armshape.check_file_size(document)
+    expander = _Expander(document, Budget())
     expander.template(document.value, (), given, context, 0)
     return Expansion(expander.resources, expander.problems)
 

@@ -72,7 +72,10 @@ class SourceMap:
         path = Path(os.path.normpath(path))  # keeps a relative path relative, for reports
         if path in self.lines or depth > 10 or not path.is_file():
             return
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        try:
+            text = path.read_text(encoding="utf-8-sig", errors="replace")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the file: {exc.strerror}") from exc
         lines = text.splitlines()
         self.lines[path] = lines
         starts = [i for i, line in enumerate(lines) if _DECLARATION_RE.match(line)]
@@ -109,5 +112,8 @@ class SourceMap:
 
 def module_files(path: Path) -> list[Path]:
     """Local Bicep files ``path`` uses as modules (``module x './mod.bicep'``)."""
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file: {exc.strerror}") from exc
     return [(path.parent / module).resolve() for module in _MODULE_RE.findall(text)]

@@ -10,16 +10,35 @@ parameter with no value, or a function this evaluator does not know raises
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.collect.templates.functions import FUNCTIONS, Unresolvable, arity, lookup_key
+from auditor.collect.templates.functions import (
+    ARITY,
+    FUNCTIONS,
+    InvalidExpression,
+    Unresolvable,
+    arity,
+    concrete,
+    describe,
+    lookup_key,
+)
+from auditor.collect.templates.limits import (
+    MAX_EXPRESSION_CHARS,
+    MAX_EXPRESSION_DEPTH,
+    Budget,
+    LimitExceeded,
+)
+from auditor.collect.templates.scopefunctions import SCOPE_FUNCTIONS
 from auditor.unresolved import MARKER_KEY, is_unresolved
 
 __all__ = [
     "DeploymentContext",
+    "InvalidExpression",
     "Scope",
     "Unresolvable",
     "evaluate_expression",
@@ -76,7 +95,10 @@ class Scope:
     context: DeploymentContext
     copy_indexes: dict[str | None, int] = field(default_factory=dict)
     """Current index per copy loop name; the ``None`` entry is the innermost loop."""
+    budget: Budget = field(default_factory=Budget)
+    """Work left for the template file being read (shared by every scope of that file)."""
     _resolved: dict[str, Any] = field(default_factory=dict)
+    _failures: dict[str, Unresolvable] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
 
     def with_copy(self, name: str | None, index: int) -> Scope:
@@ -84,25 +106,69 @@ class Scope:
         indexes = {**self.copy_indexes, None: index}
         if name:
             indexes[name.lower()] = index
-        scope = Scope(self.parameters, self.variables, self.context, indexes)
-        scope._resolved = self._resolved
+        scope = Scope(self.parameters, self.variables, self.context, indexes, self.budget)
+        scope._resolved, scope._failures = self._resolved, self._failures
         return scope
 
     def variable(self, name: str) -> Any:
         key = lookup_key(self.variables, name)
         if key is None:
             raise Unresolvable(f"variable {name!r} is not defined")
+        if key not in self._resolved:
+            # Variables it names are evaluated first, deepest first, so a chain of 500
+            # variables costs one level of Python recursion each, not 500 nested levels.
+            for dependency in self._dependencies_first(key):
+                if dependency not in self._resolving:
+                    with contextlib.suppress(Unresolvable):  # raised again for ``key``
+                        self._evaluate(dependency)
+            self._evaluate(key)
+        return self._resolved[key]
+
+    def _evaluate(self, key: str) -> None:
         if key in self._resolved:
-            return self._resolved[key]
+            return
+        if key in self._failures:  # not retried: a failed link fails its chain at once
+            raise self._failures[key]
         if key in self._resolving:
-            raise Unresolvable(f"variable {name!r} refers to itself")
+            raise Unresolvable(f"variable {key!r} refers to itself")
+        if len(self._resolving) >= MAX_EXPRESSION_DEPTH:
+            raise LimitExceeded(
+                f"variables refer to one another more than {MAX_EXPRESSION_DEPTH} deep by "
+                "computed names (this tool's bound)"
+            )
         self._resolving.add(key)
         try:
-            value = evaluate_value(self.variables[key], self)
+            self._resolved[key] = evaluate_value(self.variables[key], self)
+        except Unresolvable as exc:
+            self._failures[key] = exc
+            raise
         finally:
             self._resolving.discard(key)
-        self._resolved[key] = value
-        return value
+
+    def _dependencies_first(self, key: str) -> list[str]:
+        """Variables ``key`` names with a literal ``variables('x')``, transitively, in an
+        order where each comes after those it names (cycles are left to evaluation)."""
+        order: list[str] = []
+        state: dict[str, bool] = {key: False}  # False: being visited, True: done
+        stack: list[tuple[str, Iterator[str]]] = [(key, self._named(key))]
+        while stack:
+            current, names = stack[-1]
+            child = next(names, None)
+            if child is None:
+                stack.pop()
+                state[current] = True
+                if current != key:
+                    order.append(current)
+            elif child not in state and child not in self._resolved:
+                state[child] = False
+                stack.append((child, self._named(child)))
+        return order
+
+    def _named(self, key: str) -> Iterator[str]:
+        for name in variable_names(self.variables[key], self.budget):
+            found = lookup_key(self.variables, name)
+            if found is not None:
+                yield found
 
     def parameter(self, name: str) -> Any:
         key = lookup_key(self.parameters, name)
@@ -114,6 +180,35 @@ class Scope:
 def is_expression(text: str) -> bool:
     """Whether a JSON string is an expression (``[...]``, not the ``[[`` escape)."""
     return len(text) >= 2 and text[0] == "[" and text[-1] == "]" and not text.startswith("[[")
+
+
+def variable_names(value: Any, budget: Budget) -> Iterator[str]:
+    """Names used as ``variables('literal')`` anywhere in a JSON value's expressions."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        budget.charge()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str) and is_expression(item):
+            try:
+                nodes = [parse_expression(item[1:-1])]
+            except (Unresolvable, InvalidExpression):
+                continue  # reported when the value is evaluated
+            while nodes:
+                node = nodes.pop()
+                budget.charge()
+                if node[0] == "call":
+                    args = node[2]
+                    if str(node[1]).lower() == "variables" and args and args[0][0] == "lit":
+                        yield str(args[0][1])
+                    nodes.extend(args)
+                elif node[0] == "prop":
+                    nodes.append(node[1])
+                elif node[0] == "index":
+                    nodes.extend(node[1:])
 
 
 def evaluate_value(value: Any, scope: Scope) -> Any:
@@ -133,6 +228,7 @@ def evaluate_value(value: Any, scope: Scope) -> Any:
 
 def resolve_deep(value: Any, scope: Scope) -> Any:
     """Evaluate every expression inside ``value``; an open one becomes a marker in place."""
+    scope.budget.charge()
     if isinstance(value, dict):
         if is_unresolved(value):
             return value
@@ -156,9 +252,8 @@ Node = tuple[Any, ...]
 def _tokenize(text: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     position = 0
+    text = text.rstrip()
     while position < len(text):
-        if not text[position:].strip():
-            break
         match = _TOKEN_RE.match(text, position)
         if match is None:
             raise ExpressionSyntaxError(f"cannot read expression at {text[position:][:20]!r}")
@@ -173,6 +268,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.position = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -191,6 +287,18 @@ class _Parser:
         return node
 
     def expression(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_EXPRESSION_DEPTH:
+            raise LimitExceeded(
+                f"an expression nests calls deeper than {MAX_EXPRESSION_DEPTH} levels "
+                "(this tool's bound)"
+            )
+        try:
+            return self._expression()
+        finally:
+            self.depth -= 1
+
+    def _expression(self) -> Node:
         kind, text = self.take()
         node: Node
         if kind == "string":
@@ -222,8 +330,14 @@ class _Parser:
         return node
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_expression(text: str) -> Node:
-    """Parse the text inside ``[...]``."""
+    """Parse the text inside ``[...]`` (a copy loop parses each expression once)."""
+    if len(text) + 2 > MAX_EXPRESSION_CHARS:
+        raise LimitExceeded(
+            f"an expression of {len(text) + 2:,} characters (ARM's limit is "
+            f"{MAX_EXPRESSION_CHARS:,})"
+        )
     return _Parser(text).parse()
 
 
@@ -232,179 +346,66 @@ def evaluate_expression(text: str, scope: Scope) -> Any:
     return _eval(parse_expression(text), scope)
 
 
-def _concrete(value: Any) -> Any:
-    if is_unresolved(value):
-        raise Unresolvable(f"depends on {value[MARKER_KEY]} ({value.get('reason')})")
-    return value
-
-
 def _eval(node: Node, scope: Scope) -> Any:
+    scope.budget.charge()
     kind = node[0]
     if kind == "lit":
         return node[1]
     if kind == "prop":
-        target = _concrete(_eval(node[1], scope))
+        target = concrete(_eval(node[1], scope))
         if not isinstance(target, dict):
             raise Unresolvable(f"property {node[2]!r} of a {type(target).__name__}")
         key = lookup_key(target, node[2])
         if key is None:
             raise Unresolvable(f"property {node[2]!r} not found")
-        return _concrete(target[key])
+        return concrete(target[key])
     if kind == "index":
-        target = _concrete(_eval(node[1], scope))
-        index = _concrete(_eval(node[2], scope))
+        target = concrete(_eval(node[1], scope))
+        index = concrete(_eval(node[2], scope))
         if isinstance(target, list) and isinstance(index, int) and not isinstance(index, bool):
             if not -len(target) <= index < len(target):
                 raise Unresolvable(f"index {index} out of range")
-            return _concrete(target[index])
+            return concrete(target[index])
         if isinstance(target, dict) and isinstance(index, str):
             key = lookup_key(target, index)
             if key is None:
                 raise Unresolvable(f"property {index!r} not found")
-            return _concrete(target[key])
-        raise Unresolvable(f"cannot index a {type(target).__name__} with {index!r}")
+            return concrete(target[key])
+        raise Unresolvable(f"cannot index {describe(target)} with {describe(index)}")
     name = str(node[1]).lower()
     args: list[Node] = node[2]
+    if name in ARITY:
+        arity(str(node[1]), args, *ARITY[name])
     if name == "if":
-        arity(name, args, 3, 3)
-        condition = _concrete(_eval(args[0], scope))
+        condition = concrete(_eval(args[0], scope))
         return _eval(args[1] if _truthy(condition) else args[2], scope)
-    if name in _SCOPE_FUNCTIONS:
-        return _SCOPE_FUNCTIONS[name](scope, [_eval(a, scope) for a in args])
+    if name in SCOPE_FUNCTIONS:
+        return SCOPE_FUNCTIONS[name](scope, [_eval(a, scope) for a in args])
     function = FUNCTIONS.get(name)
     if function is None:
         if name in RUNTIME_FUNCTIONS:
             raise Unresolvable(f"{node[1]}() is only known at deployment time")
         raise Unresolvable(f"unknown function {node[1]}()")
-    values = [_concrete(_eval(a, scope)) for a in args]
-    return function(values)
+    values = [concrete(_eval(a, scope)) for a in args]
+    what = f"{node[1]}()"
+    scope.budget.check_value(values, f"the arguments of {what}")
+    try:
+        result = function(values)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError, ArithmeticError):
+        # ARM fails such a call at deployment; before it, the value is simply not known.
+        described = ", ".join(map(describe, values)) or "no arguments"
+        raise Unresolvable(f"{what} cannot be evaluated on {described}") from None
+    except RecursionError:
+        raise LimitExceeded(f"{what} builds a value nested too deeply") from None
+    scope.budget.check_value(result, f"{what}")
+    return result
 
 
 def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise Unresolvable(f"condition is not a boolean: {value!r}")
+    raise Unresolvable(f"condition is not a boolean but {describe(value)}")
 
-
-# ---------------------------------------------------------------------------- functions
-
-
-def _parameters(scope: Scope, args: list[Any]) -> Any:
-    arity("parameters", args, 1, 1)
-    return _concrete(scope.parameter(str(_concrete(args[0]))))
-
-
-def _variables(scope: Scope, args: list[Any]) -> Any:
-    arity("variables", args, 1, 1)
-    return _concrete(scope.variable(str(_concrete(args[0]))))
-
-
-def _copy_index(scope: Scope, args: list[Any]) -> Any:
-    offset, loop = 0, None
-    for arg in (_concrete(a) for a in args):
-        if isinstance(arg, int) and not isinstance(arg, bool):
-            offset = arg
-        else:
-            loop = str(arg).lower()
-    if loop not in scope.copy_indexes:
-        raise Unresolvable(f"copyIndex({loop or ''}) outside its copy loop")
-    return scope.copy_indexes[loop] + offset
-
-
-def _resource_group(scope: Scope, args: list[Any]) -> Any:
-    ctx = scope.context
-    return {
-        "id": ctx.resource_group_id,
-        "name": ctx.resource_group,
-        "type": "Microsoft.Resources/resourceGroups",
-        "location": ctx.location,
-        "properties": {"provisioningState": "Succeeded"},
-    }
-
-
-def _subscription(scope: Scope, args: list[Any]) -> Any:
-    ctx = scope.context
-    return {
-        "id": f"/subscriptions/{ctx.subscription_id}",
-        "subscriptionId": ctx.subscription_id,
-        "tenantId": ctx.tenant_id,
-        "displayName": "template subscription",
-    }
-
-
-def _tenant(scope: Scope, args: list[Any]) -> Any:
-    return {"tenantId": scope.context.tenant_id, "id": f"/tenants/{scope.context.tenant_id}"}
-
-
-def _deployment(scope: Scope, args: list[Any]) -> Any:
-    return {"name": scope.context.deployment_name, "properties": {}}
-
-
-def _type_and_names(args: list[Any]) -> tuple[str, list[str]]:
-    values = [str(_concrete(a)) for a in args]
-    for index, value in enumerate(values):
-        if "/" in value and "." in value.split("/")[0]:
-            return value, values[index + 1 :]
-    raise Unresolvable("resourceId() needs a resource type such as Namespace/type")
-
-
-def _resource_id(scope: Scope, args: list[Any]) -> Any:
-    arity("resourceId", args, 2)
-    values = [str(_concrete(a)) for a in args]
-    arm_type, names = _type_and_names(args)
-    prefix_args = values[: values.index(arm_type)]
-    subscription = scope.context.subscription_id
-    group = scope.context.resource_group
-    if len(prefix_args) == 2:
-        subscription, group = prefix_args
-    elif len(prefix_args) == 1:
-        group = prefix_args[0]
-    return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/" + _type_path(
-        arm_type, names
-    )
-
-
-def _subscription_resource_id(scope: Scope, args: list[Any]) -> Any:
-    arity("subscriptionResourceId", args, 2)
-    values = [str(_concrete(a)) for a in args]
-    arm_type, names = _type_and_names(args)
-    prefix_args = values[: values.index(arm_type)]
-    subscription = prefix_args[0] if prefix_args else scope.context.subscription_id
-    return f"/subscriptions/{subscription}/providers/" + _type_path(arm_type, names)
-
-
-def _tenant_resource_id(scope: Scope, args: list[Any]) -> Any:
-    arm_type, names = _type_and_names(args)
-    return "/providers/" + _type_path(arm_type, names)
-
-
-def _extension_resource_id(scope: Scope, args: list[Any]) -> Any:
-    arity("extensionResourceId", args, 3)
-    values = [str(_concrete(a)) for a in args]
-    return values[0].rstrip("/") + "/providers/" + _type_path(values[1], values[2:])
-
-
-def _type_path(arm_type: str, names: list[str]) -> str:
-    namespace, *types = arm_type.split("/")
-    flat_names = [part for name in names for part in name.split("/")]
-    if len(types) != len(flat_names):
-        raise Unresolvable(f"{arm_type} needs {len(types)} name(s), got {len(flat_names)}")
-    return "/".join([namespace, *(f"{t}/{n}" for t, n in zip(types, flat_names, strict=True))])
-
-
-_SCOPE_FUNCTIONS: Mapping[str, Callable[[Scope, list[Any]], Any]] = {
-    "parameters": _parameters,
-    "variables": _variables,
-    "copyindex": _copy_index,
-    "resourcegroup": _resource_group,
-    "subscription": _subscription,
-    "tenant": _tenant,
-    "deployment": _deployment,
-    "resourceid": _resource_id,
-    "subscriptionresourceid": _subscription_resource_id,
-    "tenantresourceid": _tenant_resource_id,
-    "extensionresourceid": _extension_resource_id,
-}
 
 RUNTIME_FUNCTIONS = frozenset(
     {
@@ -426,4 +427,4 @@ RUNTIME_FUNCTIONS = frozenset(
 """Functions whose value only exists at deployment time."""
 
 
-SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *_SCOPE_FUNCTIONS, "if"})
+SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *SCOPE_FUNCTIONS, "if"})

@@ -15,6 +15,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from auditor.collect.templates.limits import MAX_VALUE_SIZE, LimitExceeded
+from auditor.unresolved import MARKER_KEY, is_unresolved
+
 # A fixed namespace so guid() gives the same value for the same arguments on every run.
 _GUID_NAMESPACE = uuid.UUID("11fb06fb-712d-4ddd-98c7-e71bbd588830")
 
@@ -27,6 +30,37 @@ class Unresolvable(Exception):
         self.reason = reason
 
 
+class InvalidExpression(Exception):
+    """An expression Resource Manager itself rejects when it validates the template (a
+    function called with a number of arguments its signature does not allow): bad input,
+    exit 2, not an unknown value."""
+
+
+def concrete(value: Any) -> Any:
+    """``value``, or Unresolvable when it is an unresolved-value marker."""
+    if is_unresolved(value):
+        raise Unresolvable(f"depends on {value[MARKER_KEY]} ({value.get('reason')})")
+    return value
+
+
+def describe(value: Any) -> str:
+    """A value's JSON type for messages (``a string of 12 characters``), never the value: an
+    argument may be a secret parameter's default."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return f"an array of {len(value)} items"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 def lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
     """ARM names (parameters, variables, properties) are case-insensitive."""
     if name in mapping:
@@ -36,9 +70,67 @@ def lookup_key(mapping: Mapping[str, Any], name: str) -> str | None:
 
 
 def arity(name: str, args: list[Any], low: int, high: int | None = None) -> None:
-    """Raise Unresolvable when a function gets too few or too many arguments."""
+    """Raise InvalidExpression when a function gets too few or too many arguments."""
     if len(args) < low or (high is not None and len(args) > high):
-        raise Unresolvable(f"{name}() called with {len(args)} argument(s)")
+        wanted = (
+            f"{low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+        )
+        raise InvalidExpression(f"{name}() called with {len(args)} argument(s); it takes {wanted}")
+
+
+ARITY: Mapping[str, tuple[int, int | None]] = {
+    # name: (fewest, most) arguments, from the ARM template function reference
+    "concat": (1, None),
+    "format": (1, None),
+    "equals": (2, 2),
+    "not": (1, 1),
+    "and": (2, None),
+    "or": (2, None),
+    "bool": (1, 1),
+    "true": (0, 0),
+    "false": (0, 0),
+    "null": (0, 0),
+    "tolower": (1, 1),
+    "toupper": (1, 1),
+    "string": (1, 1),
+    "int": (1, 1),
+    "json": (1, 1),
+    "guid": (1, None),
+    "uniquestring": (1, None),
+    "union": (1, None),
+    "coalesce": (1, None),
+    "contains": (2, 2),
+    "empty": (1, 1),
+    "length": (1, 1),
+    "createobject": (0, None),
+    "createarray": (0, None),
+    "array": (1, 1),
+    "first": (1, 1),
+    "last": (1, 1),
+    "split": (2, 2),
+    "replace": (3, 3),
+    "trim": (1, 1),
+    "startswith": (2, 2),
+    "endswith": (2, 2),
+    "substring": (1, 3),
+    "less": (2, 2),
+    "lessorequals": (2, 2),
+    "greater": (2, 2),
+    "greaterorequals": (2, 2),
+    "if": (3, 3),
+    "parameters": (1, 1),
+    "variables": (1, 1),
+    "copyindex": (0, 2),
+    "resourcegroup": (0, 0),
+    "subscription": (0, 0),
+    "tenant": (0, 0),
+    "deployment": (0, 0),
+    "resourceid": (2, None),
+    "subscriptionresourceid": (2, None),
+    "tenantresourceid": (2, None),
+    "extensionresourceid": (3, None),
+}
+"""Arguments each function this evaluator implements takes (lower-case names)."""
 
 
 def _to_string(value: Any) -> str:
@@ -61,16 +153,38 @@ _FORMAT_RE = re.compile(r"\{(\d+)(?:[,:][^}]*)?\}|\{\{|\}\}")
 def _format(args: list[Any]) -> Any:
     arity("format", args, 1)
     template, values = str(args[0]), args[1:]
+    texts: dict[int, str] = {}
+    size = len(template)
 
     def replace(match: re.Match[str]) -> str:
+        nonlocal size
         if match.group(0) in ("{{", "}}"):
             return match.group(0)[0]
         index = int(match.group(1))
         if index >= len(values):
             raise Unresolvable(f"format() has no argument {index}")
-        return _to_string(values[index])
+        if index not in texts:
+            texts[index] = _to_string(values[index])
+        size += len(texts[index])
+        _check_size(size, "format()")  # one argument used 8,000 times is 8,000 copies
+        return texts[index]
 
     return _FORMAT_RE.sub(replace, template)
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_VALUE_SIZE:
+        raise LimitExceeded(
+            f"{what} builds a value larger than {MAX_VALUE_SIZE:,} characters "
+            "(this tool's bound on one value)"
+        )
+
+
+def _replace(args: list[Any]) -> Any:
+    text, old, new = (_to_string(a) for a in args)
+    count = text.count(old) if old else len(text) + 1
+    _check_size(len(text) + count * (len(new) - len(old)), "replace()")
+    return text.replace(old, new)
 
 
 def _equals(args: list[Any]) -> Any:
@@ -90,12 +204,12 @@ def _bool(args: list[Any]) -> Any:
         return value.lower() == "true"
     if isinstance(value, int):
         return value != 0
-    raise Unresolvable(f"bool() of {value!r}")
+    raise Unresolvable(f"bool() of {describe(value)}")
 
 
 def _all_bools(name: str, args: list[Any]) -> list[bool]:
     if not all(isinstance(a, bool) for a in args):
-        raise Unresolvable(f"{name}() needs booleans, got {args!r}")
+        raise Unresolvable(f"{name}() needs booleans, got {', '.join(map(describe, args))}")
     return [bool(a) for a in args]
 
 
@@ -113,8 +227,11 @@ def _union(args: list[Any]) -> Any:
         return merged
     if all(isinstance(a, list) for a in args):
         out: list[Any] = []
+        seen: set[str] = set()
         for item in (i for a in args for i in a):
-            if item not in out:
+            key = json.dumps(item, sort_keys=True)  # dicts are unhashable; a set keeps it linear
+            if key not in seen:
+                seen.add(key)
                 out.append(item)
         return out
     raise Unresolvable("union() needs all objects or all arrays")
@@ -161,7 +278,7 @@ def _length(args: list[Any]) -> Any:
     arity("length", args, 1, 1)
     if isinstance(args[0], (str, list, dict)):
         return len(args[0])
-    raise Unresolvable(f"length() of {args[0]!r}")
+    raise Unresolvable(f"length() of {describe(args[0])}")
 
 
 def _int(args: list[Any]) -> Any:
@@ -169,14 +286,14 @@ def _int(args: list[Any]) -> Any:
     try:
         return int(args[0])
     except (TypeError, ValueError):
-        raise Unresolvable(f"int() of {args[0]!r}") from None
+        raise Unresolvable(f"int() of {describe(args[0])}") from None
 
 
 def _json(args: list[Any]) -> Any:
     try:
         return json.loads(str(args[0]))
     except ValueError:
-        raise Unresolvable(f"json() of text that is not JSON: {args[0]!r}") from None
+        raise Unresolvable(f"json() of text that is not JSON ({describe(args[0])})") from None
 
 
 def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], Any]:
@@ -185,7 +302,9 @@ def _compare(op: Callable[[Any, Any], bool]) -> Callable[[list[Any]], Any]:
         try:
             return op(args[0], args[1])
         except TypeError:
-            raise Unresolvable(f"cannot compare {args[0]!r} and {args[1]!r}") from None
+            raise Unresolvable(
+                f"cannot compare {describe(args[0])} and {describe(args[1])}"
+            ) from None
 
     return compare
 
@@ -194,14 +313,14 @@ def _first(args: list[Any]) -> Any:
     value = args[0]
     if isinstance(value, (str, list)):
         return value[0] if value else ("" if isinstance(value, str) else None)
-    raise Unresolvable(f"first() of {value!r}")
+    raise Unresolvable(f"first() of {describe(value)}")
 
 
 def _last(args: list[Any]) -> Any:
     value = args[0]
     if isinstance(value, (str, list)):
         return value[-1] if value else ("" if isinstance(value, str) else None)
-    raise Unresolvable(f"last() of {value!r}")
+    raise Unresolvable(f"last() of {describe(value)}")
 
 
 def _split(args: list[Any]) -> Any:
@@ -241,7 +360,7 @@ FUNCTIONS: Mapping[str, Callable[[list[Any]], Any]] = {
     "first": _first,
     "last": _last,
     "split": _split,
-    "replace": lambda a: str(a[0]).replace(str(a[1]), str(a[2])),
+    "replace": _replace,
     "trim": lambda a: str(a[0]).strip(),
     "startswith": lambda a: str(a[0]).lower().startswith(str(a[1]).lower()),
     "endswith": lambda a: str(a[0]).lower().endswith(str(a[1]).lower()),

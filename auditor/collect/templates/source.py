@@ -8,7 +8,9 @@ from a value's path (keys and list indexes) to its 1-based line.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -18,12 +20,15 @@ from typing import Any
 
 import yaml
 
+from auditor import jsonio, yamlio
+from auditor.collect.templates.limits import MAX_DOCUMENT_DEPTH, MAX_FILE_BYTES, MAX_YAML_CHARS
 from auditor.errors import InputError
 
 PathKey = tuple[str | int, ...]
 
 _NUMBER_RE = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _WHITESPACE_RE = re.compile(r"[ \t\n\r]*")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,31 @@ class Document:
 
 
 def read_text(path: Path) -> str:
-    """A template file's text (BOM tolerated); an unreadable file is an InputError."""
+    """A template file's text (UTF-8, BOM tolerated); an unreadable, undecodable or oversized
+    file is an InputError."""
     try:
-        return path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the file: {exc}") from exc
+        too_big = path.stat().st_size > MAX_FILE_BYTES
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
+    if too_big:
+        raise InputError(
+            f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB (this tool's bound on a "
+            "template input file)"
+        )
+    return jsonio.read_text(path)
+
+
+def element_path(path: PathKey) -> str:
+    """``resources[3].properties`` for a value's path, for messages."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(the top level)"
 
 
 class _JsonScanner:
-    """Walks text already known to be valid JSON, recording the line of every value."""
+    """Walks text already known to be valid, strict JSON (see :mod:`auditor.jsonio`, which
+    also bounds its depth), recording the line of every value."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -81,8 +102,11 @@ class _JsonScanner:
         if char == "[":
             return self._array(offset + 1, path)
         if char == '"':
-            return json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined,no-any-return]
+            return self.string(offset)
         return self.decoder.raw_decode(self.text, offset)
+
+    def string(self, offset: int) -> tuple[str, int]:
+        return json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined,no-any-return]
 
     def _object(self, offset: int, path: PathKey) -> tuple[Any, int]:
         result: dict[str, Any] = {}
@@ -92,7 +116,7 @@ class _JsonScanner:
         while True:
             offset = self.skip(offset)
             key_line = self.line(offset)
-            key, offset = json.decoder.scanstring(self.text, offset + 1)  # type: ignore[attr-defined]
+            key, offset = self.string(offset)
             offset = self.skip(offset) + 1  # the colon
             result[key], offset = self.value(offset, (*path, key), key_line)
             offset = self.skip(offset)
@@ -133,22 +157,13 @@ def blank_comments(text: str) -> str:
 def parse_json(path: Path, text: str) -> Document:
     """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column.
 
-    Comments are accepted, as Azure's template tooling accepts them."""
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        uncommented = blank_comments(text)
-        try:
-            json.loads(uncommented)
-        except (json.JSONDecodeError, RecursionError):
-            raise InputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
-        text = uncommented
-    except ValueError as exc:  # an integer literal longer than Python converts (4,300 digits)
-        raise InputError(f"{path}: invalid JSON: a number longer than 4,300 digits") from exc
-    except RecursionError as exc:
-        raise InputError(f"{path}: JSON nested too deeply") from exc
+    Strict JSON (:func:`auditor.jsonio.parse_json`: no NaN or Infinity, no lone surrogates,
+    no duplicate keys, nesting bounded), except that ``//`` and ``/* */`` comments are
+    accepted, as Azure's template tooling accepts them."""
+    text = blank_comments(text.removeprefix("\ufeff"))
+    value = jsonio.parse_json(text, str(path), max_depth=MAX_DOCUMENT_DEPTH)
     scanner = _JsonScanner(text)
-    value, _ = scanner.value(0, ())
+    scanner.value(0, ())
     return Document(path=path, text=text, value=value, lines=scanner.lines)
 
 
@@ -168,19 +183,47 @@ def _yaml_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int], line:
 def parse_yaml(path: Path, text: str) -> Document:
     """Parse one YAML document with line numbers; invalid YAML is an InputError naming
     line and column."""
+    if len(text) > MAX_YAML_CHARS:  # PyYAML's pure-Python composer reads about 1 MB a second
+        raise InputError(
+            f"{path}: a YAML file of more than {MAX_YAML_CHARS:,} characters (this tool's bound; "
+            "Azure ML specs and v1 deploy configs are a few KB)"
+        )
     try:
-        value = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        value, node = yamlio.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark else "?"
         raise InputError(f"{path}:{where}: invalid YAML: {exc.problem or exc}") from exc
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
         raise InputError(f"{path}: invalid YAML: {exc}") from exc
     lines: dict[PathKey, int] = {}
     if node is not None:
         _yaml_lines(node, (), lines, node.start_mark.line + 1)
-    return Document(path=path, text=text, value=value, lines=lines)
+    try:
+        plain = _json_like(value)
+    except ValueError as exc:
+        raise InputError(f"{path}: invalid YAML: {exc}") from exc
+    return Document(path=path, text=text, value=plain, lines=lines)
+
+
+def _json_like(value: Any, where: PathKey = ()) -> Any:
+    """YAML's extra types as what the same JSON template would hold: timestamps as their ISO
+    text, keys as strings; NaN, infinities, binary and sets refused (strict JSON)."""
+    if isinstance(value, dict):
+        return {str(k): _json_like(v, (*where, str(k))) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_like(v, (*where, i)) for i, v in enumerate(value)]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{element_path(where)}: {value} is not a JSON number")
+    if isinstance(value, str):
+        if _SURROGATE_RE.search(value):
+            raise ValueError(f"{element_path(where)}: a lone surrogate (not valid Unicode)")
+        return value
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    raise ValueError(f"{element_path(where)}: a YAML {type(value).__name__} has no JSON form")
 
 
 def parse(path: Path, text: str | None = None) -> Document:

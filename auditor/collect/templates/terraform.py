@@ -298,16 +298,19 @@ def _role_definition(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
     }
     m.put(record, "properties.roleName", v.get("name"), "name")
     m.put(record, "properties.type", "CustomRole", "name")
-    permissions = [
-        {
-            "actions": p.get("actions") or [],
-            "notActions": p.get("not_actions") or [],
-            "dataActions": p.get("data_actions") or [],
-            "notDataActions": p.get("not_data_actions") or [],
-        }
-        for p in v.get("permissions") or []
-        if isinstance(p, dict)
-    ]
+    raw_permissions = v.get("permissions")
+    permissions: Any = raw_permissions  # another type stays as found, for the rules to doubt
+    if isinstance(raw_permissions, list) or raw_permissions is None:
+        permissions = [
+            {
+                "actions": p.get("actions") or [],
+                "notActions": p.get("not_actions") or [],
+                "dataActions": p.get("data_actions") or [],
+                "notDataActions": p.get("not_data_actions") or [],
+            }
+            for p in raw_permissions or []
+            if isinstance(p, dict)
+        ]
     m.put(record, "properties.permissions", permissions, "permissions")
     m.put(record, "properties.assignableScopes", v.get("assignable_scopes"), "assignable_scopes")
     return record

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.collect.templates.source import Document, PathKey
+from auditor.collect.templates.source import Document, PathKey, element_path
+from auditor.errors import InputError
 from auditor.unresolved import unresolved
 
 
@@ -103,10 +104,77 @@ def _module_resources(
             yield from _module_resources(child, (*path, "child_modules", index), references)
 
 
+_OBJECT, _ARRAY, _STRING = dict, list, str
+_JSON_KIND: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+
+
+class _Shape:
+    """Checks the parts of ``terraform show -json`` output this reader walks, so a plan of
+    the wrong shape is bad input naming the element (``resource_changes[3].change``)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+
+    def expect(self, value: Any, kind: type, path: PathKey, optional: bool = True) -> Any:
+        if (value is None and optional) or isinstance(value, kind):
+            return value
+        found = "null" if value is None else _JSON_KIND.get(type(value), type(value).__name__)
+        if isinstance(value, bool):
+            found = "a boolean"
+        elif isinstance(value, (int, float)):
+            found = "a number"
+        raise InputError(
+            f"{self.document.path}: {element_path(path)}: must be {_JSON_KIND[kind]}, not {found}"
+        )
+
+    def items(self, value: Any, path: PathKey) -> Iterator[tuple[PathKey, dict[str, Any]]]:
+        """The objects of an optional array at ``path``."""
+        for index, item in enumerate(self.expect(value, _ARRAY, path) or []):
+            yield (*path, index), self.expect(item, _OBJECT, (*path, index), optional=False)
+
+    def module(self, module: Any, path: PathKey) -> None:
+        """A ``planned_values``/``values``/``configuration`` module and its children."""
+        self.expect(module, _OBJECT, path)
+        if module is None:
+            return
+        for where, resource in self.items(module.get("resources"), (*path, "resources")):
+            for key in ("address", "type", "mode"):
+                self.expect(resource.get(key), _STRING, (*where, key))
+            self.expect(resource.get("values"), _OBJECT, (*where, "values"))
+            expressions = self.expect(resource.get("expressions"), _OBJECT, (*where, "expressions"))
+            for name, expression in (expressions or {}).items():
+                if isinstance(expression, dict):
+                    refs = (*where, "expressions", name, "references")
+                    self.expect(expression.get("references"), _ARRAY, refs)
+        for where, child in self.items(module.get("child_modules"), (*path, "child_modules")):
+            self.module(child, where)
+        calls = self.expect(module.get("module_calls"), _OBJECT, (*path, "module_calls"))
+        for name, call in (calls or {}).items():
+            where = (*path, "module_calls", name)
+            self.expect(call, _OBJECT, where, optional=False)
+            self.module(call.get("module"), (*where, "module"))
+
+    def plan(self, plan: Mapping[str, Any]) -> None:
+        for key in ("planned_values", "values", "configuration"):
+            section = self.expect(plan.get(key), _OBJECT, (key,))
+            if section is not None:
+                self.module(section.get("root_module"), (key, "root_module"))
+        changes = plan.get("resource_changes")
+        for where, change in self.items(changes, ("resource_changes",)):
+            for key in ("address", "type", "mode"):
+                self.expect(change.get(key), _STRING, (*where, key))
+            body = self.expect(change.get("change"), _OBJECT, (*where, "change"), optional=False)
+            actions = self.expect(body.get("actions"), _ARRAY, (*where, "change", "actions"))
+            for index, action in enumerate(actions or []):
+                self.expect(action, _STRING, (*where, "change", "actions", index), False)
+            self.expect(body.get("after"), _OBJECT, (*where, "change", "after"))
+
+
 def planned_resources(document: Document) -> Iterator[PlannedResource]:
     """The resources the plan creates, updates or keeps (from ``resource_changes``; from
     ``planned_values``, or a state's ``values``, when there are none)."""
     plan: Mapping[str, Any] = document.value
+    _Shape(document).plan(plan)
     references = _configuration_references(plan)
     if "resource_changes" not in plan:
         key = "planned_values" if "planned_values" in plan else "values"
