@@ -4,7 +4,7 @@ A record of the wrong shape (``properties`` a list, a manifest's ``errors`` a nu
 event's ``eventTimestamp`` past the year 9999 once moved to UTC) is an
 :class:`UnrecognisedRecord` naming the element path inside the record; the snapshot reader
 adds the file and the record's place in it. Checked here: what makes a resource a record
-(``id``, ``type``, ``name``, an object ``properties``), the Activity Log event fields the
+(``id``, ``type``, an object ``properties``), the Activity Log event fields the
 rules read, and the manifest this tool writes, in full. Every other field is typed per
 resource type by :mod:`auditor.fields`, whose reader makes a wrong one ``unknown``.
 """
@@ -81,13 +81,12 @@ def _only(record: Mapping[str, Any], allowed: Sequence[str], path: str) -> None:
 def check_resource(record: Mapping[str, Any]) -> None:
     """Refuse an audited resource that cannot be indexed or read as one.
 
-    Only what makes it a record: ``id``, ``type`` and ``name`` strings (its identity, the key
-    role definitions are found by) and ``properties`` an object (every rule reads under it).
-    Any other field of the wrong type is the field reader's to judge: ``unknown`` naming the
-    field, never ``pass`` (:mod:`auditor.fields`)."""
+    Only what makes it a record: ``id`` and ``type`` strings (its identity) and ``properties``
+    an object (every rule reads under it). Any other field of the wrong type is the field
+    reader's to judge: ``unknown`` naming the field, never ``pass`` (:mod:`auditor.fields`);
+    a ``name`` that is no string gives way to the id's last segment."""
     _string(record.get("id"), "id")
     _string(record.get("type"), "type", optional=True)
-    _string(record.get("name"), "name", optional=True)
     if record.get("properties") is not None:
         _object(record["properties"], "properties")
 

@@ -163,11 +163,6 @@ REFUSED_SHAPES: list[tuple[str, Any, str]] = [
         [damaged(WORKSPACE, ("properties",), "x")],
         "properties: expected an object",
     ),
-    (
-        "name a number",
-        [damaged(WORKSPACE, ("name",), 5)],
-        "[0]: name: expected a string, found a number",
-    ),
     ("type a number", [damaged(WORKSPACE, ("type",), 5)], "type: expected a string"),
     (
         "no id",
@@ -338,6 +333,7 @@ def test_malformed_snapshot_shapes_exit_2_naming_file_and_element(
         pytest.param([damaged(WORKSPACE, ("identity",), "SystemAssigned")], id="identity a string"),
         pytest.param([damaged(ACCOUNT, ("systemData",), "x"), EVENT], id="systemData a string"),
         pytest.param([damaged(ACCOUNT, ("kind",), True)], id="kind a boolean"),
+        pytest.param([damaged(WORKSPACE, ("name",), 5)], id="name a number"),
         pytest.param(
             [damaged(ACCOUNT, ("systemData",), {"createdAt": "9999-12-31T23:00:00-05:00"}), EVENT],
             id="createdAt past year 9999 in UTC",
@@ -535,6 +531,8 @@ REFUSED_CONFIGS: list[tuple[str, bytes, str]] = [
     ("a time of day", b"as-of = 07:32:00\n", "as-of: '07:32:00' is not an ISO 8601 date or time"),
     ("a key twice", b'format = "json"\nformat = "html"\n', "invalid TOML"),
     ("debug", b"debug = true\n", "unknown config key 'debug'"),
+    ("an unknown format", b'format = ["json", "pdf"]\n', "format: unknown format 'pdf'"),
+    ("an unknown stdout format", b'stdout = "pdf"\n', "stdout: unknown format 'pdf'"),
 ]
 
 
@@ -662,7 +660,6 @@ FRAUD = f"/subscriptions/{SUB_A}/resourceGroups/rg-ml/providers/{ML}/workspaces/
             "properties: expected an object, found an array",
             id="properties a list",
         ),
-        pytest.param({"name": 5}, "name: expected a string, found a number", id="name a number"),
         pytest.param({"type": 5}, "type: expected a string", id="type a number"),
     ],
 )
@@ -680,3 +677,16 @@ def test_a_live_record_of_the_wrong_shape_is_an_error_entry(
     errors = result.report()["errors"]
     [error] = [e for e in errors if e["scope"].endswith("/computes/odd")]
     assert error["operation"] == "read resource" and says in error["message"]
+
+
+def test_a_creation_date_after_the_moment_judged_is_never_a_pass(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """A key-using account 'created' in year 9999 is unknown for key rotation, not a pass."""
+    account = damaged(ACCOUNT, ("properties",), {"disableLocalAuth": False})
+    account["systemData"] = {"createdAt": "9999-12-31T23:59:59Z"}
+    path = write_json(tmp_path / "in" / "future.json", [account, EVENT])
+    result = run_cli(["scan", "--snapshot", str(path), "--as-of", "2026-12-01", "--include-passed"])
+    [finding] = [f for f in result.report()["findings"] if f["rule_id"] == "AIS002"]
+    assert finding["status"] == "unknown"
+    assert "after the moment judged" in finding["message"]

@@ -42,6 +42,11 @@ def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
     }
     if (stop := reads.unknown(evidence)) is not None:
         return stop
+    if created is not None and created > ctx.as_of:
+        # Evidence from after the moment judged (a year-9999 createdAt, an --as-of before it):
+        # "created -N days ago" must not pass.
+        reason = f"created {iso(created)}, after the moment judged ({iso(ctx.as_of)})"
+        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if created is not None and created > cutoff:
         return Outcome(
             Status.PASS,
