@@ -80,9 +80,9 @@ class _JsonScanner:
     """Walks text already known to be valid, strict JSON (see :mod:`auditor.jsonio`, which
     also bounds its depth), recording the line of every value."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, line_ends: list[int]) -> None:
         self.text = text
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.newlines = line_ends
         self.lines: dict[PathKey, int] = {}
         self.decoder = json.JSONDecoder()
 
@@ -138,31 +138,57 @@ class _JsonScanner:
             offset += 1
 
 
-_COMMENT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_NEWLINE_RE = re.compile("\n")
+_ESCAPED_BREAK_RE = re.compile(r"(?<!\\)(?:\\\\)*\\[\r\n]")
 
 
-def blank_comments(text: str) -> str:
-    """``//`` and ``/* */`` comments (which ARM template tooling accepts) as spaces, so every
-    other character keeps its line and column; strings are left alone."""
+def template_text(text: str) -> tuple[str, list[int]]:
+    """A template's text as strict JSON, with the offset where each of its lines ends.
 
-    def blank(match: re.Match[str]) -> str:
+    ARM's template parser accepts ``//`` and ``/* */`` comments (blanked to spaces here) and
+    line breaks inside string literals (escaped to ``\\n``/``\\r`` here, so the value keeps
+    them). An escaped line break still ends a line in the returned offsets, so lines and
+    columns found in the new text are those of the file as written."""
+    pieces: list[str] = []
+    line_ends: list[int] = []
+    size = 0
+
+    def plain(piece: str) -> None:
+        nonlocal size
+        line_ends.extend(size + m.start() for m in _NEWLINE_RE.finditer(piece))
+        pieces.append(piece)
+        size += len(piece)
+
+    position = 0
+    for match in _TOKEN_RE.finditer(text):
+        plain(text[position : match.start()])
+        position = match.end()
         token = match.group(0)
-        if token.startswith('"'):
-            return token
-        return re.sub(r"[^\n]", " ", token)
-
-    return _COMMENT_RE.sub(blank, text)
+        if not token.startswith('"'):
+            plain(re.sub(r"[^\n]", " ", token))
+        elif ("\n" not in token and "\r" not in token) or _ESCAPED_BREAK_RE.search(token):
+            plain(token)  # a backslash before a line break is no escape: left for JSON to refuse
+        else:
+            *lines, last = token.replace("\r", "\\r").split("\n")
+            for line in lines:
+                pieces.append(f"{line}\\n")
+                size += len(line) + 2
+                line_ends.append(size - 1)
+            plain(last)
+    plain(text[position:])
+    return "".join(pieces), line_ends
 
 
 def parse_json(path: Path, text: str) -> Document:
     """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column.
 
     Strict JSON (:func:`auditor.jsonio.parse_json`: no NaN or Infinity, no lone surrogates,
-    no duplicate keys, nesting bounded), except that ``//`` and ``/* */`` comments are
-    accepted, as Azure's template tooling accepts them."""
-    text = blank_comments(text.removeprefix("\ufeff"))
-    value = jsonio.parse_json(text, str(path), max_depth=MAX_DOCUMENT_DEPTH)
-    scanner = _JsonScanner(text)
+    no duplicate keys, nesting bounded), except for what ARM's own template parser accepts
+    beyond JSON: ``//`` and ``/* */`` comments and line breaks inside strings."""
+    text, line_ends = template_text(text.removeprefix("\ufeff"))
+    value = jsonio.parse_json(text, str(path), max_depth=MAX_DOCUMENT_DEPTH, line_ends=line_ends)
+    scanner = _JsonScanner(text, line_ends)
     scanner.value(0, ())
     return Document(path=path, text=text, value=value, lines=scanner.lines)
 
