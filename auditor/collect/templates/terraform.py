@@ -81,8 +81,7 @@ class _Mapper:
             return known
         group = values.get("resource_group_name")
         group = group if isinstance(group, str) else self.context.resource_group
-        name = values.get("name")
-        name = name if isinstance(name, str) else "unnamed"
+        name = _name(values)
         return (
             f"/subscriptions/{self.context.subscription_id}/resourceGroups/{group}/providers/"
             f"{arm_type_path}/{name}"
@@ -102,12 +101,18 @@ class _Mapper:
         )
 
 
+def _name(values: Mapping[str, Any]) -> str:
+    """The resource's name; one of another type (a list) is none: records need a string."""
+    name = values.get("name")
+    return name if isinstance(name, str) else "unnamed"
+
+
 def _cognitive_account(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
     v = r.values
     record: dict[str, Any] = {
         "id": m.base_id(v, "Microsoft.CognitiveServices/accounts"),
         "type": arm.AI_ACCOUNT,
-        "name": v.get("name"),
+        "name": _name(v),
         "location": v.get("location"),
         "kind": v.get("kind"),
     }
@@ -167,7 +172,7 @@ def _workspace(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": m.base_id(v, _ML),
         "type": arm.WORKSPACE,
-        "name": v.get("name"),
+        "name": _name(v),
         "location": v.get("location"),
         "kind": v.get("kind"),
     }
@@ -207,7 +212,7 @@ def _workspace(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
 def _compute(compute_type: str) -> Callable[[PlannedResource, _Mapper], dict[str, Any]]:
     def build(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
         v = r.values
-        name = v.get("name") if isinstance(v.get("name"), str) else "unnamed"
+        name = _name(v)
         record: dict[str, Any] = {
             "id": f"{m.workspace_id(r)}/computes/{name}",
             "type": arm.COMPUTE,
