@@ -150,34 +150,28 @@ def template_text(text: str) -> tuple[str, list[int]]:
     line breaks inside string literals (escaped to ``\\n``/``\\r`` here, so the value keeps
     them). An escaped line break still ends a line in the returned offsets, so lines and
     columns found in the new text are those of the file as written."""
-    pieces: list[str] = []
-    line_ends: list[int] = []
-    size = 0
+    escaped_ends: list[int] = []
+    growth = 0  # characters the escapes so far added: new offset = old offset + growth
 
-    def plain(piece: str) -> None:
-        nonlocal size
-        line_ends.extend(size + m.start() for m in _NEWLINE_RE.finditer(piece))
-        pieces.append(piece)
-        size += len(piece)
-
-    position = 0
-    for match in _TOKEN_RE.finditer(text):
-        plain(text[position : match.start()])
-        position = match.end()
+    def rewrite(match: re.Match[str]) -> str:
+        nonlocal growth
         token = match.group(0)
         if not token.startswith('"'):
-            plain(re.sub(r"[^\n]", " ", token))
-        elif ("\n" not in token and "\r" not in token) or _ESCAPED_BREAK_RE.search(token):
-            plain(token)  # a backslash before a line break is no escape: left for JSON to refuse
-        else:
-            *lines, last = token.replace("\r", "\\r").split("\n")
-            for line in lines:
-                pieces.append(f"{line}\\n")
-                size += len(line) + 2
-                line_ends.append(size - 1)
-            plain(last)
-    plain(text[position:])
-    return "".join(pieces), line_ends
+            return re.sub(r"[^\n]", " ", token)
+        if ("\n" not in token and "\r" not in token) or _ESCAPED_BREAK_RE.search(token):
+            return token  # a backslash before a line break is no escape: left for JSON to refuse
+        *lines, last = token.replace("\r", "\\r").split("\n")
+        offset = match.start() + growth
+        for line in lines:
+            offset += len(line) + 2
+            escaped_ends.append(offset - 1)  # the "n" of the escape ends the line
+        result = "\\n".join([*lines, last])
+        growth += len(result) - len(token)
+        return result
+
+    rewritten = _TOKEN_RE.sub(rewrite, text)
+    line_ends = [m.start() for m in _NEWLINE_RE.finditer(rewritten)]
+    return rewritten, sorted(line_ends + escaped_ends) if escaped_ends else line_ends
 
 
 def parse_json(path: Path, text: str) -> Document:
@@ -186,8 +180,14 @@ def parse_json(path: Path, text: str) -> Document:
     Strict JSON (:func:`auditor.jsonio.parse_json`: no NaN or Infinity, no lone surrogates,
     no duplicate keys, nesting bounded), except for what ARM's own template parser accepts
     beyond JSON: ``//`` and ``/* */`` comments and line breaks inside strings."""
-    text, line_ends = template_text(text.removeprefix("\ufeff"))
-    value = jsonio.parse_json(text, str(path), max_depth=MAX_DOCUMENT_DEPTH, line_ends=line_ends)
+    text = text.removeprefix("\ufeff")
+    where = str(path)
+    try:  # most templates, and every Terraform plan, are plain JSON: no rewriting pass
+        value = jsonio.parse_json(text, where, max_depth=MAX_DOCUMENT_DEPTH)
+        line_ends = [m.start() for m in _NEWLINE_RE.finditer(text)]
+    except InputError:
+        text, line_ends = template_text(text)
+        value = jsonio.parse_json(text, where, max_depth=MAX_DOCUMENT_DEPTH, line_ends=line_ends)
     scanner = _JsonScanner(text, line_ends)
     scanner.value(0, ())
     return Document(path=path, text=text, value=value, lines=scanner.lines)
