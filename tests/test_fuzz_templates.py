@@ -616,6 +616,7 @@ def test_fuzz_yaml_specs(
 
 _CLI_KINDS: list[tuple[str, Callable[[Any], str], st.SearchStrategy[Any]]] = [
     ("main.json", json.dumps, hostile(arm_template)),
+    ("main.json", _with_raw_breaks, hostile(arm_template)),
     ("plan.json", json.dumps, hostile(terraform_plan)),
     ("spec.yml", lambda v: yaml.safe_dump(v, allow_unicode=True), hostile(yaml_spec)),
 ]

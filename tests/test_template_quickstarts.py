@@ -14,6 +14,7 @@ import pytest
 from auditor.collect.templates.source import parse_json
 from auditor.errors import InputError
 from tests.conftest import FIXTURES
+from tests.test_report import validate
 from tests.test_template_arm import _account as keyless_account
 
 QUICKSTARTS = FIXTURES / "templates" / "quickstarts"
@@ -235,6 +236,7 @@ def test_bicep_beside_its_compiled_json_reads_the_json(
     statuses = {f["rule_id"]: f["status"] for f in report["findings"]}
     assert statuses["AIS001"] == "fail"  # disableLocalAuth: false, read from the JSON
     assert report["errors"] == []
+    validate(report)
 
 
 def test_bicep_beside_json_bicep_did_not_write_still_needs_the_cli(
