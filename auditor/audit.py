@@ -68,6 +68,7 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]
                     "files": found.files,
                     "records": found.records,
                     "kinds": dict(found.kinds),
+                    "skipped": list(found.skipped),
                 }
             )
     if config.live is not None:
@@ -141,7 +142,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         )
     counts = Counter(r.type for r in inventory)
     applied = suppressions_file(config.suppressions)
-    notes = _notes(config, inventory)
+    notes = _notes(config, inventory) + [n for s in sources for n in s.get("skipped", [])]
     return ScanOutcome(
         started_at=started,
         finished_at=config.clock(),

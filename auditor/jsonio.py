@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -158,8 +160,26 @@ def _line_col(text: str, offset: int) -> str:
     return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
-def parse_json(text: str, where: str, *, max_depth: int = MAX_DEPTH) -> Any:
-    """The JSON value ``text`` holds, parsed strictly; ``where`` names it in every error."""
+def _position(text: str, offset: int, line_ends: Sequence[int] | None) -> str:
+    if line_ends is None:
+        return _line_col(text, offset)
+    line = bisect_left(line_ends, offset)  # lines ended before offset
+    start = line_ends[line - 1] + 1 if line else 0
+    return f"{line + 1}:{offset - start + 1}"
+
+
+def parse_json(
+    text: str,
+    where: str,
+    *,
+    max_depth: int = MAX_DEPTH,
+    line_ends: Sequence[int] | None = None,
+) -> Any:
+    """The JSON value ``text`` holds, parsed strictly; ``where`` names it in every error.
+
+    ``line_ends`` (offsets where the text's lines end) is for text rewritten from a file:
+    a template's line breaks inside strings, escaped before parsing, still end lines there,
+    so an error's ``line:col`` is that of the file as written."""
     if text.startswith(_BOM):
         text = text[1:]
     try:
@@ -170,7 +190,9 @@ def parse_json(text: str, where: str, *, max_depth: int = MAX_DEPTH) -> Any:
             object_pairs_hook=_unique_pairs,
         )
     except json.JSONDecodeError as exc:
-        raise InputError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        raise InputError(
+            f"{where}:{_position(text, exc.pos, line_ends)}: invalid JSON: {exc.msg}"
+        ) from None
     except _DuplicateKeyError as exc:
         raise InputError(f"{where}: invalid JSON: duplicate key {json.dumps(exc.key)}") from None
     except RecursionError:

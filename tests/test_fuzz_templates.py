@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from auditor.cli import main
 from auditor.collect.templates import read_templates
 from auditor.collect.templates.expressions import RUNTIME_FUNCTIONS, SUPPORTED_FUNCTIONS
 from auditor.collect.templates.functions import ARITY
+from auditor.collect.templates.source import parse_json
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.errors import InputError
@@ -347,6 +349,47 @@ def test_fuzz_arm_templates(tmp_path_factory: pytest.TempPathFactory, template: 
     _count("arm", read_and_judge(path))
 
 
+_ESCAPED_BREAK = re.compile(r"(?<!\\)((?:\\\\)*)\\([nr])")
+_BREAKING_TEXT = st.text(
+    st.sampled_from(["a", " ", "'", "\\", '"', "\n", "\r", "/", "*"]), max_size=12
+)
+
+
+def _with_raw_breaks(value: Any) -> str:
+    """``value`` as indented JSON, each ``\\n``/``\\r`` escape inside a string written as the
+    raw line break it stands for (as ARM's parser accepts; quickstarts write scripts so)."""
+    text = json.dumps(value, indent=1, ensure_ascii=False)
+    return _ESCAPED_BREAK.sub(lambda m: m.group(1) + ("\n" if m.group(2) == "n" else "\r"), text)
+
+
+@settings(FUZZ, max_examples=150)
+@given(
+    template=arm_template,
+    texts=st.lists(_BREAKING_TEXT, min_size=1, max_size=4),
+)
+def test_fuzz_multi_line_strings(
+    tmp_path_factory: pytest.TempPathFactory, template: Any, texts: list[str]
+) -> None:
+    """Raw line breaks in strings read as the escaped JSON does, every key keeps its line."""
+    template = {
+        **template,
+        "metadata": {f"m{i}": text for i, text in enumerate(texts)},
+        "variables": {"v9": "[concat(\n'a',\r\n  'b')]", **(template.get("variables") or {})},
+    }
+    raw = _with_raw_breaks(template)
+    path = _file(tmp_path_factory, "main.json", raw)
+    document = parse_json(path, raw)
+    assert document.value == template
+    lines = raw.split("\n")
+    for key_path in _paths(template):
+        key = key_path[-1] if key_path else None
+        if isinstance(key, str) and not {"\n", "\r"} & set(key):
+            line = document.line_of(key_path)
+            assert line is not None
+            assert lines[line - 1].lstrip().startswith(json.dumps(key, ensure_ascii=False) + ":")
+    _count("multi-line", read_and_judge(path))
+
+
 @FUZZ
 @given(text=expression_text)
 def test_fuzz_expressions(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
@@ -412,6 +455,29 @@ _TF_ATTRIBUTES = [
     "fqdns",
 ]
 
+_tf_values = st.fixed_dictionaries(
+    {
+        "root_module": st.fixed_dictionaries(
+            {},
+            optional={
+                "resources": st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "address": st.sampled_from(["a.x", "b.y", "d.w"]),
+                            "type": st.sampled_from(_TF_TYPES),
+                            "values": st.dictionaries(
+                                st.sampled_from(_TF_ATTRIBUTES), json_value, max_size=4
+                            ),
+                        }
+                    ),
+                    max_size=2,
+                )
+            },
+        )
+    }
+)
+"""A ``planned_values`` or ``prior_state.values`` section: a root module's resources."""
+
 terraform_plan = st.fixed_dictionaries(
     {"format_version": st.just("1.2")},
     optional={
@@ -436,27 +502,8 @@ terraform_plan = st.fixed_dictionaries(
             ),
             max_size=4,
         ),
-        "planned_values": st.fixed_dictionaries(
-            {
-                "root_module": st.fixed_dictionaries(
-                    {},
-                    optional={
-                        "resources": st.lists(
-                            st.fixed_dictionaries(
-                                {
-                                    "address": st.just("a.x"),
-                                    "type": st.sampled_from(_TF_TYPES),
-                                    "values": st.dictionaries(
-                                        st.sampled_from(_TF_ATTRIBUTES), json_value, max_size=4
-                                    ),
-                                }
-                            ),
-                            max_size=2,
-                        )
-                    },
-                )
-            }
-        ),
+        "planned_values": _tf_values,
+        "prior_state": st.fixed_dictionaries({"values": _tf_values}),
         "configuration": st.just(
             {
                 "root_module": {
@@ -569,6 +616,7 @@ def test_fuzz_yaml_specs(
 
 _CLI_KINDS: list[tuple[str, Callable[[Any], str], st.SearchStrategy[Any]]] = [
     ("main.json", json.dumps, hostile(arm_template)),
+    ("main.json", _with_raw_breaks, hostile(arm_template)),
     ("plan.json", json.dumps, hostile(terraform_plan)),
     ("spec.yml", lambda v: yaml.safe_dump(v, allow_unicode=True), hostile(yaml_spec)),
 ]

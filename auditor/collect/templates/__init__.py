@@ -37,6 +37,9 @@ class TemplateStats:
     records: int
     kinds: Mapping[str, int] = field(default_factory=dict)
     """Files per recognised kind (``arm``, ``bicep``, ``ml-endpoint``, ...)."""
+    skipped: tuple[str, ...] = ()
+    """Files of the folder not read, each with why (a Bicep file whose compiled JSON is
+    beside it and read instead)."""
 
 
 def context_from(pairs: Mapping[str, str]) -> DeploymentContext:
@@ -140,6 +143,36 @@ class _Reader:
             self.documents[key] = parse(path)
         return self.documents[key]
 
+    def compiled_forms(self, files: Sequence[Path], modules: set[Path]) -> dict[Path, Path]:
+        """Bicep file -> the ARM template beside it that Bicep compiled from it.
+
+        ``az bicep build`` writes ``main.json`` beside ``main.bicep``; quickstarts ship
+        ``main.bicep`` with ``azuredeploy.json``. A JSON file counts only when Bicep wrote it
+        (``metadata._generator.name`` is ``bicep``): by the same stem, or as the one such file
+        of a folder holding one Bicep file that is not a module."""
+        generated: dict[Path, list[Path]] = {}
+        for file in files:
+            if (
+                file.suffix.lower() == ".json"
+                and file.resolve() not in modules
+                and arm_templates.generated_by_bicep(self.document(file).value)
+            ):
+                generated.setdefault(file.parent, []).append(file)
+        mains: dict[Path, list[Path]] = {}
+        for file in files:
+            if file.suffix.lower() == ".bicep" and file.resolve() not in modules:
+                mains.setdefault(file.parent, []).append(file)
+        found: dict[Path, Path] = {}
+        for folder, bicep_files in mains.items():
+            candidates = generated.get(folder, [])
+            for bicep_file in bicep_files:
+                same_stem = [c for c in candidates if c.stem.lower() == bicep_file.stem.lower()]
+                if same_stem:
+                    found[bicep_file] = same_stem[0]
+                elif len(bicep_files) == 1 and len(candidates) == 1:
+                    found[bicep_file] = candidates[0]
+        return found
+
     def modules_of(self, path: Path) -> list[Path]:
         """Files ``path`` uses as modules or linked templates (read through it, not alone)."""
         if path.suffix.lower() == ".bicep":
@@ -223,9 +256,10 @@ def read_templates(
     """Read every ``--template`` path into ``builder``.
 
     A file named on its own must be a recognised kind; in a folder, files that are none of
-    them (a ``package.json``) are passed over, and files another template uses as a module
-    or linked template are read only through their caller. A file that is not valid
-    JSON/YAML stops the scan (exit 2) naming file, line and column.
+    them (a ``package.json``) are passed over, files another template uses as a module
+    or linked template are read only through their caller, and a Bicep file whose compiled
+    ARM JSON is beside it is skipped (said in ``TemplateStats.skipped``) for that JSON. A
+    file that is not valid JSON/YAML stops the scan (exit 2) naming file, line and column.
     """
     reader = _Reader(builder, parameters, context or DeploymentContext())
     listed: list[tuple[Path, list[Path]]] = []
@@ -241,10 +275,18 @@ def read_templates(
     for path, files in listed:
         kinds: dict[str, int] = {}
         records = 0
+        compiled = reader.compiled_forms(files, modules) if path.is_dir() else {}
+        skipped = tuple(
+            f"{source}: not compiled: {target.name} beside it is its compiled form "
+            "(written by Bicep) and is read instead"
+            for source, target in compiled.items()
+        )
         for file in files:
             if path.is_dir() and file.resolve() in modules:
                 kinds["module"] = kinds.get("module", 0) + 1
                 continue  # judged with the parameters its caller passes, not alone
+            if file in compiled:
+                continue  # the same resources again, and it would need the bicep CLI
             kind, count = reader.read(file)
             if kind is None:
                 if path.is_file():
@@ -259,6 +301,12 @@ def read_templates(
         if not kinds:
             raise InputError(f"{path}: holds no template this tool recognises")
         stats.append(
-            TemplateStats(path=str(path), files=sum(kinds.values()), records=records, kinds=kinds)
+            TemplateStats(
+                path=str(path),
+                files=sum(kinds.values()),
+                records=records,
+                kinds=kinds,
+                skipped=skipped,
+            )
         )
     return stats

@@ -21,11 +21,13 @@ from auditor.collect.templates.expressions import (
     DeploymentContext,
     InvalidExpression,
     Scope,
+    UndeclaredParameter,
     Unresolvable,
     evaluate_value,
     is_expression,
     resolve_deep,
 )
+from auditor.collect.templates.functions import lookup_key
 from auditor.collect.templates.limits import Budget, LimitExceeded
 from auditor.collect.templates.source import Document, PathKey, parse
 from auditor.errors import InputError
@@ -77,6 +79,16 @@ def is_parameters_file(value: object) -> bool:
     )
 
 
+def generated_by_bicep(value: object) -> bool:
+    """An ARM template Bicep compiled (it records ``metadata._generator.name: bicep``)."""
+    if not isinstance(value, dict) or not is_arm_template(value):
+        return False
+    metadata = value.get("metadata")
+    generator = metadata.get("_generator") if isinstance(metadata, dict) else None
+    name = generator.get("name") if isinstance(generator, dict) else None
+    return isinstance(name, str) and name.lower() == "bicep"
+
+
 def parameter_values(document: Document) -> dict[str, Any]:
     """The ``value`` of each parameter in a parameters file (Key Vault references stay open)."""
     armshape.check_file_size(document)
@@ -125,23 +137,28 @@ def resolve_parameters(
                 f"parameter {name} has no value ({where}: no parameters file value, "
                 "no defaultValue)",
             )
-    # A default may use another parameter declared later: retry until nothing changes.
-    failures: dict[str, str] = {}
+    # A default may use another parameter declared later: retry until nothing changes. A
+    # default known only at deployment ("[utcNow()]") becomes a marker at once, so defaults
+    # built on it carry that reason, not "not declared".
     while defaults:
         progress = False
         for name, default in list(defaults.items()):
+            scope = Scope(resolved, {}, context, budget=budget)
             try:
-                resolved[name] = evaluate_value(
-                    default, Scope(resolved, {}, context, budget=budget)
-                )
+                resolved[name] = evaluate_value(default, scope)
+            except UndeclaredParameter as exc:
+                if lookup_key(defaults, exc.name) is not None:
+                    continue  # evaluated once that parameter has its value
+                resolved[name] = unresolved(str(default), exc.reason)
             except Unresolvable as exc:
-                failures[name] = exc.reason
-                continue
+                resolved[name] = unresolved(str(default), exc.reason)
             del defaults[name]
             progress = True
         if not progress:
             for name, default in defaults.items():
-                resolved[name] = unresolved(str(default), failures[name])
+                resolved[name] = unresolved(
+                    str(default), "parameter defaults refer to each other in a cycle"
+                )
             break
     return {name: resolved[name] for name in declared if name in resolved}
 

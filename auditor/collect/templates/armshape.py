@@ -15,6 +15,7 @@ from auditor.collect.templates import limits
 from auditor.collect.templates.functions import describe
 from auditor.collect.templates.source import Document, PathKey, element_path
 from auditor.errors import InputError
+from auditor.unresolved import MARKER_KEY, is_unresolved
 
 
 def bad(document: Document, path: PathKey, problem: object) -> InputError:
@@ -87,4 +88,6 @@ def link_text(link: Any) -> str:
     uri = link.get("uri") if isinstance(link, dict) else None
     if isinstance(uri, str):
         return repr(uri.split("?", 1)[0])
+    if isinstance(uri, dict) and is_unresolved(uri):  # its expression, never a value
+        return f"at a uri known only at deployment ({str(uri[MARKER_KEY])[:200]})"
     return f"({describe(link)})"

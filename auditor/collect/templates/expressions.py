@@ -40,6 +40,7 @@ __all__ = [
     "DeploymentContext",
     "InvalidExpression",
     "Scope",
+    "UndeclaredParameter",
     "Unresolvable",
     "evaluate_expression",
     "evaluate_value",
@@ -54,6 +55,15 @@ _TOKEN_RE = re.compile(
 
 class ExpressionSyntaxError(Unresolvable):
     """Text inside ``[...]`` that is not a valid expression."""
+
+
+class UndeclaredParameter(Unresolvable):
+    """``parameters('name')`` for a name the scope has no value for (yet, while parameter
+    defaults are resolved in turn)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"parameter {name!r} is not declared")
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -173,7 +183,7 @@ class Scope:
     def parameter(self, name: str) -> Any:
         key = lookup_key(self.parameters, name)
         if key is None:
-            raise Unresolvable(f"parameter {name!r} is not declared")
+            raise UndeclaredParameter(name)
         return self.parameters[key]
 
 

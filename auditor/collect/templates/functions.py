@@ -102,6 +102,7 @@ ARITY: Mapping[str, tuple[int, int | None]] = {
     "contains": (2, 2),
     "empty": (1, 1),
     "length": (1, 1),
+    "range": (2, 2),
     "createobject": (0, None),
     "createarray": (0, None),
     "array": (1, 1),
@@ -281,6 +282,24 @@ def _length(args: list[Any]) -> Any:
     raise Unresolvable(f"length() of {describe(args[0])}")
 
 
+_RANGE_MAX_COUNT = 10_000
+_RANGE_MAX_END = 2_147_483_647
+
+
+def _range(args: list[Any]) -> Any:
+    """``range(startIndex, count)``, within the bounds ARM checks (``docs/azure-facts.md``)."""
+    start, count = args
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        raise Unresolvable(f"range() of {describe(start)} and {describe(count)}")
+    if not 0 <= count <= _RANGE_MAX_COUNT:
+        raise InvalidExpression(
+            f"range() count {count}: ARM takes a count from 0 to {_RANGE_MAX_COUNT:,}"
+        )
+    if start + count > _RANGE_MAX_END:
+        raise InvalidExpression(f"range() start plus count passes {_RANGE_MAX_END:,}")
+    return list(range(start, start + count))
+
+
 def _int(args: list[Any]) -> Any:
     arity("int", args, 1, 1)
     try:
@@ -354,6 +373,7 @@ FUNCTIONS: Mapping[str, Callable[[list[Any]], Any]] = {
     "contains": _contains,
     "empty": _empty,
     "length": _length,
+    "range": _range,
     "createobject": _create_object,
     "createarray": lambda a: list(a),
     "array": lambda a: a[0] if isinstance(a[0], list) else [a[0]],

@@ -80,9 +80,9 @@ class _JsonScanner:
     """Walks text already known to be valid, strict JSON (see :mod:`auditor.jsonio`, which
     also bounds its depth), recording the line of every value."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, line_ends: list[int]) -> None:
         self.text = text
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.newlines = line_ends
         self.lines: dict[PathKey, int] = {}
         self.decoder = json.JSONDecoder()
 
@@ -138,31 +138,57 @@ class _JsonScanner:
             offset += 1
 
 
-_COMMENT_RE = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+_NEWLINE_RE = re.compile("\n")
+_ESCAPED_BREAK_RE = re.compile(r"(?<!\\)(?:\\\\)*\\[\r\n]")
 
 
-def blank_comments(text: str) -> str:
-    """``//`` and ``/* */`` comments (which ARM template tooling accepts) as spaces, so every
-    other character keeps its line and column; strings are left alone."""
+def template_text(text: str) -> tuple[str, list[int]]:
+    """A template's text as strict JSON, with the offset where each of its lines ends.
 
-    def blank(match: re.Match[str]) -> str:
+    ARM's template parser accepts ``//`` and ``/* */`` comments (blanked to spaces here) and
+    line breaks inside string literals (escaped to ``\\n``/``\\r`` here, so the value keeps
+    them). An escaped line break still ends a line in the returned offsets, so lines and
+    columns found in the new text are those of the file as written."""
+    escaped_ends: list[int] = []
+    growth = 0  # characters the escapes so far added: new offset = old offset + growth
+
+    def rewrite(match: re.Match[str]) -> str:
+        nonlocal growth
         token = match.group(0)
-        if token.startswith('"'):
-            return token
-        return re.sub(r"[^\n]", " ", token)
+        if not token.startswith('"'):
+            return re.sub(r"[^\n]", " ", token)
+        if ("\n" not in token and "\r" not in token) or _ESCAPED_BREAK_RE.search(token):
+            return token  # a backslash before a line break is no escape: left for JSON to refuse
+        *lines, last = token.replace("\r", "\\r").split("\n")
+        offset = match.start() + growth
+        for line in lines:
+            offset += len(line) + 2
+            escaped_ends.append(offset - 1)  # the "n" of the escape ends the line
+        result = "\\n".join([*lines, last])
+        growth += len(result) - len(token)
+        return result
 
-    return _COMMENT_RE.sub(blank, text)
+    rewritten = _TOKEN_RE.sub(rewrite, text)
+    line_ends = [m.start() for m in _NEWLINE_RE.finditer(rewritten)]
+    return rewritten, sorted(line_ends + escaped_ends) if escaped_ends else line_ends
 
 
 def parse_json(path: Path, text: str) -> Document:
     """Parse JSON text with line numbers; invalid JSON is an InputError naming line and column.
 
     Strict JSON (:func:`auditor.jsonio.parse_json`: no NaN or Infinity, no lone surrogates,
-    no duplicate keys, nesting bounded), except that ``//`` and ``/* */`` comments are
-    accepted, as Azure's template tooling accepts them."""
-    text = blank_comments(text.removeprefix("\ufeff"))
-    value = jsonio.parse_json(text, str(path), max_depth=MAX_DOCUMENT_DEPTH)
-    scanner = _JsonScanner(text)
+    no duplicate keys, nesting bounded), except for what ARM's own template parser accepts
+    beyond JSON: ``//`` and ``/* */`` comments and line breaks inside strings."""
+    text = text.removeprefix("\ufeff")
+    where = str(path)
+    try:  # most templates, and every Terraform plan, are plain JSON: no rewriting pass
+        value = jsonio.parse_json(text, where, max_depth=MAX_DOCUMENT_DEPTH)
+        line_ends = [m.start() for m in _NEWLINE_RE.finditer(text)]
+    except InputError:
+        text, line_ends = template_text(text)
+        value = jsonio.parse_json(text, where, max_depth=MAX_DOCUMENT_DEPTH, line_ends=line_ends)
+    scanner = _JsonScanner(text, line_ends)
     scanner.value(0, ())
     return Document(path=path, text=text, value=value, lines=scanner.lines)
 

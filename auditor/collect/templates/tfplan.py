@@ -1,7 +1,8 @@
 """Reading ``terraform show -json`` output: which resources a plan (or state) will leave.
 
 From ``resource_changes`` (``change.after``, with ``after_unknown`` values turned into
-unresolved markers; planned deletions left out), else from ``planned_values`` or a state's
+unresolved markers; planned deletions left out), then any other resource ``planned_values``
+or ``prior_state`` holds (some plans list none in ``resource_changes``), or a state's
 ``values`` (child modules included). The configuration's references are kept per attribute,
 so a compute can find the workspace it names even when the workspace id is known only after
 apply. Mapping the azurerm values to ARM JSON is :mod:`auditor.collect.templates.terraform`.
@@ -159,6 +160,11 @@ class _Shape:
             section = self.expect(plan.get(key), _OBJECT, (key,))
             if section is not None:
                 self.module(section.get("root_module"), (key, "root_module"))
+        prior = self.expect(plan.get("prior_state"), _OBJECT, ("prior_state",))
+        if prior is not None:
+            values = self.expect(prior.get("values"), _OBJECT, ("prior_state", "values"))
+            if values is not None:
+                self.module(values.get("root_module"), ("prior_state", "values", "root_module"))
         changes = plan.get("resource_changes")
         for where, change in self.items(changes, ("resource_changes",)):
             for key in ("address", "type", "mode"):
@@ -170,31 +176,53 @@ class _Shape:
             self.expect(body.get("after"), _OBJECT, (*where, "change", "after"))
 
 
-def planned_resources(document: Document) -> Iterator[PlannedResource]:
-    """The resources the plan creates, updates or keeps (from ``resource_changes``; from
-    ``planned_values``, or a state's ``values``, when there are none)."""
-    plan: Mapping[str, Any] = document.value
-    _Shape(document).plan(plan)
-    references = _configuration_references(plan)
-    if "resource_changes" not in plan:
-        key = "planned_values" if "planned_values" in plan else "values"
-        root = (plan.get(key) or {}).get("root_module") or {}
-        yield from _module_resources(root, (key, "root_module"), references)
-        return
+def _changed_resources(
+    plan: Mapping[str, Any], references: Mapping[str, Mapping[str, list[str]]]
+) -> Iterator[PlannedResource | str]:
+    """``resource_changes``: each resource the plan leaves, or the address of one it deletes."""
     for index, change in enumerate(plan.get("resource_changes") or []):
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
             continue
+        address = str(change.get("address"))
         body = change.get("change") or {}
         if body.get("actions") == ["delete"] or not isinstance(body.get("after"), dict):
+            yield address
             continue
-        address = str(change.get("address"))
         values = _merge_unknown(body["after"], body.get("after_unknown") or {}, address)
-        config_address = address.split("[", 1)[0]
         yield PlannedResource(
             address=address,
             tf_type=str(change.get("type")),
             values=values,
             path=("resource_changes", index, "change", "after"),
             entry=("resource_changes", index),
-            references=references.get(config_address, {}),
+            references=references.get(address.split("[", 1)[0], {}),
         )
+
+
+def planned_resources(document: Document) -> Iterator[PlannedResource]:
+    """The resources the plan creates, updates or keeps, each once by address: from
+    ``resource_changes`` (whose ``after`` knows which values come only after apply), then
+    ``planned_values``, then ``prior_state`` (a plan whose ``resource_changes`` is empty
+    still lists its resources there); a state's ``values``."""
+    plan: Mapping[str, Any] = document.value
+    _Shape(document).plan(plan)
+    references = _configuration_references(plan)
+    seen: set[str] = set()
+    for item in _changed_resources(plan, references):
+        if isinstance(item, str):
+            seen.add(item)  # deleted: not read again from the state it leaves
+            continue
+        seen.add(item.address)
+        yield item
+    prior = plan.get("prior_state") or {}
+    sections: list[tuple[Any, PathKey]] = [
+        (plan.get("planned_values"), ("planned_values", "root_module")),
+        (prior.get("values"), ("prior_state", "values", "root_module")),
+        (plan.get("values"), ("values", "root_module")),
+    ]
+    for section, path in sections:
+        root = (section or {}).get("root_module") or {}
+        for resource in _module_resources(root, path, references):
+            if resource.address not in seen:
+                seen.add(resource.address)
+                yield resource
