@@ -7,6 +7,7 @@ bounds (:data:`BOUND`) are guards against a hang, not speed goals.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +15,10 @@ from typing import Any
 import pytest
 
 from auditor.audit import scan
+from auditor.collect.live.run import collect_live
 from auditor.collect.live.settings import LiveSettings, RetrySettings
 from auditor.config import ScanConfig
+from auditor.inventory import InventoryBuilder
 from auditor.model import CollectionError
 from auditor.scan import ScanOutcome
 from tests.emulator import ArmEmulator, Fault
@@ -445,3 +448,24 @@ def test_timeout_option_rejects_nonsense(
     assert caught.value.code == 2
     assert "argument --timeout" in capsys.readouterr().err
     assert emulator.log == []
+
+
+def test_a_silent_endpoint_is_not_silence_on_the_terminal(emulator: ArmEmulator) -> None:
+    """While requests to an endpoint that never answers are retried, the user is told so."""
+    emulator.fail_always(COMPUTES, Fault(hang=True))
+    settings = live(
+        emulator,
+        subscriptions=(SUB_A,),
+        request_timeout=1.0,
+        read_timeout=30.0,
+        retry=RetrySettings(total=2, backoff_factor=0.0, backoff_max=0.0),
+    )
+    stream = io.StringIO()
+    started = time.monotonic()
+    collect_live(settings, InventoryBuilder(), stderr=stream)
+    assert time.monotonic() - started < BOUND
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith(f"auditor: reading Azure live from {emulator.url}")
+    waiting = [line for line in lines if line.startswith("auditor: still waiting")]
+    assert len(waiting) == 1, lines  # two retries within 15 s: said once
+    assert emulator.url in waiting[0]

@@ -172,10 +172,19 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
     anything longer than ``retry_after_max`` waits ``retry_after_max``.
     """
 
-    def __init__(self, deadline: Deadline, retry_after_max: float, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        deadline: Deadline,
+        retry_after_max: float,
+        on_retry: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._deadline = deadline
         self._retry_after_max = retry_after_max
+        self._on_retry = on_retry
+        """Told of each retry after an error (no answer, a refused connection), so a user
+        waiting on a silent endpoint hears about it."""
 
     def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
         try:
@@ -189,7 +198,10 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
     def increment(self, settings: dict[str, Any], response: Any = None, error: Any = None) -> bool:
         if self._deadline.expired():
             return False
-        return bool(super().increment(settings, response=response, error=error))
+        again = bool(super().increment(settings, response=response, error=error))
+        if again and error is not None and self._on_retry is not None:
+            self._on_retry(error)
+        return again
 
     def sleep(self, settings: dict[str, Any], transport: Any, response: Any = None) -> None:
         delay = self.get_retry_after(response) if response is not None else None

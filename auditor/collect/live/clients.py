@@ -17,6 +17,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -247,6 +248,7 @@ class ClientFactory:
         endpoint: str,
         settings: LiveSettings,
         transport: RequestsTransport | None = None,
+        on_retry: Callable[[BaseException], None] | None = None,
     ) -> None:
         self.credential: TokenCredential = SharedTokenCache(credential)
         self.endpoint = endpoint.rstrip("/")
@@ -257,6 +259,7 @@ class ClientFactory:
         self.pages = PageLog()
         self._scopes = [f"{self.endpoint}/.default"]
         self.transport = transport or _transport(settings, self.deadline)
+        self._on_retry = on_retry
 
     def policies(self) -> list[Any]:
         """A fresh policy list (policies hold per-client state, so never shared)."""
@@ -272,6 +275,7 @@ class ClientFactory:
             BoundedRetryPolicy(
                 self.deadline,
                 retry.retry_after_max,
+                self._on_retry,
                 retry_total=retry.total,
                 retry_backoff_factor=retry.backoff_factor,
                 retry_backoff_max=retry.backoff_max,

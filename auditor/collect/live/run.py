@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
+import time
 from typing import TextIO
 
 from auditor.collect.live.clients import ClientFactory, make_credential
@@ -22,12 +24,38 @@ def collect_live(
 ) -> LiveSummary:
     """Read the tenant the credential sees into ``builder``."""
     endpoint = settings.endpoint()
+    stream = stderr or sys.stderr
     if not quiet:  # a live read can wait on a login or a slow endpoint: say what it waits on
         print(
             f"auditor: reading Azure live from {endpoint} with the {settings.auth!r} credential "
             "(to scan files instead: --demo, --snapshot PATH or --template PATH)",
-            file=stderr or sys.stderr,
+            file=stream,
         )
-    factory = ClientFactory(make_credential(settings), endpoint, settings)
+    notice = None if quiet else RetryNotice(endpoint, stream)
+    factory = ClientFactory(make_credential(settings), endpoint, settings, on_retry=notice)
     progress = Progress(stream=stderr, enabled=not quiet)
     return LiveCollector(factory, builder, progress, now).run()
+
+
+class RetryNotice:
+    """Says, at most every ``every`` seconds, that requests are being retried after errors:
+    an endpoint that accepts connections and never answers is otherwise minutes of silence."""
+
+    def __init__(self, endpoint: str, stream: TextIO, every: float = 15.0) -> None:
+        self._endpoint = endpoint
+        self._stream = stream
+        self._every = every
+        self._last: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, error: BaseException) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self._last is not None and now - self._last < self._every:
+                return
+            self._last = now
+        print(
+            f"auditor: still waiting: no usable answer from {self._endpoint} "
+            f"({type(error).__name__}); retrying",
+            file=self._stream,
+        )
