@@ -7,7 +7,6 @@ neither is *unresolved*: it can make a result unknown, never a pass.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from auditor.fields import Found, Missing, Problem
 from auditor.inventory import Inventory
 from auditor.model import Resource, Status
 
-LIST_KEYS = "Microsoft.CognitiveServices/accounts/listKeys/action"
+LIST_KEYS = roles.COGNITIVE_LIST_KEYS
 
 
 @dataclass(frozen=True)
@@ -178,10 +177,6 @@ def reaches(inventory: Inventory, scope: str, resource: Resource) -> bool:
     return arm.scope_contains(arm.normalise_id(scope), resource.key)
 
 
-def _matches(pattern: str, action: str) -> bool:
-    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
-
-
 @dataclass(frozen=True)
 class Permissions:
     """A role definition's permission blocks: (actions, notActions) each, as typed reads."""
@@ -208,8 +203,8 @@ def definition_allows(definition: Resource, action: str) -> bool | None:
     when some permission value is off the spec and none grants it."""
     permissions = permissions_of(definition)
     for actions, denied in permissions.blocks:
-        if any(_matches(a, action) for a in actions) and not any(
-            _matches(d, action) for d in denied
+        if any(roles.action_matches(a, action) for a in actions) and not any(
+            roles.action_matches(d, action) for d in denied
         ):
             return True
     return None if permissions.reads.problems else False
