@@ -376,7 +376,11 @@ def test_the_cli_uses_no_argparse_internals() -> None:
     pattern = re.compile(r"\._actions\b|argparse\._[A-Za-z]|\.default\s*=[^=]|set_defaults\(")
     offenders = [
         f"{path.relative_to(REPO)}:{number}"
-        for path in sorted((REPO / "auditor").rglob("*.py"))
+        for path in [
+            *sorted((REPO / "auditor" / "cli").glob("*.py")),
+            REPO / "auditor" / "commands.py",
+            REPO / "auditor" / "configfile.py",
+        ]
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if pattern.search(line)
     ]
