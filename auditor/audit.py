@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from auditor import arm
 from auditor.baseline import load_report, mark_results
 from auditor.collect import azcli
-from auditor.collect.snapshot import read_snapshots
-from auditor.collect.templates import context_from, read_templates
+from auditor.collect.snapshot import SnapshotSource
+from auditor.collect.templates import TemplateSource
 from auditor.collect.writer import check_destination, write_snapshot
 from auditor.config import ScanConfig
-from auditor.demo import DEMO_AS_OF, DEMO_DIR
+from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
 from auditor.engine.frameworks import compliance, load_framework, unknown_controls
 from auditor.engine.loader import load_rules
@@ -27,77 +26,39 @@ from auditor.report.document import build_document
 from auditor.report.formats import check_report_folder, render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
+from auditor.sources import Source, SourceRead
 from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
 
 
-def build_inventory(config: ScanConfig) -> tuple[Inventory, list[dict[str, Any]]]:
-    """Read the configured sources into an inventory; returns it and the source records."""
-    builder = InventoryBuilder()
-    sources: list[dict[str, Any]] = []
-    if config.demo:
-        for stats in read_snapshots(
-            [DEMO_DIR], builder, kind="demo", display_prefix="auditor/demo/estate"
-        ):
-            sources.append(
-                {
-                    "kind": "demo",
-                    "path": "auditor/demo/estate",
-                    "files": stats.files,
-                    "records": stats.records,
-                }
-            )
-    if config.snapshots:
-        for stats in read_snapshots(config.snapshots, builder):
-            sources.append(
-                {
-                    "kind": "snapshot",
-                    "path": stats.path,
-                    "files": stats.files,
-                    "records": stats.records,
-                }
-            )
+def sources_of(config: ScanConfig) -> list[Source]:
+    """The sources a scan reads, in the order the report lists them."""
     if config.template_parameters and not config.templates:
         raise InputError("--parameters needs --template")
+    sources: list[Source] = []
+    if config.demo:
+        sources.append(DEMO_SOURCE)
+    if config.snapshots:
+        sources.append(SnapshotSource(config.snapshots))
     if config.templates:
-        context = context_from(config.template_context)
-        for found in read_templates(config.templates, builder, config.template_parameters, context):
-            sources.append(
-                {
-                    "kind": "template",
-                    "path": found.path,
-                    "files": found.files,
-                    "records": found.records,
-                    "kinds": dict(found.kinds),
-                    "skipped": list(found.skipped),
-                }
-            )
+        sources.append(
+            TemplateSource(config.templates, config.template_parameters, config.template_context)
+        )
     if config.live is not None:
-        sources.append(_collect_live(config, builder))
+        from auditor.collect.live.run import LiveSource  # imports the Azure SDKs: only when used
+
+        sources.append(LiveSource(config.live, quiet=config.quiet, now=config.clock()))
     if not sources:
         raise InputError(
             "nothing to scan: give --snapshot PATH (evidence files), --template PATH or --demo"
         )
-    return builder.build(), sources
+    return sources
 
 
-def _collect_live(config: ScanConfig, builder: InventoryBuilder) -> dict[str, Any]:
-    """Read the tenant live (the Azure SDKs are imported only now)."""
-    from auditor.collect.live.run import collect_live
-
-    assert config.live is not None
-    started = time.perf_counter()
-    summary = collect_live(config.live, builder, quiet=config.quiet, now=config.clock())
-    return {
-        "kind": "live",
-        "path": config.live.endpoint(),
-        "tenant": summary.tenant,
-        "subscriptions": len(summary.subscriptions),
-        "workspaces": summary.workspaces,
-        "requests": summary.requests,
-        "retries": summary.retries,
-        "repeated_requests": sum(n - 1 for n in summary.urls.values()),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+def build_inventory(config: ScanConfig) -> tuple[Inventory, list[SourceRead]]:
+    """Read the configured sources into an inventory; returns it and what each read."""
+    builder = InventoryBuilder()
+    reads = [read for source in sources_of(config) for read in source.read(builder)]
+    return builder.build(), reads
 
 
 def scan(config: ScanConfig) -> ScanOutcome:
@@ -113,7 +74,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     problems = unknown_controls(framework, rules)
     if problems:
         raise RuleError("; ".join(problems))
-    inventory, sources = build_inventory(config)
+    inventory, reads = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
         config.suppressions,
@@ -128,7 +89,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     per_control = compliance(framework, rules, results)
     if config.save_snapshot is not None:
         # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
-        tenant = next((s.get("tenant") for s in sources if s.get("kind") == "live"), None)
+        tenant = next((r.tenant for r in reads if r.tenant is not None), None)
         write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
     errors: list[CollectionError] = list(inventory.errors)
     if not inventory.ai_ml_resources() and not config.allow_empty:
@@ -142,12 +103,12 @@ def scan(config: ScanConfig) -> ScanOutcome:
         )
     counts = Counter(r.type for r in inventory)
     applied = suppressions_file(config.suppressions)
-    notes = _notes(config, inventory) + [n for s in sources for n in s.get("skipped", [])]
+    notes = _notes(config, inventory) + [n for r in reads for n in r.skipped]
     return ScanOutcome(
         started_at=started,
         finished_at=config.clock(),
         as_of=as_of,
-        sources=sources,
+        sources=[r.record() for r in reads],
         subscriptions=list(inventory.subscriptions.values()),
         rules=rules,
         results=results,
@@ -225,7 +186,7 @@ def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> i
 
     Returns 0, or 3 when something could not be read (the manifest lists what).
     """
-    from auditor.collect.live.run import collect_live
+    from auditor.collect.live.run import LiveSource
 
     if config.live is None:
         raise InputError("collect reads a live tenant: no live settings were given")
@@ -233,9 +194,9 @@ def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> i
     check_destination(output)  # before any live read: a refusal costs nothing
     builder = InventoryBuilder()
     started = config.clock()
-    summary = collect_live(config.live, builder, stderr=err, quiet=config.quiet, now=started)
+    [read] = LiveSource(config.live, quiet=config.quiet, now=started, stderr=err).read(builder)
     inventory = builder.build()
-    files = write_snapshot(inventory, output, started, tenant=summary.tenant)
+    files = write_snapshot(inventory, output, started, tenant=read.tenant)
     if not config.quiet:
         print(
             f"wrote {output} ({files} files: {len(inventory.resources)} resources, "

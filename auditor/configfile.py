@@ -1,12 +1,13 @@
 """The config file: ``[tool.auditor]`` in ``pyproject.toml`` or an ``auditor.toml``.
 
-Keys are derived from the ``scan`` parser itself: every option's destination is a key,
-written with dashes or underscores (``fail-on`` or ``fail_on``), so an option added to the
-parser is configurable with no second list to maintain. Repeatable options take a TOML list;
-comma-list options take a string or a list; flags take ``true``/``false``; every other value
-goes through the option's own converter, so the file accepts exactly what the command line
-accepts. Relative paths are relative to the config file's folder. The command line wins;
-unknown keys are an error naming the key.
+Keys are the ``scan`` options' destinations, declared once as :class:`Option` values where the
+parser is built (``auditor/cli/scan_options.py``), so an option added there is configurable with
+no second list to maintain; they are written with dashes or underscores (``fail-on`` or
+``fail_on``). Repeatable options take a TOML list; comma-list options take a string or a list;
+flags take ``true``/``false``; every other value goes through the option's own converter, so
+the file accepts exactly what the command line accepts. Relative paths are relative to the
+config file's folder. The command line wins over the file, the file over the defaults; unknown
+keys are an error naming the key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import datetime as dt
 import enum
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,23 @@ class ConfigFile:
 
     path: Path
     table: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``scan`` setting: what its option stores when the command line and the file are
+    silent, and how a value is converted (the same converter for the file as for the CLI)."""
+
+    dest: str
+    """The destination: the config key with underscores (``fail_on``)."""
+    default: Any = None
+    convert: Callable[[str], Any] | None = None
+    """The option's ``type``: text -> value; raises ``ArgumentTypeError``/``ValueError``."""
+    repeatable: bool = False
+    """``action="append"``: the value is a list, and a command-line list replaces the file's."""
+    flag: bool = False
+    """``action="store_true"``: the value is true or false."""
+    choices: tuple[str, ...] | None = None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -79,25 +97,16 @@ def find_config(explicit: Path | None, cwd: Path) -> ConfigFile | None:
     return None
 
 
-def configurable_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    """The parser's options that have a config key, by destination, in parser order."""
-    actions: dict[str, argparse.Action] = {}
-    for action in parser._actions:  # argparse has no public list of a parser's actions
-        if not action.option_strings or action.dest == argparse.SUPPRESS:
-            continue
-        if action.dest in NOT_CONFIGURABLE or isinstance(
-            action, argparse._HelpAction | argparse._VersionAction
-        ):
-            continue
-        actions[action.dest] = action
-    return actions
+def configurable(options: Mapping[str, Option]) -> dict[str, Option]:
+    """The options that have a config key, by destination, in declaration order."""
+    return {dest: option for dest, option in options.items() if dest not in NOT_CONFIGURABLE}
 
 
 def _is_path_type(kind: Any) -> bool:
     return isinstance(kind, type) and issubclass(kind, Path)
 
 
-def _convert_one(action: argparse.Action, key: str, value: Any, where: Path) -> Any:
+def _convert_one(option: Option, key: str, value: Any, where: Path) -> Any:
     if isinstance(value, bool):
         raise InputError(f"{where}: {key}: expects a value, not true/false")
     if isinstance(value, list):
@@ -108,7 +117,7 @@ def _convert_one(action: argparse.Action, key: str, value: Any, where: Path) -> 
         raise InputError(f"{where}: {key}: expects a value, not a table")
     if isinstance(value, float):  # no option takes a fraction; nan and inf are TOML floats too
         raise InputError(f"{where}: {key}: expects a string or a whole number, not {value!r}")
-    converter = action.type
+    converter = option.convert
     if (converter is None or _is_path_type(converter)) and not isinstance(value, str):
         raise InputError(f"{where}: {key}: expects a string")
     text = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
@@ -120,36 +129,33 @@ def _convert_one(action: argparse.Action, key: str, value: Any, where: Path) -> 
         result = path if path.is_absolute() or text == "-" else where.parent / path
     else:
         try:
-            result = converter(text)  # type: ignore[operator]
+            result = converter(text)
         except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
             raise InputError(f"{where}: {key}: {exc}") from None
-    if action.choices is not None and result not in action.choices:
-        choices = ", ".join(str(c) for c in action.choices)
+    if option.choices is not None and result not in option.choices:
+        choices = ", ".join(str(c) for c in option.choices)
         raise InputError(f"{where}: {key}: {value!r} is not one of {choices}")
     return result
 
 
-def convert(action: argparse.Action, key: str, value: Any, where: Path) -> Any:
+def convert(option: Option, key: str, value: Any, where: Path) -> Any:
     """A config value as the option would have stored it; InputError naming file and key."""
-    if action.nargs == 0:  # flags: store_true / store_false / store_const
+    if option.flag:
         if not isinstance(value, bool):
             raise InputError(f"{where}: {key}: expects true or false")
-        if isinstance(action.const, bool):
-            return value if action.const else not value
-        return action.const if value else action.default
-    repeatable = isinstance(action, argparse._AppendAction) or action.nargs in ("*", "+")
-    if repeatable:
+        return value
+    if option.repeatable:
         if not isinstance(value, list):
             raise InputError(f"{where}: {key}: expects a list (the option is repeatable)")
-        return [_convert_one(action, key, item, where) for item in value]
-    return _convert_one(action, key, value, where)
+        return [_convert_one(option, key, item, where) for item in value]
+    return _convert_one(option, key, value, where)
 
 
-def config_values(parser: argparse.ArgumentParser, config: ConfigFile | None) -> dict[str, Any]:
+def config_values(options: Mapping[str, Option], config: ConfigFile | None) -> dict[str, Any]:
     """The config table as converted option values by destination."""
     if config is None:
         return {}
-    actions = configurable_actions(parser)
+    actions = configurable(options)
     values: dict[str, Any] = {}
     for key, value in config.table.items():
         dest = key.replace("-", "_")
@@ -176,52 +182,38 @@ _CHECKED_LATER: Mapping[str, Callable[[str], object]] = {
 """Options whose values the parser keeps as text: checked here so the error names the file."""
 
 
-def cli_given(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict[str, Any]:
-    """The options the command line itself set (values parsed with no defaults)."""
-    saved = {action: action.default for action in parser._actions}
-    try:
-        for action in saved:
-            action.default = argparse.SUPPRESS
-        namespace, _ = parser.parse_known_args(list(argv))
-    finally:
-        for action, default in saved.items():
-            action.default = default
-    return vars(namespace)
-
-
 @dataclass(frozen=True)
 class Resolved:
     """Effective scan options and where each came from."""
 
-    args: argparse.Namespace
-    sources: dict[str, str]
+    values: Mapping[str, Any]
+    """Destination -> the effective value, for every configurable option."""
+    sources: Mapping[str, str]
     """Destination -> ``default``, ``CLI`` or the config file's path."""
     config: ConfigFile | None
 
 
 def resolve(
-    parser: argparse.ArgumentParser,
-    args: argparse.Namespace,
-    argv: Sequence[str],
+    options: Mapping[str, Option],
+    given: Mapping[str, Any],
     explicit: Path | None,
     cwd: Path,
 ) -> Resolved:
-    """Merge defaults, the config file and the command line (which wins)."""
+    """Each option from the command line (``given``: only what it set), else the config
+    file, else its default."""
     config = find_config(explicit, cwd)
-    from_file = config_values(parser, config)
-    given = cli_given(parser, argv)
-    merged = argparse.Namespace(**vars(args))
+    from_file = config_values(options, config)
+    values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    for dest in configurable_actions(parser):
+    for dest, option in configurable(options).items():
         if dest in given:
-            setattr(merged, dest, given[dest])
-            sources[dest] = "CLI"
+            values[dest], sources[dest] = given[dest], "CLI"
         elif dest in from_file:
-            setattr(merged, dest, from_file[dest])
+            values[dest] = from_file[dest]
             sources[dest] = str(config.path) if config else "config"
         else:
-            sources[dest] = "default"
-    return Resolved(merged, sources, config)
+            values[dest], sources[dest] = option.default, "default"
+    return Resolved(values, sources, config)
 
 
 def display(value: Any) -> str:
@@ -241,15 +233,13 @@ def display(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def show_text(parser: argparse.ArgumentParser, resolved: Resolved) -> str:
+def show_text(resolved: Resolved) -> str:
     """Every scan setting: key, effective value and its source."""
-    actions = configurable_actions(parser)
-    width = max(len(dest) for dest in actions)
+    width = max(len(dest) for dest in resolved.values)
     header = f"# config file: {resolved.config.path}" if resolved.config else "# config file: none"
     lines = [header]
-    for dest in actions:
+    for dest, raw in resolved.values.items():
         key = dest.replace("_", "-")
-        raw = getattr(resolved.args, dest, None)
         source = resolved.sources[dest]
         if dest == "suppressions" and raw is None and (found := suppressions_file(None)):
             raw, source = found, "default (the file exists)"  # what a scan would apply

@@ -55,12 +55,33 @@ class Status(enum.Enum):
     """A failure hidden by an accountable suppression; still reported."""
 
 
+class SourceKind(enum.StrEnum):
+    """What a record was read from; its value is the report's ``source.kind``."""
+
+    SNAPSHOT = "snapshot"
+    LIVE = "live"
+    DEMO = "demo"
+    TEMPLATE = "template"
+
+    @property
+    def declared(self) -> bool:
+        """A template declares a desired state: nothing was observed in Azure, so its records
+        carry template locations and hold no observed-only data (the Activity Log)."""
+        return self is SourceKind.TEMPLATE
+
+    @property
+    def observed(self) -> bool:
+        """Read from Azure (now, or saved in a snapshot): data kinds only Azure holds, such as
+        key-regeneration events in the Activity Log, can exist for its records."""
+        return not self.declared
+
+
 @dataclass(frozen=True)
 class SourceRef:
     """Where a record came from."""
 
-    kind: str
-    """``snapshot``, ``live``, ``demo`` or ``template``."""
+    kind: SourceKind
+    """``snapshot``, ``live``, ``demo`` or ``template`` (a plain string is converted)."""
     path: str | None = None
     """The file it was read from, when it came from a file."""
     line: int | None = None
@@ -69,6 +90,9 @@ class SourceRef:
     """Templates only: dotted property path (``properties.disableLocalAuth``) -> its line."""
     property_expressions: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Templates only: dotted property path -> the expression its value was evaluated from."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", SourceKind(self.kind))  # ValueError on an unknown kind
 
 
 @dataclass(frozen=True)

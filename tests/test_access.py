@@ -79,7 +79,9 @@ def test_definition_matching_honours_not_actions_and_wildcards() -> None:
 
     def definition(actions: list[str], not_actions: list[str]) -> Resource:
         data = {"properties": {"permissions": [{"actions": actions, "notActions": not_actions}]}}
-        return Resource("/d", "/d", ROLE_DEFINITION, "d", None, None, None, data, SourceRef("t"))
+        return Resource(
+            "/d", "/d", ROLE_DEFINITION, "d", None, None, None, data, SourceRef("snapshot")
+        )
 
     action = "Microsoft.CognitiveServices/accounts/listKeys/action"
     assert definition_allows(definition(["microsoft.cognitiveservices/*"], []), action)

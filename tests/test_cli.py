@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -368,3 +369,19 @@ def test_debug_is_not_a_config_key(run_cli: Any, tmp_path: Path) -> None:
     config.write_text("debug = true\n", encoding="utf-8")
     result = run_cli(["scan", "--demo", "--config", str(config)])
     assert result.code == 2 and "unknown config key 'debug'" in result.err
+
+
+def test_the_cli_uses_no_argparse_internals() -> None:
+    """No `_actions`, private argparse classes or parser-default writes: argparse may change them."""
+    pattern = re.compile(r"\._actions\b|argparse\._[A-Za-z]|\.default\s*=[^=]|set_defaults\(")
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for path in [
+            *sorted((REPO / "auditor" / "cli").glob("*.py")),
+            REPO / "auditor" / "commands.py",
+            REPO / "auditor" / "configfile.py",
+        ]
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

@@ -49,7 +49,7 @@ def test_disagreements_are_found() -> None:
 def _result(rule_id: str, status: Status) -> Result:
     rule = next(r for r in RULES if r.id == rule_id)
     resource = Resource(
-        "/x", "/x", rule.resource_types[0], "x", None, None, None, {}, SourceRef("t")
+        "/x", "/x", rule.resource_types[0], "x", None, None, None, {}, SourceRef("snapshot")
     )
     return Result(rule, resource, status, rule.severity, "m", {})
 

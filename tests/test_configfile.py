@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auditor.cli import build_parser
-from auditor.commands import subparser
-from auditor.configfile import NOT_CONFIGURABLE, ConfigFile, config_values, configurable_actions
+from auditor.cli import command_line
+from auditor.cli.scan_options import Options, scan_parser
+from auditor.configfile import NOT_CONFIGURABLE, ConfigFile, config_values, configurable
 from auditor.errors import InputError
 from auditor.model import Severity
 from tests.conftest import FIXTURES
@@ -38,13 +39,10 @@ def show(run_cli: Any, *args: str) -> dict[str, tuple[str, str]]:
 
 
 def test_every_scan_option_has_a_config_key(run_cli: Any, project: Path) -> None:
-    """`config show` lists one key per scan option, named after the option."""
-    scan = subparser(build_parser(), "scan")
-    options = {
-        a.option_strings[-1].lstrip("-")
-        for a in scan._actions
-        if a.option_strings and a.dest not in NOT_CONFIGURABLE
-    }
+    """`config show` lists one key per option `auditor scan --help` names, bar the excluded."""
+    help_text = scan_parser()[0].format_help()
+    options = set(re.findall(r"(?<![\w-])--([a-z][a-z-]+)", help_text))
+    options -= {k.replace("_", "-") for k in NOT_CONFIGURABLE}
     assert set(show(run_cli)) == options
     assert {"fail-on", "format", "snapshot", "baseline", "suppressions"} <= options
 
@@ -52,15 +50,20 @@ def test_every_scan_option_has_a_config_key(run_cli: Any, project: Path) -> None
 def test_options_added_to_the_parser_get_keys_automatically() -> None:
     """A new option (here a repeatable --select) becomes a config key with no extra list."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--select", action="append", metavar="ID")
-    parser.add_argument("--subscription", metavar="ID")
-    assert set(configurable_actions(parser)) == {"select", "subscription"}
+    options = Options()
+    options.add(parser, "--select", action="append", default=[], metavar="ID")
+    options.add(parser, "--subscription", metavar="ID")
+    assert set(configurable(options.table)) == {"select", "subscription"}
     config = ConfigFile(
         Path("/p/auditor.toml"), {"select": ["AIS*", "AML001"], "subscription": "s1"}
     )
-    assert config_values(parser, config) == {"select": ["AIS*", "AML001"], "subscription": "s1"}
+    assert config_values(options.table, config) == {
+        "select": ["AIS*", "AML001"],
+        "subscription": "s1",
+    }
     with pytest.raises(InputError, match="expects a list"):
-        config_values(parser, ConfigFile(Path("/p/auditor.toml"), {"select": "AIS*"}))
+        config_values(options.table, ConfigFile(Path("/p/auditor.toml"), {"select": "AIS*"}))
+    assert vars(parser.parse_args(["--select", "X"])) == {"select": ["X"]}  # no defaults held
 
 
 def test_pyproject_table_applies_and_the_cli_wins(run_cli: Any, project: Path) -> None:
@@ -145,7 +148,7 @@ def test_auditor_toml_wins_over_pyproject(run_cli: Any, project: Path) -> None:
 
 def test_config_values_convert_like_the_command_line() -> None:
     """Config values pass through each option's own converter."""
-    scan = subparser(build_parser(), "scan")
+    scan = command_line().scan
     config = ConfigFile(
         Path("/p/auditor.toml"), {"fail-on": "HIGH", "key_max_age_days": 30, "quiet": True}
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from auditor.collect import azcli
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder
 from auditor.jsonio import read_json
-from auditor.model import SourceRef
+from auditor.model import SourceKind, SourceRef
 from auditor.records import UnrecognisedRecord, json_kind
+from auditor.sources import SourceRead
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,10 @@ def _records(document: Any) -> Iterator[tuple[str, Any]]:
 
 
 def read_file(
-    path: Path, builder: InventoryBuilder, kind: str = "snapshot", display: str | None = None
+    path: Path,
+    builder: InventoryBuilder,
+    kind: SourceKind = SourceKind.SNAPSHOT,
+    display: str | None = None,
 ) -> int:
     """Add every record of one JSON file to ``builder``; returns how many it held.
 
@@ -184,7 +188,7 @@ def read_file(
 def read_snapshots(
     paths: Iterable[Path],
     builder: InventoryBuilder,
-    kind: str = "snapshot",
+    kind: SourceKind = SourceKind.SNAPSHOT,
     display_prefix: str | None = None,
 ) -> list[SnapshotStats]:
     """Read every snapshot path into ``builder``.
@@ -206,3 +210,24 @@ def read_snapshots(
         )
         stats.append(SnapshotStats(path=str(path), files=len(files), records=records))
     return stats
+
+
+@dataclass(frozen=True)
+class SnapshotSource:
+    """``--snapshot PATH``: folders or files of ARM JSON evidence (a :class:`Source`)."""
+
+    paths: Sequence[Path]
+    kind: SourceKind = SourceKind.SNAPSHOT
+    display_prefix: str | None = None
+    """Name files ``prefix/<path inside the folder>`` instead of by their place on this machine."""
+
+    def read(self, builder: InventoryBuilder) -> list[SourceRead]:
+        """Read every path into ``builder``; one record per path, as the report lists it."""
+        return [
+            SourceRead(
+                self.kind,
+                self.display_prefix or stats.path,
+                {"files": stats.files, "records": stats.records},
+            )
+            for stats in read_snapshots(self.paths, builder, self.kind, self.display_prefix)
+        ]

@@ -13,7 +13,7 @@ from auditor.engine.outcome import EvalContext, Outcome
 from auditor.engine.predicates import PREDICATES
 from auditor.fields import Problem, Unresolved, declaration_for
 from auditor.inventory import Inventory
-from auditor.model import Resource, Result, Rule, SourceRef, Status
+from auditor.model import Resource, Result, Rule, SourceKind, SourceRef, Status
 from auditor.unresolved import REASON_PREFIX
 
 _PLACEHOLDER_RE = re.compile(r"\{(name|type|id|resource_group|subscription_id)\}")
@@ -138,7 +138,7 @@ def evaluate_rule(
     for resource in resources:
         outcome = judge(rule, resource, context)
         evidence = dict(outcome.evidence)
-        if resource.source.kind == "template":
+        if resource.source.kind.declared:
             evidence["template_location"] = template_location(resource, evidence)
         results.append(
             Result(
@@ -171,7 +171,7 @@ def _targets(inventory: Inventory, arm_type: str) -> list[Resource]:
                 resource_group=None,
                 location=None,
                 data={"subscriptionId": sub.id, "displayName": sub.name},
-                source=held[0].source if held else SourceRef(kind="snapshot"),
+                source=held[0].source if held else SourceRef(kind=SourceKind.SNAPSHOT),
             )
         )
     return targets
@@ -179,7 +179,7 @@ def _targets(inventory: Inventory, arm_type: str) -> list[Resource]:
 
 def _applicability(rule: Rule, resource: Resource) -> Outcome | None:
     """None when the rule applies; otherwise the not-applicable (or unknown) outcome."""
-    if rule.requires and resource.source.kind == "template":
+    if rule.requires and not resource.source.kind.observed:
         reason = f"a template cannot show {', '.join(rule.requires)}; judged on live data only"
         return Outcome(Status.NOT_APPLICABLE, reason, {}, reason=reason)
     if rule.applies_when is None:

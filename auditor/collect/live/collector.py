@@ -32,10 +32,10 @@ from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
 from auditor.inventory import InventoryBuilder, UnrecognisedRecord, get_path
-from auditor.model import DATA_KINDS, CollectionError, SourceRef
+from auditor.model import DATA_KINDS, CollectionError, SourceKind, SourceRef
 from auditor.timeutil import iso
 
-LIVE = SourceRef(kind="live")
+LIVE = SourceRef(kind=SourceKind.LIVE)
 
 ACTIVITY_PROVIDERS = ("Microsoft.CognitiveServices", "Microsoft.MachineLearningServices")
 KEY_REGENERATION_OPERATIONS = frozenset(

@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from typing import TextIO
 
 from auditor.collect.live.clients import ClientFactory, make_credential
@@ -13,6 +14,8 @@ from auditor.collect.live.collector import LiveCollector, LiveSummary
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.settings import LiveSettings
 from auditor.inventory import InventoryBuilder
+from auditor.model import SourceKind
+from auditor.sources import SourceRead
 
 
 def collect_live(
@@ -35,6 +38,34 @@ def collect_live(
     factory = ClientFactory(make_credential(settings), endpoint, settings, on_retry=notice)
     progress = Progress(stream=stderr, enabled=not quiet)
     return LiveCollector(factory, builder, progress, now).run()
+
+
+@dataclass(frozen=True)
+class LiveSource:
+    """The tenant read live through the Azure SDKs (a :class:`~auditor.sources.Source`)."""
+
+    settings: LiveSettings
+    quiet: bool = False
+    now: dt.datetime | None = None
+    stderr: TextIO | None = None
+
+    def read(self, builder: InventoryBuilder) -> list[SourceRead]:
+        """Read the tenant into ``builder``; one record with the tenant and request counts."""
+        endpoint = self.settings.endpoint()
+        started = time.perf_counter()
+        summary = collect_live(
+            self.settings, builder, stderr=self.stderr, quiet=self.quiet, now=self.now
+        )
+        counts = {
+            "tenant": summary.tenant,
+            "subscriptions": len(summary.subscriptions),
+            "workspaces": summary.workspaces,
+            "requests": summary.requests,
+            "retries": summary.retries,
+            "repeated_requests": sum(n - 1 for n in summary.urls.values()),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        return [SourceRead(SourceKind.LIVE, endpoint, counts, tenant=summary.tenant)]
 
 
 class RetryNotice:

@@ -3,7 +3,7 @@
 ``read_templates`` takes files or folders and recognises each file by content: ARM
 deployment templates (with parameters), Bicep files (compiled with the ``bicep`` CLI),
 Azure ML v2 online endpoint/deployment YAML, v1 deploy configs and Terraform plan JSON.
-Each becomes ARM-shaped JSON added with ``SourceRef(kind="template", path, line)``, so the
+Each becomes ARM-shaped JSON added with ``SourceRef(kind=SourceKind.TEMPLATE, path, line)``, so the
 same rules judge a template and a live resource.
 """
 
@@ -21,9 +21,17 @@ from auditor.collect.templates.expressions import CONTEXT_KEYS, DeploymentContex
 from auditor.collect.templates.source import Document, parse, parse_json
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder, UnrecognisedRecord
-from auditor.model import CollectionError, SourceRef
+from auditor.model import CollectionError, SourceKind, SourceRef
+from auditor.sources import SourceRead
 
-__all__ = ["CONTEXT_KEYS", "DeploymentContext", "TemplateStats", "context_from", "read_templates"]
+__all__ = [
+    "CONTEXT_KEYS",
+    "DeploymentContext",
+    "TemplateSource",
+    "TemplateStats",
+    "context_from",
+    "read_templates",
+]
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".bicep")
 
@@ -205,7 +213,7 @@ class _Reader:
             count += self.add(
                 resource.record,
                 SourceRef(
-                    kind="template",
+                    kind=SourceKind.TEMPLATE,
                     path=path,
                     line=line,
                     property_lines=lines,
@@ -233,7 +241,7 @@ class _Reader:
                     continue
                 count += self.add(
                     mapped.record,
-                    SourceRef("template", shown, mapped.line, mapped.property_lines),
+                    SourceRef(SourceKind.TEMPLATE, shown, mapped.line, mapped.property_lines),
                 )
             return kind, count
         builders = {
@@ -243,7 +251,7 @@ class _Reader:
         }
         if kind in builders:
             record, lines = builders[kind](document, self.context)
-            return kind, self.add(record, SourceRef("template", shown, 1, lines))
+            return kind, self.add(record, SourceRef(SourceKind.TEMPLATE, shown, 1, lines))
         return kind, 0
 
 
@@ -310,3 +318,32 @@ def read_templates(
             )
         )
     return stats
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """``--template PATH``: templates and specs judged before deploying (a :class:`Source`)."""
+
+    paths: Sequence[Path]
+    parameters: Sequence[Path] = ()
+    """ARM parameters files (``--parameters``); later ones win."""
+    context: Mapping[str, str] = field(default_factory=dict)
+    """The mock deployment target (``--template-context KEY=VALUE``)."""
+
+    def read(self, builder: InventoryBuilder) -> list[SourceRead]:
+        """Read every path into ``builder``; one record per path, as the report lists it."""
+        found = read_templates(self.paths, builder, self.parameters, context_from(self.context))
+        return [
+            SourceRead(
+                SourceKind.TEMPLATE,
+                stats.path,
+                {
+                    "files": stats.files,
+                    "records": stats.records,
+                    "kinds": dict(stats.kinds),
+                    "skipped": list(stats.skipped),
+                },
+                skipped=stats.skipped,
+            )
+            for stats in found
+        ]

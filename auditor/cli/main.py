@@ -1,0 +1,220 @@
+"""The ``auditor`` command: parse arguments, call the orchestrator, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor import commands
+from auditor.audit import collect, run
+from auditor.cli.parser import CommandLine, command_line
+from auditor.cli.scan_options import scan_parser
+from auditor.collect.live.settings import LiveSettings
+from auditor.config import ScanConfig
+from auditor.configfile import Option, Resolved, resolve, show_text
+from auditor.engine.selection import split_patterns
+from auditor.errors import AuditorError, InputError
+from auditor.report.formats import Format
+from auditor.secrets import scrub_text
+from auditor.suppress import DEFAULT_PATH
+from auditor.timeutil import Clock, utc_now
+
+EXIT_BUG = 4
+"""An uncaught exception: a bug in auditor, never a verdict on the estate."""
+
+
+def main(argv: Sequence[str] | None = None, clock: Clock = utc_now) -> int:
+    """Entry point of the ``auditor`` command; returns the exit code.
+
+    ``clock`` is where "now" comes from (tests run the CLI at other moments through it).
+    An exception that is not an :class:`AuditorError` is a bug: exit 4, not a traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _sdk_logs(shown=_wants_debug(argv))
+    try:
+        return _dispatch(argv, clock)
+    except AuditorError as exc:
+        print(f"auditor: error: {scrub_text(str(exc))}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("auditor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of --stdout went away (`| head`): not a bug; stop as the shell's SIGPIPE would.
+        return 141
+    except Exception as exc:
+        return _report_bug(exc, _wants_debug(argv))
+
+
+def _dispatch(argv: list[str], clock: Clock) -> int:
+    cli = command_line()
+    args, extra = cli.parser.parse_known_args(argv)
+    if extra and args.command != "config":
+        cli.parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "scan":
+        resolved = _resolve(cli.scan, args, getattr(args, "config", None))
+        return run(scan_config(resolved.values, clock, resolved.sources))
+    if args.command == "rules":
+        show = args.rule if args.rules_command == "show" else None
+        return commands.rules(show, markdown=args.rules_format == "markdown")
+    if args.command == "collect":
+        live = {dest: getattr(args, dest, option.default) for dest, option in cli.collect.items()}
+        config = ScanConfig(live=_live_settings(live), quiet=args.quiet, clock=clock)
+        return collect(config, args.output)
+    if args.command == "suppress":
+        return _suppress(cli, args, clock)
+    if args.command == "diff":
+        return commands.diff(args.old, args.new, args.fail_on, args.output_dir, args.quiet)
+    if args.command == "config":  # `config show` takes the scan options, parsed as scan's
+        parser, options = scan_parser()
+        given = parser.parse_args(extra)
+        print(show_text(_resolve(options.table, given, getattr(given, "config", None))))
+        return 0
+    raise InputError(f"unknown command {args.command!r}")
+
+
+def _resolve(
+    options: Mapping[str, Option], args: argparse.Namespace, config: Path | None
+) -> Resolved:
+    """The scan settings: the command line, else the config file, else the defaults."""
+    given = {dest: value for dest, value in vars(args).items() if dest in options}
+    return resolve(options, given, config, Path.cwd())
+
+
+def _suppress(cli: CommandLine, args: argparse.Namespace, clock: Clock) -> int:
+    """The file and horizon come from the command line, else the config file a scan reads."""
+    settings = _resolve(cli.scan, argparse.Namespace(), args.config).values
+    fields = {k: getattr(args, k) for k in ("rule", "resource", "reason", "owner", "expires")}
+    return commands.suppress(
+        fields,
+        path=args.suppressions or settings["suppressions"] or DEFAULT_PATH,
+        max_days=args.max_suppression_days or settings["max_suppression_days"],
+        rules_dirs=settings["rules_dir"],
+        today=clock().date(),
+    )
+
+
+def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
+    return LiveSettings(
+        subscriptions=tuple(values["subscription"]),
+        auth=values["auth"],
+        client_id=values["client_id"],
+        tenant_id=values["tenant_id"],
+        arm_endpoint=values["arm_endpoint"],
+        concurrency=values["concurrency"],
+        timeout=values["timeout"],
+    )
+
+
+def _output(values: Mapping[str, Any], sources: Mapping[str, str]) -> tuple[list[Format], bool]:
+    """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``).
+
+    ``--stdout`` with ``--format`` or ``-o DIR`` would silently drop one of them: exit 2."""
+    dash = str(values["output_dir"]) == "-"
+    if values["stdout"]:
+        for dest, option in (("format", "--format"), ("output_dir", "--output-dir/-o")):
+            if sources.get(dest) == "CLI" and not (dest == "output_dir" and dash):
+                raise InputError(
+                    f"--stdout {values['stdout']} writes one format to standard output and no "
+                    f"files: it cannot go with {option}"
+                )
+        formats = Format.parse_list(values["stdout"])
+    else:
+        formats = Format.parse_list(values["format"])
+        if not dash:
+            return formats, False
+    if len(formats) != 1:
+        raise InputError("standard output takes exactly one format (e.g. --stdout sarif)")
+    return formats, True
+
+
+def scan_config(
+    values: Mapping[str, Any], clock: Clock, sources: Mapping[str, str] | None = None
+) -> ScanConfig:
+    """The :class:`ScanConfig` of resolved scan settings (destination -> value)."""
+    formats, to_stdout = _output(values, sources or {})
+    live = not (values["snapshot"] or values["demo"] or values["template"])
+    if values["save_snapshot"] and not live:
+        raise InputError("--save-snapshot saves a live scan; it cannot go with other sources")
+    return ScanConfig(
+        live=_live_settings(values) if live else None,
+        save_snapshot=values["save_snapshot"],
+        snapshots=tuple(values["snapshot"]),
+        demo=values["demo"],
+        templates=tuple(values["template"]),
+        template_parameters=tuple(values["parameters"]),
+        template_context=dict(values["template_context"]),
+        output_dir=values["output_dir"],
+        formats=tuple(formats),
+        stdout=to_stdout,
+        baseline=values["baseline"],
+        fail_on_new_only=values["fail_on_new_only"],
+        suppressions=values["suppressions"],
+        max_suppression_days=values["max_suppression_days"],
+        fail_on=values["fail_on"],
+        include_passed=values["include_passed"],
+        key_max_age_days=values["key_max_age_days"],
+        as_of=values["as_of"],
+        clock=clock,
+        allow_empty=values["allow_empty"],
+        rules_dirs=tuple(values["rules_dir"]) if values["rules_dir"] else None,
+        quiet=values["quiet"],
+        select=split_patterns(values["select"]),
+        ignore=split_patterns(values["ignore"]),
+    )
+
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def _raised_at(exc: BaseException) -> str:
+    """`` in auditor/x.py:12 (function)``: the innermost frame of this package, else the last."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(_PACKAGE)]
+    if not frames:
+        return ""
+    frame = (ours or frames)[-1]
+    path = Path(frame.filename).resolve()
+    where = (
+        f"{_PACKAGE.name}/{path.relative_to(_PACKAGE).as_posix()}"
+        if path.is_relative_to(_PACKAGE)
+        else path.name
+    )
+    return f" in {where}:{frame.lineno} ({frame.name})"
+
+
+def _report_bug(exc: BaseException, debug: bool) -> int:
+    """One line naming the exception's type and where it was raised, never its text (it may
+    hold a value from the input, a secret among them); the traceback only under ``--debug``."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    hint = "" if debug else "; run again with --debug for the traceback"
+    print(
+        f"auditor: internal error: {type(exc).__name__}{_raised_at(exc)}. This is a bug in "
+        f"auditor, not a verdict on your estate: please report it with the command you ran{hint}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
+def _wants_debug(argv: Sequence[str]) -> bool:
+    return "--debug" in argv[: argv.index("--")] if "--" in argv else "--debug" in argv
+
+
+def _sdk_logs(shown: bool) -> None:
+    """The Azure SDKs log each failed credential attempt as a warning (fifteen lines for
+    DefaultAzureCredential); the scan reports the failure once itself, so they show only
+    under --debug."""
+    azure = logging.getLogger("azure")
+    azure.propagate = shown
+    if shown:
+        azure.removeHandler(_QUIET)
+    else:
+        azure.addHandler(_QUIET)  # no handler at all would let logging's last resort print
+
+
+_QUIET = logging.NullHandler()

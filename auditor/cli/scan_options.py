@@ -1,0 +1,326 @@
+"""The ``scan`` options (also ``collect``'s live options), declared once for the parser and the
+config file.
+
+Every option is added with no argparse default, so a parsed namespace holds only what the
+command line itself said; its default, converter and shape are kept as a
+:class:`~auditor.configfile.Option`, from which :func:`auditor.configfile.resolve` applies the
+precedence command line > config file > default explicitly.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Protocol
+
+from auditor.cli import arguments
+from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT
+from auditor.configfile import Option
+from auditor.model import Severity
+from auditor.report.formats import Format
+from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH
+
+DEBUG_HELP = "on an internal error (exit 4), print the traceback"
+
+
+class Group(Protocol):
+    """Where options go: a parser or one of its argument groups (``add_argument_group``)."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action: ...
+
+
+class Options:
+    """Adds options to a parser with no default and keeps each one's :class:`Option`."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, Option] = {}
+        """Destination -> its declaration, in the order the options were added."""
+
+    def add(self, group: Group, *flags: str, default: Any = None, **kwargs: Any) -> None:
+        """``group.add_argument(*flags, **kwargs)``, recording ``default`` instead of passing it."""
+        dest = kwargs.setdefault("dest", flags[-1].lstrip("-").replace("-", "_"))
+        group.add_argument(*flags, default=argparse.SUPPRESS, **kwargs)
+        choices = kwargs.get("choices")
+        self.table[dest] = Option(
+            dest,
+            default=default,
+            convert=kwargs.get("type"),
+            repeatable=kwargs.get("action") == "append",
+            flag=kwargs.get("action") == "store_true",
+            choices=tuple(choices) if choices is not None else None,
+        )
+
+
+def add_scan_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    """Every option of ``auditor scan`` (``config show`` parses the same ones)."""
+    _add_source_options(scan, options)
+    _add_template_options(scan, options)
+    _add_report_options(scan, options)
+    _add_gate_options(scan, options)
+    _add_rule_options(scan, options)
+    _add_selection_options(scan, options)
+    add_live_options(scan, options, save_snapshot=True)
+
+
+def _add_source_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    source = scan.add_argument_group("what to scan")
+    options.add(
+        source,
+        "--snapshot",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="a JSON file or a folder of them (read recursively); repeatable",
+    )
+    options.add(
+        source, "--demo", action="store_true", default=False, help="scan the bundled demo estate"
+    )
+
+
+def _add_template_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    templates = scan.add_argument_group("templates (scan before deploying)")
+    options.add(
+        templates,
+        "--template",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PATH",
+        help="an ARM template, Bicep file, Azure ML endpoint/deployment YAML, v1 deploy "
+        "config or Terraform plan JSON, or a folder of them; repeatable",
+    )
+    options.add(
+        templates,
+        "--parameters",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="ARM parameters file for the templates (default: <name>.parameters.json beside "
+        "each template, else defaultValue); repeatable, later files win",
+    )
+    options.add(
+        templates,
+        "--template-context",
+        action="append",
+        type=arguments.key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="mock deployment target: subscription_id, resource_group, location, tenant_id, "
+        "workspace, deployment_name; repeatable",
+    )
+
+
+def _add_report_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    out = scan.add_argument_group("reports")
+    options.add(
+        out,
+        "-o",
+        "--output-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="folder for the reports (default: reports/); '-' streams the one --format to stdout",
+    )
+    options.add(
+        out,
+        "--format",
+        default="json,html",
+        metavar="LIST",
+        help=f"comma list of {', '.join(f.value for f in Format)} (default: json,html)",
+    )
+    options.add(
+        out,
+        "--stdout",
+        metavar="FORMAT",
+        help="stream this one format to standard output and write no files",
+    )
+    options.add(
+        out,
+        "--include-passed",
+        action="store_true",
+        default=False,
+        help="list passing and not-applicable results in the reports too",
+    )
+    options.add(out, "--quiet", action="store_true", default=False, help="print no summary")
+
+
+def _add_gate_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    gate = scan.add_argument_group("gate")
+    options.add(
+        gate,
+        "--fail-on",
+        type=arguments.fail_on,
+        default=Severity.LOW,
+        metavar="SEVERITY",
+        help="exit 1 on failures at or above: critical, high, medium, low (default), info, or none",
+    )
+    options.add(
+        gate,
+        "--allow-empty",
+        action="store_true",
+        default=False,
+        help="a scan that finds no AI/ML resource is complete, not exit 3",
+    )
+    options.add(
+        gate,
+        "--baseline",
+        type=Path,
+        metavar="OLD.json",
+        help="an earlier auditor.json: mark findings new or existing and list fixed ones",
+    )
+    options.add(
+        gate,
+        "--fail-on-new-only",
+        action="store_true",
+        default=False,
+        help="with --baseline: exit 1 only on failures the baseline does not hold",
+    )
+    options.add(
+        gate,
+        "--suppressions",
+        type=Path,
+        metavar="FILE",
+        help=f"suppressions file (default: {DEFAULT_PATH} when it exists)",
+    )
+    options.add(
+        gate,
+        "--max-suppression-days",
+        type=arguments.positive_int,
+        default=DEFAULT_MAX_DAYS,
+        metavar="N",
+        help=f"a suppression may expire at most N days ahead (default {DEFAULT_MAX_DAYS})",
+    )
+    options.add(
+        gate,
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="config file (default: auditor.toml, or [tool.auditor] in pyproject.toml)",
+    )
+
+
+def _add_rule_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    rules = scan.add_argument_group("rules")
+    options.add(
+        rules,
+        "--key-max-age-days",
+        type=arguments.positive_int,
+        default=90,
+        metavar="N",
+        help="keys not regenerated within N days fail AIS002/AML002 (default 90)",
+    )
+    options.add(
+        rules,
+        "--as-of",
+        type=arguments.as_of,
+        metavar="WHEN",
+        help="judge as of this ISO 8601 date/time instead of now",
+    )
+    options.add(
+        rules,
+        "--rules-dir",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="load rules from this folder instead of the bundled ones; repeatable",
+    )
+
+
+def _add_selection_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    selection = scan.add_argument_group(
+        "rule selection",
+        "PATTERN: rule id, slug or alias; a glob (AML*); severity:high (exactly) or "
+        "severity:medium+ (at or above); tag:NAME. Opt-in rules (AIS006) run only when "
+        "--select names them by id or slug.",
+    )
+    options.add(
+        selection,
+        "--select",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="run only rules matching these comma-separated patterns; repeatable",
+    )
+    options.add(
+        selection,
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATTERNS",
+        help="skip rules matching these comma-separated patterns; repeatable",
+    )
+
+
+def add_live_options(
+    parser: argparse.ArgumentParser, options: Options, save_snapshot: bool
+) -> None:
+    """The live-scan options (``scan`` and ``collect``)."""
+    live = parser.add_argument_group(
+        "live scan (no --snapshot, --template or --demo: read the tenant through the Azure SDK)"
+    )
+    options.add(
+        live,
+        "--subscription",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="subscription to scan; repeatable (default: every one the credential sees)",
+    )
+    options.add(
+        live,
+        "--auth",
+        choices=AUTH_CHOICES,
+        default="default",
+        help="credential: DefaultAzureCredential (default), Azure CLI, managed identity, "
+        "workload identity, environment variables, or a token in AUDITOR_ACCESS_TOKEN",
+    )
+    options.add(live, "--client-id", metavar="ID", help="client id of a user-assigned identity")
+    options.add(live, "--tenant-id", metavar="ID", help="tenant for the cli / workload credential")
+    options.add(
+        live,
+        "--arm-endpoint",
+        metavar="URL",
+        help="ARM endpoint for sovereign clouds, Azure Stack or an emulator "
+        "(default: $AUDITOR_ARM_ENDPOINT or https://management.azure.com)",
+    )
+    options.add(
+        live,
+        "--concurrency",
+        type=arguments.positive_int,
+        default=8,
+        metavar="N",
+        help="requests in flight at once (default 8)",
+    )
+    options.add(
+        live,
+        "--timeout",
+        type=arguments.scan_timeout,
+        default=DEFAULT_SCAN_TIMEOUT,
+        metavar="SECONDS",
+        help="end collection after this long; what was not read by then is listed as "
+        f"collection errors (exit 3). 0: no limit (default {DEFAULT_SCAN_TIMEOUT:g})",
+    )
+    if save_snapshot:
+        options.add(
+            live,
+            "--save-snapshot",
+            type=Path,
+            metavar="DIR",
+            help="also write what the live scan read as a snapshot folder (redacted)",
+        )
+
+
+def add_debug(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` after a sub-command too; SUPPRESS keeps a global ``--debug`` set."""
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
+
+
+def scan_parser(prog: str = "auditor scan") -> tuple[argparse.ArgumentParser, Options]:
+    """A parser of the scan options alone (``config show`` and ``suppress`` read them)."""
+    parser = argparse.ArgumentParser(prog=prog)
+    options = Options()
+    add_scan_options(parser, options)
+    add_debug(parser)
+    return parser, options
