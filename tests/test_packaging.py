@@ -39,5 +39,5 @@ def test_wheel_ships_rules_demo_and_schema(tmp_path: Path) -> None:
     assert "auditor/_rules/frameworks/mcsb-v1.yaml" in names
     assert "auditor/demo/estate/manifest.json" in names
     assert "auditor/report/schema/report.schema.json" in names
-    assert "auditor/engine/data/builtin-roles.json" in names
+    assert "auditor/data/builtin-roles.json" in names
     assert "auditor/report/templates/report.html.j2" in names

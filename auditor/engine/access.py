@@ -1,7 +1,8 @@
 """Predicates that read role assignments: who holds what over an AI/ML resource.
 
 Role assignments carry only a role definition id; built-in roles are known by GUID
-(:mod:`auditor.engine.roles`), custom roles by their collected definition. A role that is
+(:mod:`auditor.roles`; what the rules conclude from them in
+:mod:`auditor.engine.roles`), custom roles by their collected definition. A role that is
 neither is *unresolved*: it can make a result unknown, never a pass.
 """
 
@@ -18,6 +19,7 @@ from auditor.engine.reading import Reads
 from auditor.fields import Found, Missing, Problem
 from auditor.inventory import Inventory
 from auditor.model import Resource, Status
+from auditor.roles import BUILT_IN_NAMES, action_matches
 
 LIST_KEYS = roles.COGNITIVE_LIST_KEYS
 
@@ -57,7 +59,7 @@ def grant_of(assignment: Resource, inventory: Inventory) -> Grant:
         index = assignment.key.find(marker)
         scope = assignment.id[:index] if index > 0 else "/"
     definition = inventory.role_definition(guid) if guid else None
-    name = roles.BUILT_IN_NAMES.get(guid) or (role_name(definition) or guid if definition else guid)
+    name = BUILT_IN_NAMES.get(guid) or (role_name(definition) or guid if definition else guid)
     return Grant(
         assignment=assignment.name,
         role_guid=guid,
@@ -203,8 +205,8 @@ def definition_allows(definition: Resource, action: str) -> bool | None:
     when some permission value is off the spec and none grants it."""
     permissions = permissions_of(definition)
     for actions, denied in permissions.blocks:
-        if any(roles.action_matches(a, action) for a in actions) and not any(
-            roles.action_matches(d, action) for d in denied
+        if any(action_matches(a, action) for a in actions) and not any(
+            action_matches(d, action) for d in denied
         ):
             return True
     return None if permissions.reads.problems else False
@@ -304,7 +306,7 @@ def _endpoint_grant_problem(inventory: Inventory, grant: Grant) -> str | None:
         if writes is None:
             return None
         return f"grants {', '.join(writes)}" if writes else ""
-    if grant.role_guid in roles.BUILT_IN_NAMES:
+    if grant.role_guid in BUILT_IN_NAMES:
         return ""
     return None
 
