@@ -24,11 +24,11 @@ from auditor.collect.templates.expressions import (
     UndeclaredParameter,
     Unresolvable,
     evaluate_value,
-    is_expression,
     resolve_deep,
 )
 from auditor.collect.templates.functions import lookup_key
 from auditor.collect.templates.limits import Budget, LimitExceeded
+from auditor.collect.templates.parsing import is_expression
 from auditor.collect.templates.source import Document, PathKey, parse
 from auditor.errors import InputError
 from auditor.secrets import scrub_text
