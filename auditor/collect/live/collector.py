@@ -31,7 +31,8 @@ from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
-from auditor.inventory import InventoryBuilder, UnrecognisedRecord, get_path
+from auditor.intake import get_path
+from auditor.inventory import InventoryBuilder, UnrecognisedRecord
 from auditor.model import DATA_KINDS, CollectionError, SourceRef
 from auditor.timeutil import iso
 
