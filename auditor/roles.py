@@ -117,10 +117,5 @@ def table() -> RoleTable:
     return RoleTable(roles=roles, source=dict(data.get("source") or {}))
 
 
-def built_in(guid: str) -> BuiltInRole | None:
-    """The built-in role with this GUID, or None (a custom role, or unknown)."""
-    return table().roles.get(guid.lower())
-
-
 BUILT_IN_NAMES: dict[str, str] = {guid: role.name for guid, role in table().roles.items()}
 """Every built-in role by GUID: name for evidence, and proof the GUID is not a custom role."""

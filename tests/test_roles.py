@@ -95,8 +95,7 @@ AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 def _definition(guid: str) -> dict[str, Any]:
     """The role as a live scan collects it (ARM shape), built from the shipped table."""
-    role = role_table.built_in(guid)
-    assert role is not None
+    role = role_table.table().roles[guid]
     return {
         "id": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
         "type": "Microsoft.Authorization/roleDefinitions",
@@ -154,8 +153,8 @@ def test_roles_named_in_the_issue_resolve() -> None:
         role_table.BUILT_IN_NAMES[SEARCH_INDEX_DATA_CONTRIBUTOR] == "Search Index Data Contributor"
     )
     assert role_table.BUILT_IN_NAMES[SEARCH_INDEX_DATA_READER] == "Search Index Data Reader"
-    role = role_table.built_in(SEARCH_SERVICE_CONTRIBUTOR.upper())
-    assert role is not None and role.allows("Microsoft.Search/searchServices/write")
+    role = role_table.table().roles[SEARCH_SERVICE_CONTRIBUTOR]
+    assert role.allows("Microsoft.Search/searchServices/write")
 
 
 def test_key_listers_follow_the_published_actions() -> None:
@@ -181,8 +180,7 @@ def test_broad_roles_are_the_four_named() -> None:
 
 def test_not_actions_take_back_what_a_wildcard_grants() -> None:
     """A wildcard covers deeper paths case-insensitively, and a notAction removes one of them."""
-    scientist = role_table.built_in(roles.AZUREML_DATA_SCIENTIST)
-    assert scientist is not None
+    scientist = role_table.table().roles[roles.AZUREML_DATA_SCIENTIST]
     assert scientist.allows("microsoft.machinelearningservices/workspaces/jobs/write")
     assert not scientist.allows("Microsoft.MachineLearningServices/workspaces/listKeys/action")
     assert not scientist.allows(roles.COGNITIVE_LIST_KEYS)
@@ -410,8 +408,8 @@ def test_script_refuses_a_role_listed_twice_differently(tmp_path: Path) -> None:
 
 def test_support_requests_are_not_a_write_for_aml020() -> None:
     """Opening support tickets (Microsoft.Support/*) is not the write AML020 reports."""
-    billing_reader = role_table.built_in("fa23ad8b-c56e-40d8-ac0c-ce449e1d2c64")
-    assert billing_reader is not None and billing_reader.name == "Billing Reader"
+    billing_reader = role_table.table().roles["fa23ad8b-c56e-40d8-ac0c-ce449e1d2c64"]
+    assert billing_reader.name == "Billing Reader"
     assert any(a == "Microsoft.Support/*" for p in billing_reader.permissions for a in p.actions)
     assert roles.write_actions(billing_reader) == []
     assert not roles.grants_write("Microsoft.Support/supportTickets/write")

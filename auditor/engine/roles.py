@@ -125,15 +125,3 @@ registry and Storage Blob Data Reader on the default datastore, nothing more. Th
 roles are judged by hand (the others of them pass); every other built-in role that grants
 ``*``, writes or deletes is named by those actions, as its collected definition would be in
 a live scan."""
-
-AI_DATA_PLANE: frozenset[str] = frozenset(
-    {
-        COGNITIVE_SERVICES_USER,
-        COGNITIVE_SERVICES_OPENAI_USER,
-        COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR,
-        COGNITIVE_SERVICES_DATA_READER,
-        AZUREML_DATA_SCIENTIST,
-        AZURE_AI_DEVELOPER,
-    }
-)
-"""Roles that call models or use workspaces (data plane): best held by security groups."""
