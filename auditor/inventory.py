@@ -1,21 +1,24 @@
 """The inventory: every audited record of a scan, indexed for the rules.
 
 Built from ARM JSON objects, whether they came from snapshot files, a live scan or the demo
-estate. Records are recognised by shape (see :func:`InventoryBuilder.add`). Only the fields
-declared for each type (:mod:`auditor.fields`) are kept, and secret-looking environment
-values are redacted here, before anything downstream can see them.
+estate. Records are recognised by shape (see :func:`InventoryBuilder.add`) and turned into
+typed objects by :mod:`auditor.intake`: only the fields declared for each type
+(:mod:`auditor.fields`) are kept, and secret-looking environment values are redacted, before
+anything downstream can see them.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from auditor import arm
-from auditor.fields import keep_declared
+
+# ENV_PATHS is re-exported for predicates.py, which imports it from here.
+from auditor.intake import ENV_PATHS as ENV_PATHS
+from auditor.intake import event_of, resource_of
 from auditor.model import (
     ActivityEvent,
     CollectionError,
@@ -26,37 +29,13 @@ from auditor.model import (
 from auditor.records import MANIFEST_KIND as MANIFEST_KIND  # re-exported: readers import both
 from auditor.records import UnrecognisedRecord as UnrecognisedRecord
 from auditor.records import (
-    check_event,
     check_resource,
     check_subscription,
     json_kind,
     read_manifest,
 )
-from auditor.secrets import scrub_record, scrub_text
-from auditor.timeutil import parse_timestamp
 
 T = TypeVar("T")
-
-# Environment-variable maps, per type, as dotted paths under the ARM object.
-ENV_PATHS: Mapping[str, tuple[str, ...]] = {
-    arm.ONLINE_DEPLOYMENT: ("properties", "environmentVariables"),
-    arm.WEB_SERVICE: (
-        "properties",
-        "environmentImageRequest",
-        "environment",
-        "environmentVariables",
-    ),
-}
-
-
-def get_path(data: Mapping[str, Any], path: Iterable[str]) -> Any:
-    """Follow keys through nested mappings; None when any step is missing."""
-    current: Any = data
-    for step in path:
-        if not isinstance(current, Mapping) or step not in current:
-            return None
-        current = current[step]
-    return current
 
 
 @dataclass(frozen=True)
@@ -252,30 +231,8 @@ class InventoryBuilder:
 
     def add_resource(self, record: Mapping[str, Any], arm_type: str, source: SourceRef) -> None:
         """Add an ARM object of a known audited type."""
-        resource_id = scrub_text(str(record["id"]))
-        key = arm.normalise_id(resource_id)
-        # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
-        # credential field nobody thought of never enters the inventory (or a saved snapshot).
-        data = keep_declared(record, arm_type)
-        data = scrub_record(data, ENV_PATHS.get(arm_type))
-        subscription_id = arm.subscription_of(resource_id)
-        if arm_type == arm.ROLE_ASSIGNMENT:
-            scope = get_path(data, ("properties", "scope"))
-            if isinstance(scope, str) and arm.management_group_of(scope) is None:
-                subscription_id = arm.subscription_of(scope) or subscription_id
-        name = data.get("name")
-        resource = Resource(
-            id=resource_id,
-            key=key,
-            type=arm_type,
-            name=str(name) if isinstance(name, str) and name else arm.last_segment(resource_id),
-            subscription_id=subscription_id,
-            resource_group=arm.resource_group_of(resource_id),
-            location=arm.normalise_region(record.get("location")),
-            data=data,
-            source=source,
-            parent_key=_parent_key(key, arm_type),
-        )
+        resource = resource_of(record, arm_type, source)
+        resource_id, key, subscription_id = resource.id, resource.key, resource.subscription_id
         kept = self._resources.get(key)
         if kept is None:
             self._resources[key] = resource
@@ -315,33 +272,13 @@ class InventoryBuilder:
         )
 
     def _add_event(self, record: Mapping[str, Any]) -> None:
-        check_event(record)
-        operation = str(get_path(record, ("operationName", "value")))
-        timestamp = parse_timestamp(record.get("eventTimestamp"))
-        if timestamp is None:
-            raise UnrecognisedRecord(
-                "eventTimestamp: not an ISO 8601 time between the years 1 and 9999 (UTC)"
-            )
-        status = get_path(record, ("status", "value"))
-        resource_id = record.get("resourceId")
-        if not isinstance(resource_id, str):
-            resource_id = ""
-        sub = record.get("subscriptionId")
-        subscription_id = (
-            str(sub).lower() if isinstance(sub, str) and sub else arm.subscription_of(resource_id)
-        )
-        event = ActivityEvent(
-            operation=operation,
-            status=status if isinstance(status, str) else "",
-            timestamp=timestamp,
-            resource_key=arm.normalise_id(resource_id) if resource_id else "",
-            subscription_id=subscription_id,
-        )
+        event = event_of(record)
+        subscription_id = event.subscription_id
         identity = (
             event.operation.lower(),
             event.status.lower(),
             event.resource_key,
-            str(record.get("eventDataId") or timestamp.isoformat()),
+            str(record.get("eventDataId") or event.timestamp.isoformat()),
         )
         self._events[identity] = event
         if subscription_id and subscription_id not in self._subscriptions:
@@ -373,15 +310,6 @@ class InventoryBuilder:
         )
 
 
-_PARENT_DEPTH = {
-    arm.COMPUTE: 2,
-    arm.ONLINE_ENDPOINT: 2,
-    arm.WEB_SERVICE: 2,
-    arm.WORKSPACE_CONNECTION: 2,
-    arm.ONLINE_DEPLOYMENT: 2,
-}
-
-
 def _conflicting(first: object, second: object, *, top: bool = False) -> bool:
     """Whether two records of one id disagree on a value both hold.
 
@@ -394,22 +322,3 @@ def _conflicting(first: object, second: object, *, top: bool = False) -> bool:
     if isinstance(first, str) and isinstance(second, str):
         return first.lower() != second.lower()
     return first != second
-
-
-def _parent_key(key: str, arm_type: str) -> str | None:
-    """Children link to parents by id prefix: drop the last ``/type/name`` pair."""
-    depth = _PARENT_DEPTH.get(arm_type)
-    if depth is None:
-        return None
-    parts = key.split("/")
-    return "/".join(parts[:-depth]) if len(parts) > depth else None
-
-
-def workspace_key_of(resource: Resource) -> str | None:
-    """The workspace a workspace child (at any depth) belongs to."""
-    match = re.match(
-        r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
-        r"microsoft\.machinelearningservices/workspaces/[^/]+)",
-        resource.key,
-    )
-    return match.group(1) if match else None

@@ -1,4 +1,4 @@
-"""Regenerate auditor/engine/data/builtin-roles.json, the table of Azure built-in roles.
+"""Regenerate auditor/data/builtin-roles.json, the table of Azure built-in roles.
 
     python scripts/make_builtin_roles.py SOURCE [--output FILE] [--source-url URL]
         [--source-commit SHA] [--source-date DATE]
@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-OUTPUT = Path(__file__).resolve().parent.parent / "auditor/engine/data/builtin-roles.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "auditor/data/builtin-roles.json"
 LISTS = ("actions", "notActions", "dataActions", "notDataActions")
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 JSON_BLOCK = re.compile(r"^```json[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)

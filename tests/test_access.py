@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from auditor.arm import ROLE_DEFINITION
-from auditor.engine.access import definition_allows, definition_writes, key_readers, reaches
+from auditor.engine.access import definition_allows, definition_writes, key_readers
+from auditor.engine.grants import reaches
 from auditor.engine.outcome import EvalContext
 from auditor.inventory import InventoryBuilder
 from auditor.model import Resource, SourceRef, Status

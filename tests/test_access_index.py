@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.collect.snapshot import read_snapshots
 from auditor.demo import DEMO_DIR
-from auditor.engine.access import grants, grants_reaching, reaches
+from auditor.engine.grants import grants, grants_reaching, reaches
 from auditor.inventory import InventoryBuilder
 
 

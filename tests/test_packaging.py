@@ -1,10 +1,12 @@
-"""`pip install .` alone is enough: the wheel carries the rules, the demo estate and the schema."""
+"""`pip install .` alone is enough: the wheel carries the rules, the demo estate, the schema
+and the py.typed marker."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -39,5 +41,11 @@ def test_wheel_ships_rules_demo_and_schema(tmp_path: Path) -> None:
     assert "auditor/_rules/frameworks/mcsb-v1.yaml" in names
     assert "auditor/demo/estate/manifest.json" in names
     assert "auditor/report/schema/report.schema.json" in names
-    assert "auditor/engine/data/builtin-roles.json" in names
+    assert "auditor/data/builtin-roles.json" in names
     assert "auditor/report/templates/report.html.j2" in names
+    assert "auditor/py.typed" in names
+
+
+def test_installed_package_declares_its_type_hints() -> None:
+    """The installed package carries the PEP 561 marker, so a type checker reads its hints."""
+    assert resources.files("auditor").joinpath("py.typed").is_file()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from auditor import roles as role_table
 from auditor.engine import roles
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
@@ -20,7 +21,7 @@ from tests.conftest import FIXTURES
 from tests.test_access import assignment
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "auditor" / "engine" / "data" / "builtin-roles.json"
+DATA = REPO / "auditor" / "data" / "builtin-roles.json"
 SCRIPT = REPO / "scripts" / "make_builtin_roles.py"
 SOURCE_SAMPLE = FIXTURES / "roles-source"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -94,8 +95,7 @@ AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 def _definition(guid: str) -> dict[str, Any]:
     """The role as a live scan collects it (ARM shape), built from the shipped table."""
-    role = roles.built_in(guid)
-    assert role is not None
+    role = role_table.table().roles[guid]
     return {
         "id": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
         "type": "Microsoft.Authorization/roleDefinitions",
@@ -137,33 +137,35 @@ def test_data_file_holds_every_built_in_role_once() -> None:
     assert len(set(names)) == len(names)
     assert all(set(r) == {"id", "name", "permissions"} and r["permissions"] for r in records)
     assert data["source"]["url"] and data["source"]["commit"] and data["source"]["date"]
-    assert len(roles.BUILT_IN_NAMES) == len(records)
+    assert len(role_table.BUILT_IN_NAMES) == len(records)
 
 
 def test_named_roles_keep_their_guids_and_names() -> None:
     """Every role the code names still resolves to the name the hand-made table gave it."""
-    assert {g: roles.BUILT_IN_NAMES[g] for g in NAMED_BEFORE} == NAMED_BEFORE
+    assert {g: role_table.BUILT_IN_NAMES[g] for g in NAMED_BEFORE} == NAMED_BEFORE
     assert set(NAMED_BEFORE) == roles.NAMED_BUILT_INS
 
 
 def test_roles_named_in_the_issue_resolve() -> None:
     """Search Service Contributor and the Search index data roles are known by GUID."""
-    assert roles.BUILT_IN_NAMES[SEARCH_SERVICE_CONTRIBUTOR] == "Search Service Contributor"
-    assert roles.BUILT_IN_NAMES[SEARCH_INDEX_DATA_CONTRIBUTOR] == "Search Index Data Contributor"
-    assert roles.BUILT_IN_NAMES[SEARCH_INDEX_DATA_READER] == "Search Index Data Reader"
-    role = roles.built_in(SEARCH_SERVICE_CONTRIBUTOR.upper())
-    assert role is not None and role.allows("Microsoft.Search/searchServices/write")
+    assert role_table.BUILT_IN_NAMES[SEARCH_SERVICE_CONTRIBUTOR] == "Search Service Contributor"
+    assert (
+        role_table.BUILT_IN_NAMES[SEARCH_INDEX_DATA_CONTRIBUTOR] == "Search Index Data Contributor"
+    )
+    assert role_table.BUILT_IN_NAMES[SEARCH_INDEX_DATA_READER] == "Search Index Data Reader"
+    role = role_table.table().roles[SEARCH_SERVICE_CONTRIBUTOR]
+    assert role.allows("Microsoft.Search/searchServices/write")
 
 
 def test_key_listers_follow_the_published_actions() -> None:
     """KEY_LISTERS derived from the actions keeps today's four and adds exactly the roles
     whose actions grant listKeys; every other built-in role is known not to list keys."""
     assert KEY_LISTERS_BEFORE <= roles.KEY_LISTERS
-    added = {roles.BUILT_IN_NAMES[g] for g in roles.KEY_LISTERS - KEY_LISTERS_BEFORE}
+    added = {role_table.BUILT_IN_NAMES[g] for g in roles.KEY_LISTERS - KEY_LISTERS_BEFORE}
     assert added == KEY_LISTERS_ADDED
     assert NO_KEY_LISTING_BEFORE <= roles.NO_KEY_LISTING
     assert roles.NO_KEY_LISTING.isdisjoint(roles.KEY_LISTERS)
-    assert set(roles.BUILT_IN_NAMES) == roles.NO_KEY_LISTING | roles.KEY_LISTERS
+    assert set(role_table.BUILT_IN_NAMES) == roles.NO_KEY_LISTING | roles.KEY_LISTERS
 
 
 def test_broad_roles_are_the_four_named() -> None:
@@ -178,8 +180,7 @@ def test_broad_roles_are_the_four_named() -> None:
 
 def test_not_actions_take_back_what_a_wildcard_grants() -> None:
     """A wildcard covers deeper paths case-insensitively, and a notAction removes one of them."""
-    scientist = roles.built_in(roles.AZUREML_DATA_SCIENTIST)
-    assert scientist is not None
+    scientist = role_table.table().roles[roles.AZUREML_DATA_SCIENTIST]
     assert scientist.allows("microsoft.machinelearningservices/workspaces/jobs/write")
     assert not scientist.allows("Microsoft.MachineLearningServices/workspaces/listKeys/action")
     assert not scientist.allows(roles.COGNITIVE_LIST_KEYS)
@@ -192,7 +193,7 @@ def test_wildcards_match_as_fnmatch_does_on_every_published_action() -> None:
     every = sorted(
         {
             a
-            for role in roles.table().roles.values()
+            for role in role_table.table().roles.values()
             for p in role.permissions
             for a in (*p.actions, *p.not_actions, *p.data_actions, *p.not_data_actions)
         }
@@ -204,11 +205,11 @@ def test_wildcards_match_as_fnmatch_does_on_every_published_action() -> None:
     for pattern in patterns:
         for action in concrete:
             expected = fnmatch.fnmatchcase(action.lower(), pattern.lower())
-            assert roles.action_matches(pattern, action) is expected, (pattern, action)
+            assert role_table.action_matches(pattern, action) is expected, (pattern, action)
     for action in concrete:
         head, _, _ = action.rpartition("/")
-        assert roles.action_matches(f"{head.upper()}/*", action)
-        assert not roles.action_matches(f"{action}x/*", action)
+        assert role_table.action_matches(f"{head.upper()}/*", action)
+        assert not role_table.action_matches(f"{action}x/*", action)
 
 
 def test_template_assigning_search_service_contributor_is_judged(
@@ -407,10 +408,10 @@ def test_script_refuses_a_role_listed_twice_differently(tmp_path: Path) -> None:
 
 def test_support_requests_are_not_a_write_for_aml020() -> None:
     """Opening support tickets (Microsoft.Support/*) is not the write AML020 reports."""
-    billing_reader = roles.built_in("fa23ad8b-c56e-40d8-ac0c-ce449e1d2c64")
-    assert billing_reader is not None and billing_reader.name == "Billing Reader"
+    billing_reader = role_table.table().roles["fa23ad8b-c56e-40d8-ac0c-ce449e1d2c64"]
+    assert billing_reader.name == "Billing Reader"
     assert any(a == "Microsoft.Support/*" for p in billing_reader.permissions for a in p.actions)
-    assert billing_reader.write_actions() == []
+    assert roles.write_actions(billing_reader) == []
     assert not roles.grants_write("Microsoft.Support/supportTickets/write")
     assert roles.grants_write("Microsoft.MachineLearningServices/workspaces/write")
     assert roles.grants_write("*")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auditor.collect.templates.arm import resolve_parameters
+from auditor.collect.templates.armparams import resolve_parameters
 from auditor.collect.templates.expressions import (
     SUPPORTED_FUNCTIONS,
     DeploymentContext,

@@ -1,10 +1,4 @@
-"""Built-in Azure role definitions the rules must recognise by GUID alone.
-
-Role assignments carry only ``roleDefinitionId``; a snapshot or a template may hold no role
-definitions, so every built-in role is known here, with its permissions, from
-``data/builtin-roles.json``: the table ``scripts/make_builtin_roles.py`` generates from
-`az role definition list` output (the GUIDs are the same in every tenant and cloud; the
-file records its source and that source's commit and date).
+"""What the rules conclude from the built-in role table (``auditor.roles``).
 
 The named constants below are the roles the rules name on purpose; the sets derived from
 the table (key listers, roles granting ``*``) follow the published actions, so a role
@@ -13,12 +7,9 @@ Azure adds or changes is judged by what it grants, once the table is regenerated
 
 from __future__ import annotations
 
-import functools
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from importlib import resources
-from typing import Any
+# BUILT_IN_NAMES is re-exported for predicates.py, which reads it as ``roles.BUILT_IN_NAMES``.
+from auditor.roles import BUILT_IN_NAMES as BUILT_IN_NAMES
+from auditor.roles import BuiltInRole, table
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -46,68 +37,6 @@ COGNITIVE_LIST_KEYS = "Microsoft.CognitiveServices/accounts/listKeys/action"
 """The action that reads an AI Services account's keys (IAM005)."""
 
 
-def action_matches(pattern: str, action: str) -> bool:
-    """Whether a role's action pattern covers ``action``: ``*`` stands for any run of
-    characters (slashes included), and Azure compares operations case-insensitively."""
-    pattern, action = pattern.lower(), action.lower()
-    if "*" not in pattern:
-        return pattern == action
-    # Plain string search rather than a regex per pattern: the table holds thousands of
-    # distinct patterns, and compiling each made importing this module take seconds.
-    first, *middle, last = pattern.split("*")
-    if len(action) < len(first) + len(last) or not action.startswith(first):
-        return False
-    if not action.endswith(last):
-        return False
-    position, end = len(first), len(action) - len(last)
-    for part in middle:
-        found = action.find(part, position, end)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
-
-
-@dataclass(frozen=True)
-class Permission:
-    """One entry of a role's ``permissions`` list."""
-
-    actions: tuple[str, ...]
-    not_actions: tuple[str, ...]
-    data_actions: tuple[str, ...]
-    not_data_actions: tuple[str, ...]
-
-    def allows(self, action: str) -> bool:
-        """The control-plane ``action`` is in ``actions`` and not taken back by ``notActions``."""
-        return any(action_matches(a, action) for a in self.actions) and not any(
-            action_matches(n, action) for n in self.not_actions
-        )
-
-
-@dataclass(frozen=True)
-class BuiltInRole:
-    """A built-in role as published: GUID, name and permissions (ABAC conditions left out,
-    so a conditional role is judged by everything it could grant)."""
-
-    id: str
-    name: str
-    permissions: tuple[Permission, ...]
-
-    def allows(self, action: str) -> bool:
-        """Whether any permission entry grants the control-plane ``action``."""
-        return any(p.allows(action) for p in self.permissions)
-
-    def grants_everything(self) -> bool:
-        """Whether its actions include ``*`` (notActions may narrow it, as Contributor's do)."""
-        return any("*" in p.actions for p in self.permissions)
-
-    def write_actions(self) -> list[str]:
-        """Actions that grant everything, writes or deletes: the test AML020 applies to
-        custom roles (``access.definition_writes``), here for a built-in with no definition
-        in the input."""
-        return [action for p in self.permissions for action in p.actions if grants_write(action)]
-
-
 # Opening support requests (``Microsoft.Support/*``, in about 140 built-in roles such as Billing
 # Reader) changes nothing the role's holder can reach: it is not the write AML020 looks for.
 _NOT_A_RESOURCE_WRITE = ("microsoft.support/",)
@@ -121,52 +50,11 @@ def grants_write(action: str) -> bool:
     return lowered == "*" or lowered.endswith(("/*", "/write", "/delete"))
 
 
-@dataclass(frozen=True)
-class RoleTable:
-    """Every built-in role of the data file, by lower-case GUID."""
+def write_actions(role: BuiltInRole) -> list[str]:
+    """Actions that grant everything, writes or deletes: the test AML020 applies to custom
+    roles (``access.definition_writes``), here for a built-in with no definition in the input."""
+    return [action for p in role.permissions for action in p.actions if grants_write(action)]
 
-    roles: Mapping[str, BuiltInRole]
-    source: Mapping[str, str | None]
-    """Where the table was generated from: url, commit, date."""
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in value or ())
-
-
-def _role(record: Mapping[str, Any]) -> BuiltInRole:
-    return BuiltInRole(
-        id=str(record["id"]).lower(),
-        name=str(record["name"]),
-        permissions=tuple(
-            Permission(
-                actions=_strings(p.get("actions")),
-                not_actions=_strings(p.get("notActions")),
-                data_actions=_strings(p.get("dataActions")),
-                not_data_actions=_strings(p.get("notDataActions")),
-            )
-            for p in record["permissions"]
-        ),
-    )
-
-
-@functools.cache
-def table() -> RoleTable:
-    """The shipped built-in role table, read once. A missing or broken file is a packaging
-    bug, so it raises rather than leaving every role unresolved."""
-    text = resources.files("auditor.engine").joinpath("data", "builtin-roles.json").read_text()
-    data = json.loads(text)
-    roles = {role.id: role for role in map(_role, data["roles"])}
-    return RoleTable(roles=roles, source=dict(data.get("source") or {}))
-
-
-def built_in(guid: str) -> BuiltInRole | None:
-    """The built-in role with this GUID, or None (a custom role, or unknown)."""
-    return table().roles.get(guid.lower())
-
-
-BUILT_IN_NAMES: dict[str, str] = {guid: role.name for guid, role in table().roles.items()}
-"""Every built-in role by GUID: name for evidence, and proof the GUID is not a custom role."""
 
 BROAD_BUILT_INS: frozenset[str] = frozenset(
     {OWNER, CONTRIBUTOR, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR}
@@ -228,7 +116,7 @@ ENDPOINT_OVER_PRIVILEGED: dict[str, str] = {
     **{
         guid: f"grants {', '.join(writes)}"
         for guid, role in table().roles.items()
-        if guid not in NAMED_BUILT_INS and (writes := role.write_actions())
+        if guid not in NAMED_BUILT_INS and (writes := write_actions(role))
     },
     **_ENDPOINT_VETTED,
 }
@@ -237,15 +125,3 @@ registry and Storage Blob Data Reader on the default datastore, nothing more. Th
 roles are judged by hand (the others of them pass); every other built-in role that grants
 ``*``, writes or deletes is named by those actions, as its collected definition would be in
 a live scan."""
-
-AI_DATA_PLANE: frozenset[str] = frozenset(
-    {
-        COGNITIVE_SERVICES_USER,
-        COGNITIVE_SERVICES_OPENAI_USER,
-        COGNITIVE_SERVICES_OPENAI_CONTRIBUTOR,
-        COGNITIVE_SERVICES_DATA_READER,
-        AZUREML_DATA_SCIENTIST,
-        AZURE_AI_DEVELOPER,
-    }
-)
-"""Roles that call models or use workspaces (data plane): best held by security groups."""

@@ -8,7 +8,6 @@ and drops AKS compute fields. So these go through an ``azure-mgmt-core`` pipelin
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -24,8 +23,6 @@ SERVICES_API_VERSION = "2021-07-01"
 """v1 web services exist only in MLS/stable/2021-07-01/services.json."""
 ML_PROVIDER = "Microsoft.MachineLearningServices"
 
-_PERMISSION_RE = re.compile(r"perform action '([^']+)'", re.IGNORECASE)
-
 
 class ArmReadError(Exception):
     """An ARM GET that answered with an error status (after retries)."""
@@ -35,12 +32,6 @@ class ArmReadError(Exception):
         self.status_code = status_code
         self.message = message
         self.code = code
-
-
-def missing_permission(message: str) -> str | None:
-    """The action a 403 message says was denied (``... perform action 'X' over scope ...``)."""
-    match = _PERMISSION_RE.search(message)
-    return match.group(1) if match else None
 
 
 def _error_of(status: int, body: Any, text: str) -> ArmReadError:

@@ -19,19 +19,18 @@ from typing import Any
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
-    DeserializationError,
-    HttpResponseError,
-    SerializationError,
 )
 
 from auditor import arm
 from auditor.collect.live import arm_reads
 from auditor.collect.live.arm_reads import ArmReadError, list_all, ml_path, to_arm_json
 from auditor.collect.live.clients import ClientFactory
+from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
-from auditor.inventory import InventoryBuilder, UnrecognisedRecord, get_path
+from auditor.intake import get_path
+from auditor.inventory import InventoryBuilder, UnrecognisedRecord
 from auditor.model import DATA_KINDS, CollectionError, SourceKind, SourceRef
 from auditor.timeutil import iso
 
@@ -60,8 +59,6 @@ WORKSPACE_KINDS = (
     "connections",
 )
 _SKIPPED_STATES = {"disabled", "deleted"}
-SDK_MODEL_ERRORS = (DeserializationError, SerializationError)
-"""An SDK could not turn an answer into its model: a fault of the answer, not an AzureError."""
 
 
 @dataclass
@@ -147,13 +144,13 @@ class LiveCollector:
         except ClientAuthenticationError as exc:
             raise CollectionFailure(
                 f"no Azure credential could sign in (--auth {self._settings.auth}): "
-                f"{_message(exc).rstrip('.')}. Sign in first (`az login`, then --auth cli; "
+                f"{error_text(exc).rstrip('.')}. Sign in first (`az login`, then --auth cli; "
                 "or a managed identity, workload identity or AZURE_* variables), or scan "
                 "without Azure: "
                 "--demo, --snapshot PATH or --template PATH"
             ) from exc
         except (AzureError, *SDK_MODEL_ERRORS) as exc:
-            raise CollectionFailure(f"cannot list subscriptions: {_message(exc)}") from exc
+            raise CollectionFailure(f"cannot list subscriptions: {error_text(exc)}") from exc
         by_id = {str(s.get("subscriptionId", "")).lower(): s for s in visible}
         wanted = [s.lower() for s in self._settings.subscriptions] or sorted(by_id)
         chosen: list[str] = []
@@ -208,7 +205,7 @@ class LiveCollector:
                     operation=operation,
                     message=message,
                     status_code=status,
-                    missing_permission=arm_reads.missing_permission(message),
+                    missing_permission=missing_permission(message),
                     data_kinds=kinds,
                 )
             )
@@ -232,7 +229,7 @@ class LiveCollector:
                 self._error(scope, operation, deadline.message(), kinds)
             else:
                 status = getattr(exc, "status_code", None)
-                self._error(scope, operation, _message(exc), kinds, status)
+                self._error(scope, operation, error_text(exc), kinds, status)
             return False
         return True
 
@@ -367,7 +364,7 @@ class LiveCollector:
             return
         message, status = self._factory.deadline.message(), None
         if last is not None and not self._factory.deadline.expired():
-            message, status = _message(last), getattr(last, "status_code", None)
+            message, status = error_text(last), getattr(last, "status_code", None)
         for sub in subscriptions:
             self._error(
                 f"/subscriptions/{sub}",
@@ -398,17 +395,3 @@ class LiveCollector:
             ("activity_log",),
             read,
         )
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, SDK_MODEL_ERRORS):
-        # The SDK could not turn an answer into its model; its text may quote the body.
-        return f"the answer could not be read ({type(exc).__name__})"
-    if isinstance(exc, HttpResponseError):
-        error = getattr(exc, "error", None)
-        text = getattr(error, "message", None) or exc.message or str(exc)
-        return str(text).splitlines()[0] if text else f"HTTP {exc.status_code}"
-    if isinstance(exc, ArmReadError):
-        return exc.message
-    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return str(text).splitlines()[0]

@@ -1,7 +1,8 @@
 """The ARM template expression language: ``"[concat(parameters('name'), '-ws')]"``.
 
-A small parser and evaluator for what security rules read. Values come from a
-:class:`Scope` (parameters, variables, the mock deployment context, copy indexes). Anything
+An evaluator for what security rules read (the grammar is :mod:`.parsing`). Values come
+from a :class:`Scope` (parameters, variables, the mock deployment context, copy indexes), and
+the functions that read it (``parameters()``, ``resourceId()``...) live beside it. Anything
 that cannot be known before deployment (``reference()``, ``listKeys()``, ``utcNow()``), a
 parameter with no value, or a function this evaluator does not know raises
 :class:`Unresolvable`; the caller stores an unresolved-value marker instead, so rules report
@@ -11,9 +12,7 @@ parameter with no value, or a function this evaluator does not know raises
 from __future__ import annotations
 
 import contextlib
-import functools
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +26,13 @@ from auditor.collect.templates.functions import (
     describe,
     lookup_key,
 )
-from auditor.collect.templates.limits import (
-    MAX_EXPRESSION_CHARS,
-    MAX_EXPRESSION_DEPTH,
-    Budget,
-    LimitExceeded,
+from auditor.collect.templates.limits import MAX_EXPRESSION_DEPTH, Budget, LimitExceeded
+from auditor.collect.templates.parsing import (
+    Node,
+    is_expression,
+    parse_expression,
+    variable_names,
 )
-from auditor.collect.templates.scopefunctions import SCOPE_FUNCTIONS
 from auditor.unresolved import MARKER_KEY, is_unresolved
 
 __all__ = [
@@ -46,15 +45,6 @@ __all__ = [
     "evaluate_value",
     "resolve_deep",
 ]
-
-_TOKEN_RE = re.compile(
-    r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_$][\w$]*)"
-    r"|(?P<punct>[().,\[\]]))"
-)
-
-
-class ExpressionSyntaxError(Unresolvable):
-    """Text inside ``[...]`` that is not a valid expression."""
 
 
 class UndeclaredParameter(Unresolvable):
@@ -187,40 +177,6 @@ class Scope:
         return self.parameters[key]
 
 
-def is_expression(text: str) -> bool:
-    """Whether a JSON string is an expression (``[...]``, not the ``[[`` escape)."""
-    return len(text) >= 2 and text[0] == "[" and text[-1] == "]" and not text.startswith("[[")
-
-
-def variable_names(value: Any, budget: Budget) -> Iterator[str]:
-    """Names used as ``variables('literal')`` anywhere in a JSON value's expressions."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        budget.charge()
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str) and is_expression(item):
-            try:
-                nodes = [parse_expression(item[1:-1])]
-            except (Unresolvable, InvalidExpression):
-                continue  # reported when the value is evaluated
-            while nodes:
-                node = nodes.pop()
-                budget.charge()
-                if node[0] == "call":
-                    args = node[2]
-                    if str(node[1]).lower() == "variables" and args and args[0][0] == "lit":
-                        yield str(args[0][1])
-                    nodes.extend(args)
-                elif node[0] == "prop":
-                    nodes.append(node[1])
-                elif node[0] == "index":
-                    nodes.extend(node[1:])
-
-
 def evaluate_value(value: Any, scope: Scope) -> Any:
     """Evaluate a JSON value: expressions in strings, recursively through objects and arrays.
 
@@ -251,104 +207,6 @@ def resolve_deep(value: Any, scope: Scope) -> Any:
         except Unresolvable as exc:
             return {MARKER_KEY: value, "reason": exc.reason}
     return value
-
-
-# ---------------------------------------------------------------------------- parsing
-
-Node = tuple[Any, ...]
-"""("lit", value) | ("call", name, [args]) | ("prop", node, name) | ("index", node, node)"""
-
-
-def _tokenize(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    text = text.rstrip()
-    while position < len(text):
-        match = _TOKEN_RE.match(text, position)
-        if match is None:
-            raise ExpressionSyntaxError(f"cannot read expression at {text[position:][:20]!r}")
-        kind = match.lastgroup or ""
-        tokens.append((kind, match.group(kind)))
-        position = match.end()
-    return tokens
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens = _tokenize(text)
-        self.position = 0
-        self.depth = 0
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.position] if self.position < len(self.tokens) else None
-
-    def take(self, punct: str | None = None) -> tuple[str, str]:
-        token = self.peek()
-        if token is None or (punct is not None and token != ("punct", punct)):
-            raise ExpressionSyntaxError(f"expected {punct or 'more'} in expression [{self.text}]")
-        self.position += 1
-        return token
-
-    def parse(self) -> Node:
-        node = self.expression()
-        if self.peek() is not None:
-            raise ExpressionSyntaxError(f"unexpected {self.peek()} in expression [{self.text}]")
-        return node
-
-    def expression(self) -> Node:
-        self.depth += 1
-        if self.depth > MAX_EXPRESSION_DEPTH:
-            raise LimitExceeded(
-                f"an expression nests calls deeper than {MAX_EXPRESSION_DEPTH} levels "
-                "(this tool's bound)"
-            )
-        try:
-            return self._expression()
-        finally:
-            self.depth -= 1
-
-    def _expression(self) -> Node:
-        kind, text = self.take()
-        node: Node
-        if kind == "string":
-            node = ("lit", text[1:-1].replace("''", "'"))
-        elif kind == "number":
-            node = ("lit", float(text) if "." in text else int(text))
-        elif kind == "name":
-            self.take("(")
-            args: list[Node] = []
-            if self.peek() != ("punct", ")"):
-                args.append(self.expression())
-                while self.peek() == ("punct", ","):
-                    self.take(",")
-                    args.append(self.expression())
-            self.take(")")
-            node = ("call", text, args)
-        else:
-            raise ExpressionSyntaxError(f"unexpected {text!r} in expression [{self.text}]")
-        while self.peek() in (("punct", "."), ("punct", "[")):
-            if self.take()[1] == ".":
-                kind, name = self.take()
-                if kind != "name":
-                    raise ExpressionSyntaxError(f"expected a property name in [{self.text}]")
-                node = ("prop", node, name)
-            else:
-                index = self.expression()
-                self.take("]")
-                node = ("index", node, index)
-        return node
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_expression(text: str) -> Node:
-    """Parse the text inside ``[...]`` (a copy loop parses each expression once)."""
-    if len(text) + 2 > MAX_EXPRESSION_CHARS:
-        raise LimitExceeded(
-            f"an expression of {len(text) + 2:,} characters (ARM's limit is "
-            f"{MAX_EXPRESSION_CHARS:,})"
-        )
-    return _Parser(text).parse()
 
 
 def evaluate_expression(text: str, scope: Scope) -> Any:
@@ -435,6 +293,125 @@ RUNTIME_FUNCTIONS = frozenset(
     }
 )
 """Functions whose value only exists at deployment time."""
+
+
+# ---------------------------------------------- functions that read the deployment
+# ``parameters()``, ``variables()``, ``copyIndex()``, ``resourceGroup()``, ``resourceId()``
+# and friends take the scope and their evaluated arguments; the pure functions (values in,
+# value out) are in functions.py.
+
+
+def _parameters(scope: Scope, args: list[Any]) -> Any:
+    return concrete(scope.parameter(str(concrete(args[0]))))
+
+
+def _variables(scope: Scope, args: list[Any]) -> Any:
+    return concrete(scope.variable(str(concrete(args[0]))))
+
+
+def _copy_index(scope: Scope, args: list[Any]) -> Any:
+    offset, loop = 0, None
+    for arg in (concrete(a) for a in args):
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            offset = arg
+        else:
+            loop = str(arg).lower()
+    if loop not in scope.copy_indexes:
+        raise Unresolvable(f"copyIndex({loop or ''}) outside its copy loop")
+    return scope.copy_indexes[loop] + offset
+
+
+def _resource_group(scope: Scope, args: list[Any]) -> Any:
+    ctx = scope.context
+    return {
+        "id": ctx.resource_group_id,
+        "name": ctx.resource_group,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": ctx.location,
+        "properties": {"provisioningState": "Succeeded"},
+    }
+
+
+def _subscription(scope: Scope, args: list[Any]) -> Any:
+    ctx = scope.context
+    return {
+        "id": f"/subscriptions/{ctx.subscription_id}",
+        "subscriptionId": ctx.subscription_id,
+        "tenantId": ctx.tenant_id,
+        "displayName": "template subscription",
+    }
+
+
+def _tenant(scope: Scope, args: list[Any]) -> Any:
+    return {"tenantId": scope.context.tenant_id, "id": f"/tenants/{scope.context.tenant_id}"}
+
+
+def _deployment(scope: Scope, args: list[Any]) -> Any:
+    return {"name": scope.context.deployment_name, "properties": {}}
+
+
+def _type_and_names(args: list[Any]) -> tuple[str, list[str]]:
+    values = [str(concrete(a)) for a in args]
+    for index, value in enumerate(values):
+        if "/" in value and "." in value.split("/")[0]:
+            return value, values[index + 1 :]
+    raise Unresolvable("resourceId() needs a resource type such as Namespace/type")
+
+
+def _resource_id(scope: Scope, args: list[Any]) -> Any:
+    values = [str(concrete(a)) for a in args]
+    arm_type, names = _type_and_names(args)
+    prefix_args = values[: values.index(arm_type)]
+    subscription = scope.context.subscription_id
+    group = scope.context.resource_group
+    if len(prefix_args) == 2:
+        subscription, group = prefix_args
+    elif len(prefix_args) == 1:
+        group = prefix_args[0]
+    return f"/subscriptions/{subscription}/resourceGroups/{group}/providers/" + _type_path(
+        arm_type, names
+    )
+
+
+def _subscription_resource_id(scope: Scope, args: list[Any]) -> Any:
+    values = [str(concrete(a)) for a in args]
+    arm_type, names = _type_and_names(args)
+    prefix_args = values[: values.index(arm_type)]
+    subscription = prefix_args[0] if prefix_args else scope.context.subscription_id
+    return f"/subscriptions/{subscription}/providers/" + _type_path(arm_type, names)
+
+
+def _tenant_resource_id(scope: Scope, args: list[Any]) -> Any:
+    arm_type, names = _type_and_names(args)
+    return "/providers/" + _type_path(arm_type, names)
+
+
+def _extension_resource_id(scope: Scope, args: list[Any]) -> Any:
+    values = [str(concrete(a)) for a in args]
+    return values[0].rstrip("/") + "/providers/" + _type_path(values[1], values[2:])
+
+
+def _type_path(arm_type: str, names: list[str]) -> str:
+    namespace, *types = arm_type.split("/")
+    flat_names = [part for name in names for part in name.split("/")]
+    if len(types) != len(flat_names):
+        raise Unresolvable(f"{arm_type} needs {len(types)} name(s), got {len(flat_names)}")
+    return "/".join([namespace, *(f"{t}/{n}" for t, n in zip(types, flat_names, strict=True))])
+
+
+SCOPE_FUNCTIONS: Mapping[str, Callable[[Scope, list[Any]], Any]] = {
+    "parameters": _parameters,
+    "variables": _variables,
+    "copyindex": _copy_index,
+    "resourcegroup": _resource_group,
+    "subscription": _subscription,
+    "tenant": _tenant,
+    "deployment": _deployment,
+    "resourceid": _resource_id,
+    "subscriptionresourceid": _subscription_resource_id,
+    "tenantresourceid": _tenant_resource_id,
+    "extensionresourceid": _extension_resource_id,
+}
 
 
 SUPPORTED_FUNCTIONS = frozenset({*FUNCTIONS, *SCOPE_FUNCTIONS, "if"})

@@ -20,7 +20,7 @@ from auditor import arm
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
 from auditor.collect.templates.tfplan import PlannedResource, planned_resources
-from auditor.engine.roles import BUILT_IN_NAMES
+from auditor.roles import BUILT_IN_NAMES
 from auditor.unresolved import is_unresolved, unresolved
 
 _ROLE_GUIDS = {name.lower(): guid for guid, name in BUILT_IN_NAMES.items()}

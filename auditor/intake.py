@@ -1,0 +1,112 @@
+"""One recognised JSON record to the typed object the inventory holds.
+
+A resource keeps only the fields declared for its type (:mod:`auditor.fields`), with
+secret-looking environment values redacted, and knows its parent by id prefix; an Activity
+Log event keeps its operation, status, time and resource. Recognising what a record is, and
+indexing and de-duplicating what was read, is :mod:`auditor.inventory`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from auditor import arm
+from auditor.fields import keep_declared
+from auditor.model import ActivityEvent, Resource, SourceRef
+from auditor.records import UnrecognisedRecord, check_event
+from auditor.secrets import scrub_record, scrub_text
+from auditor.timeutil import parse_timestamp
+
+# Environment-variable maps, per type, as dotted paths under the ARM object.
+ENV_PATHS: Mapping[str, tuple[str, ...]] = {
+    arm.ONLINE_DEPLOYMENT: ("properties", "environmentVariables"),
+    arm.WEB_SERVICE: (
+        "properties",
+        "environmentImageRequest",
+        "environment",
+        "environmentVariables",
+    ),
+}
+
+
+def get_path(data: Mapping[str, Any], path: Iterable[str]) -> Any:
+    """Follow keys through nested mappings; None when any step is missing."""
+    current: Any = data
+    for step in path:
+        if not isinstance(current, Mapping) or step not in current:
+            return None
+        current = current[step]
+    return current
+
+
+def resource_of(record: Mapping[str, Any], arm_type: str, source: SourceRef) -> Resource:
+    """The resource an ARM object of a known audited type becomes."""
+    resource_id = scrub_text(str(record["id"]))
+    key = arm.normalise_id(resource_id)
+    # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
+    # credential field nobody thought of never enters the inventory (or a saved snapshot).
+    data = keep_declared(record, arm_type)
+    data = scrub_record(data, ENV_PATHS.get(arm_type))
+    subscription_id = arm.subscription_of(resource_id)
+    if arm_type == arm.ROLE_ASSIGNMENT:
+        scope = get_path(data, ("properties", "scope"))
+        if isinstance(scope, str) and arm.management_group_of(scope) is None:
+            subscription_id = arm.subscription_of(scope) or subscription_id
+    name = data.get("name")
+    return Resource(
+        id=resource_id,
+        key=key,
+        type=arm_type,
+        name=str(name) if isinstance(name, str) and name else arm.last_segment(resource_id),
+        subscription_id=subscription_id,
+        resource_group=arm.resource_group_of(resource_id),
+        location=arm.normalise_region(record.get("location")),
+        data=data,
+        source=source,
+        parent_key=_parent_key(key, arm_type),
+    )
+
+
+def event_of(record: Mapping[str, Any]) -> ActivityEvent:
+    """The Activity Log event a record is; :class:`UnrecognisedRecord` when it is malformed."""
+    check_event(record)
+    operation = str(get_path(record, ("operationName", "value")))
+    timestamp = parse_timestamp(record.get("eventTimestamp"))
+    if timestamp is None:
+        raise UnrecognisedRecord(
+            "eventTimestamp: not an ISO 8601 time between the years 1 and 9999 (UTC)"
+        )
+    status = get_path(record, ("status", "value"))
+    resource_id = record.get("resourceId")
+    if not isinstance(resource_id, str):
+        resource_id = ""
+    sub = record.get("subscriptionId")
+    subscription_id = (
+        str(sub).lower() if isinstance(sub, str) and sub else arm.subscription_of(resource_id)
+    )
+    return ActivityEvent(
+        operation=operation,
+        status=status if isinstance(status, str) else "",
+        timestamp=timestamp,
+        resource_key=arm.normalise_id(resource_id) if resource_id else "",
+        subscription_id=subscription_id,
+    )
+
+
+_PARENT_DEPTH = {
+    arm.COMPUTE: 2,
+    arm.ONLINE_ENDPOINT: 2,
+    arm.WEB_SERVICE: 2,
+    arm.WORKSPACE_CONNECTION: 2,
+    arm.ONLINE_DEPLOYMENT: 2,
+}
+
+
+def _parent_key(key: str, arm_type: str) -> str | None:
+    """Children link to parents by id prefix: drop the last ``/type/name`` pair."""
+    depth = _PARENT_DEPTH.get(arm_type)
+    if depth is None:
+        return None
+    parts = key.split("/")
+    return "/".join(parts[:-depth]) if len(parts) > depth else None
