@@ -19,6 +19,7 @@ from auditor.commands import add_commands, add_gate_file_options, resolve_scan, 
 from auditor.config import ScanConfig
 from auditor.engine.frameworks import load_framework
 from auditor.engine.loader import load_rules
+from auditor.engine.references import RuleIndex
 from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
@@ -425,11 +426,7 @@ def _scan_config(
 
 def find_rule(rules: Sequence[Rule], name: str) -> Rule:
     """A rule by id, slug or alias, case-insensitively."""
-    wanted = name.strip().lower()
-    for rule in rules:
-        if wanted in {rule.id.lower(), rule.slug, *(a.lower() for a in rule.aliases)}:
-            return rule
-    raise InputError(f"no rule {name!r} (see `auditor rules`)")
+    return RuleIndex(rules).resolve(name)
 
 
 def _rules_command(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from auditor.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.configfile import Resolved, resolve, show_text
 from auditor.engine.loader import load_rules
+from auditor.engine.references import RuleIndex, is_glob
 from auditor.errors import InputError, ReportError
 from auditor.model import Severity
 from auditor.report.formats import write_atomically
@@ -75,7 +76,7 @@ def add_commands(
 ) -> None:
     """Add the ``suppress``, ``diff`` and ``config`` sub-commands."""
     suppress = sub.add_parser("suppress", help="append an accountable suppression entry")
-    suppress.add_argument("rule", metavar="RULE", help="rule id, slug or glob (AML00*)")
+    suppress.add_argument("rule", metavar="RULE", help="rule id, slug, alias or glob (AML00*)")
     suppress.add_argument(
         "resource", metavar="RESOURCE", help="resource id, glob, or regex:PATTERN"
     )
@@ -164,10 +165,8 @@ def _suppress(parser: argparse.ArgumentParser, args: argparse.Namespace, clock: 
             f"--expires {entry.expires} is in the past (today is {today}): an expired entry "
             "would suppress nothing"
         )
-    if not any(ch in entry.rule for ch in "*?["):
-        rules = load_rules(settings.rules_dir)
-        if not any(entry.rule.lower() in (r.id.lower(), r.slug) for r in rules):
-            raise InputError(f"no rule {entry.rule!r} (see `auditor rules`; globs are allowed)")
+    if not is_glob(entry.rule):
+        RuleIndex(load_rules(settings.rules_dir)).resolve(entry.rule)
     total = append_suppression(path, entry, horizon_from=today, max_days=max_days)
     print(
         f"added suppression of {entry.rule} on {entry.resource} until {entry.expires} "
