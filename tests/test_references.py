@@ -87,6 +87,9 @@ def test_rules_show_resolves_through_the_index(run_cli: Any) -> None:
     """`rules show` takes a slug in any case and refuses an unknown name with exit 2."""
     shown = run_cli(["rules", "show", "ONLINE-ENDPOINT-KEY-AUTH"])
     assert shown.code == 0 and shown.out.startswith("# AML001 online-endpoint-key-auth")
+    assert "| Since | 0.1.0 |" in shown.out
+    changed = run_cli(["rules", "show", "iam005"])
+    assert "| Since | 0.1.0; meaning changed in 0.2.0 |" in changed.out
     missing = run_cli(["rules", "show", "AML0001"])
     assert missing.code == 2 and "no rule 'AML0001'" in missing.err
 
@@ -160,3 +163,17 @@ def test_suppress_command_accepts_an_alias(run_cli: Any, tmp_path: Path) -> None
     assert added.code == 0, added.err
     typo = run_cli(["suppress", "acme-legacy", "x", "--suppressions", str(path), *common])
     assert typo.code == 2 and "no rule 'acme-legacy'" in typo.err
+
+
+def test_a_suppression_naming_no_rule_is_stale_as_before(run_cli: Any, tmp_path: Path) -> None:
+    """In a scan, an entry naming no rule at all is reported stale (a warning), as it always
+    was: the resolver neither loosens nor hardens it into an error."""
+    path = tmp_path / "s.yaml"
+    entry = {"rule": "NOPE001", "resource": "*", "reason": "r", "owner": "o"}
+    path.write_text(
+        yaml.safe_dump({"suppressions": [entry | {"expires": "2027-01-31"}]}), encoding="utf-8"
+    )
+    result = run_cli(["scan", "--demo", "--suppressions", str(path)])
+    assert result.code == 1
+    [warning] = result.report()["warnings"]
+    assert warning["kind"] == "suppression_stale" and "NOPE001" in warning["message"]

@@ -242,6 +242,17 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 faster (every scan loads every rule file)."""
 
 
+@functools.lru_cache(maxsize=1024)
+def _parse_file(path: str, text: str) -> Rule:
+    """A rule file's text, parsed and validated; kept, since schema validation is the dearest
+    step of loading (about 5 ms a rule) and a process may load the same files many times."""
+    try:
+        doc = yaml.load(text, Loader=SAFE_LOADER)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{path}: invalid YAML: {exc}") from None
+    return parse_rule(doc, Path(path))
+
+
 def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
     """Load every ``*.yaml`` rule file, validated, sorted by id; ids and slugs must be unique."""
     dirs = list(directories) if directories is not None else [default_rules_dir()]
@@ -255,10 +266,10 @@ def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
             raise RuleError(f"{directory}: no rule files (*.yaml) found")
         for path in files:
             try:
-                doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-            except yaml.YAMLError as exc:
-                raise RuleError(f"{path}: invalid YAML: {exc}") from None
-            rule = parse_rule(doc, path)
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RuleError(f"{path}: cannot read the rule file: {exc}") from None
+            rule = _parse_file(str(path), text)
             for name in (rule.id, rule.slug, *rule.aliases):
                 if name.lower() in seen:
                     raise RuleError(f"{path}: {name!r} is already used by {seen[name.lower()]}")
