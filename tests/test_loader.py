@@ -270,3 +270,10 @@ def test_any_damage_to_a_rule_is_a_rule_error_naming_the_file(key: object, value
         parse_rule(doc, path)
     except RuleError as exc:
         assert str(exc).startswith(f"{path}: ")
+
+
+def test_aliases_tags_and_requires_may_be_null(tmp_path: Path) -> None:
+    """`aliases:`, `tags:` and `requires:` left empty (null) load as none, as they always did."""
+    doc = GOOD | {"aliases": None, "tags": None, "requires": None}
+    [rule] = load_rules([write_rule(tmp_path, doc)])
+    assert (rule.aliases, rule.tags, rule.requires) == ((), (), ())

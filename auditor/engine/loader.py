@@ -116,7 +116,9 @@ def _problem(error: ValidationError) -> str:
         extra = sorted(set(value) - set(schema.get("properties", {})))
         return f"unknown key(s): {', '.join(extra)}"
     if kind == "type":
-        return f"must be {_TYPE_WORDS.get(str(expected), str(expected))}, found {_found(value)}"
+        kinds = [expected] if isinstance(expected, str) else expected
+        words = " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
+        return f"must be {words}, found {_found(value)}"
     if kind == "enum":
         return f"unknown value {value!r} (choose one of: {', '.join(map(str, expected))})"
     if kind == "pattern" and "examples" in schema:
@@ -203,10 +205,10 @@ def parse_rule(doc: object, path: Path) -> Rule:
         missing=MISSING_CHOICES[doc.get("missing", "unknown")],
         parameters=dict(doc.get("parameters", {})),
         messages=dict(doc.get("messages", {})),
-        aliases=tuple(doc.get("aliases", ())),
-        tags=tuple(doc.get("tags", ())),
+        aliases=tuple(doc.get("aliases") or ()),
+        tags=tuple(doc.get("tags") or ()),
         equivalents={k: tuple(v) for k, v in doc.get("equivalents", {}).items()},
-        requires=tuple(doc.get("requires", ())),
+        requires=tuple(doc.get("requires") or ()),
         path=str(path),
         default_enabled=doc.get("default_enabled", True),
         since=since,
