@@ -224,9 +224,12 @@ def test_bundled_rules_use_the_bundled_prefixes_and_are_dated() -> None:
     assert changed == {"AML005", "AML020", "IAM001", "IAM005"}
     assert {r.changed for r in rules if r.changed} == {"0.2.0"}
     changelog = (Path(__file__).parent.parent / "CHANGELOG.md").read_text(encoding="utf-8")
-    unreleased = changelog.split("## [Unreleased]")[1].split("\n## [")[0]
-    rules_changed = unreleased.split("### Rules changed")[1]
-    assert all(f"- {rule_id}" in rules_changed for rule_id in changed)
+    sections = {part.split("]")[0]: part for part in changelog.split("\n## [")[1:]}
+    for rule in rules:
+        if rule.changed:
+            # The release's own section once it is cut; until then the unreleased one.
+            section = sections.get(rule.changed, sections["Unreleased"])
+            assert f"- {rule.id}" in section.split("### Rules changed")[1], rule.id
 
 
 def test_a_custom_prefix_loads(tmp_path: Path) -> None:
