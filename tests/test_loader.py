@@ -255,9 +255,15 @@ def test_errors_are_all_listed_with_their_element_paths(tmp_path: Path) -> None:
 _KEYS = (
     st.text(max_size=6) | st.sampled_from(["field", "equals", "allOf", "summary"]) | st.integers()
 )
+
+
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3)
+
+
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | st.dates(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+    _nested,
     max_leaves=8,
 )
 
