@@ -13,6 +13,7 @@ from pathlib import Path
 from auditor.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.engine.frameworks import load_framework
 from auditor.engine.loader import load_rules
+from auditor.engine.references import RuleIndex, is_glob
 from auditor.errors import InputError, ReportError
 from auditor.model import Rule, Severity
 from auditor.report.catalog import catalog_page, rule_page
@@ -24,11 +25,7 @@ DIFF_FILENAME = "auditor.diff.json"
 
 def find_rule(rules: Sequence[Rule], name: str) -> Rule:
     """A rule by id, slug or alias, case-insensitively."""
-    wanted = name.strip().lower()
-    for rule in rules:
-        if wanted in {rule.id.lower(), rule.slug, *(a.lower() for a in rule.aliases)}:
-            return rule
-    raise InputError(f"no rule {name!r} (see `auditor rules`)")
+    return RuleIndex(rules).resolve(name)
 
 
 def rules(show: str | None = None, markdown: bool = False) -> int:
@@ -63,10 +60,8 @@ def suppress(
             f"--expires {entry.expires} is in the past (today is {today}): an expired entry "
             "would suppress nothing"
         )
-    if not any(ch in entry.rule for ch in "*?["):
-        known = load_rules(rules_dirs)
-        if not any(entry.rule.lower() in (r.id.lower(), r.slug) for r in known):
-            raise InputError(f"no rule {entry.rule!r} (see `auditor rules`; globs are allowed)")
+    if not is_glob(entry.rule):
+        RuleIndex(load_rules(rules_dirs)).resolve(entry.rule)
     total = append_suppression(path, entry, horizon_from=today, max_days=max_days)
     print(
         f"added suppression of {entry.rule} on {entry.resource} until {entry.expires} "

@@ -240,6 +240,10 @@ class Rule:
     """The rule file it was loaded from."""
     default_enabled: bool = True
     """False for opt-in rules: they run only when ``--select`` names them (id, slug, alias)."""
+    since: str | None = None
+    """The release that introduced the rule (``0.1.0``); every bundled rule gives it."""
+    changed: str | None = None
+    """The release in which the rule's meaning last changed, when it has since ``since``."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A suppressions file (``.auditor/suppressions.yaml`` by default) holds a list of entries::
 
     suppressions:
-      - rule: AIS001                      # rule id, slug or glob (AML00*)
+      - rule: AIS001                      # rule id, slug, alias or glob (AML00*)
         resource: /subscriptions/.../accounts/lang-dev   # id, glob, or regex:PATTERN
         reason: dev account, keys needed until the SDK upgrade (JIRA-123)
         owner: ai-platform@contoso.com
@@ -29,10 +29,11 @@ from typing import Any
 
 import yaml
 
+from auditor.atomic import write_files
+from auditor.engine.references import refers_to
 from auditor.errors import InputError
 from auditor.jsonio import read_text
-from auditor.model import Result, Status
-from auditor.report.formats import write_atomically
+from auditor.model import Result, Rule, Status
 
 DEFAULT_PATH = Path(".auditor") / "suppressions.yaml"
 DEFAULT_MAX_DAYS = 180
@@ -46,7 +47,7 @@ class Suppression:
     """One validated entry of a suppressions file."""
 
     rule: str
-    """Rule id, slug or glob, matched case-insensitively."""
+    """Rule id, slug, alias or glob, matched case-insensitively."""
     resource: str
     """Resource id, glob, or ``regex:`` pattern (whole id, case-insensitive)."""
     reason: str
@@ -56,10 +57,9 @@ class Suppression:
     file: str = ""
     line: int = 0
 
-    def matches_rule(self, rule_id: str, slug: str) -> bool:
-        """True when the entry names this rule (id or slug, or a glob over them)."""
-        pattern = self.rule.lower()
-        return any(fnmatch.fnmatchcase(name.lower(), pattern) for name in (rule_id, slug))
+    def matches_rule(self, rule: Rule) -> bool:
+        """True when the entry names this rule (id, slug or alias, or a glob over them)."""
+        return refers_to(self.rule, rule)
 
     def matches_resource(self, resource_key: str) -> bool:
         """True when the entry names this resource (normalised, lower-case id)."""
@@ -254,9 +254,7 @@ def apply_suppressions(
             continue
         rule = result.rule
         if rule.id not in by_rule:
-            by_rule[rule.id] = [
-                i for i, e in enumerate(entries) if e.matches_rule(rule.id, rule.slug)
-            ]
+            by_rule[rule.id] = [i for i, e in enumerate(entries) if e.matches_rule(rule)]
         chosen: Suppression | None = None
         for index in by_rule[rule.id]:
             entry = entries[index]
@@ -367,7 +365,7 @@ def append_suppression(
             "add the entry by hand"
         )
     try:
-        write_atomically(path, text)
+        write_files({path: text})
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc}") from exc
     return len(after)

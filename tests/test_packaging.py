@@ -39,6 +39,7 @@ def test_wheel_ships_rules_demo_and_schema(tmp_path: Path) -> None:
     rule_files = {p.name for p in (REPO / "rules").glob("*.yaml")}
     assert rule_files and {f"auditor/_rules/{n}" for n in rule_files} <= names
     assert "auditor/_rules/frameworks/mcsb-v1.yaml" in names
+    assert "auditor/_rules/schema.json" in names  # the loader validates every rule with it
     assert "auditor/demo/estate/manifest.json" in names
     assert "auditor/report/schema/report.schema.json" in names
     assert "auditor/data/builtin-roles.json" in names

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from auditor.engine.loader import load_rules
 from auditor.errors import InputError
 from auditor.suppress import Suppression, parse_suppressions
 from tests.conftest import FIXTURES, TEST_NOW
@@ -200,7 +201,9 @@ def test_matching_is_case_insensitive() -> None:
     regex = Suppression(rule="x", resource="regex:.*/Accounts/lang-dev", **base)  # type: ignore[arg-type]
     assert regex.matches_resource(key)
     assert not regex.matches_resource(key + "2")  # the whole id must match
-    assert Suppression(rule="ais00?", resource="x", **base).matches_rule("AIS001", "s")  # type: ignore[arg-type]
+    [ais001] = [rule for rule in load_rules() if rule.id == "AIS001"]
+    assert Suppression(rule="ais00?", resource="x", **base).matches_rule(ais001)  # type: ignore[arg-type]
+    assert Suppression(rule="AI-SERVICES-*", resource="x", **base).matches_rule(ais001)  # type: ignore[arg-type]
 
 
 def test_default_file_is_read_from_the_working_directory(

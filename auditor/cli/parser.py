@@ -103,7 +103,7 @@ def _add_rules_command(sub: Any, commands: _Commands) -> None:
 
 def _add_suppress_command(sub: Any, commands: _Commands) -> None:
     suppress = commands.add(sub, "suppress", help="append an accountable suppression entry")
-    suppress.add_argument("rule", metavar="RULE", help="rule id, slug or glob (AML00*)")
+    suppress.add_argument("rule", metavar="RULE", help="rule id, slug, alias or glob (AML00*)")
     suppress.add_argument(
         "resource", metavar="RESOURCE", help="resource id, glob, or regex:PATTERN"
     )

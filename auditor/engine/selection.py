@@ -3,7 +3,7 @@
 A pattern is one of:
 
 - a rule id, slug or alias (``AIS001``, ``ai-services-local-auth-enabled``), any case;
-- a glob over ids and slugs (``AML*``, ``*-key-*``);
+- a glob over ids, slugs and aliases (``AML*``, ``*-key-*``);
 - ``severity:LEVEL`` (exactly that severity) or ``severity:LEVEL+`` (that severity or worse),
   e.g. ``severity:high+``;
 - ``tag:NAME`` (rules carrying that tag, e.g. ``tag:network``).
@@ -12,13 +12,14 @@ With no ``select`` pattern every default rule runs. Opt-in rules (``default_enab
 run only when a ``select`` pattern names them by id, slug or alias; a glob, severity or tag
 never switches them on. ``ignore`` then removes every rule any of its patterns matches. A
 pattern that matches no rule at all is an error: a typo must not silently select nothing.
+Names and globs are read by :mod:`auditor.engine.references`, as everywhere else.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Sequence
 
+from auditor.engine.references import names_rule, refers_to
 from auditor.errors import InputError
 from auditor.model import Rule, Severity
 
@@ -26,15 +27,6 @@ from auditor.model import Rule, Severity
 def split_patterns(values: Iterable[str]) -> tuple[str, ...]:
     """Flatten repeated, comma-separated option values into patterns (blanks dropped)."""
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
-
-
-def _names(rule: Rule) -> set[str]:
-    return {rule.id.lower(), rule.slug.lower(), *(a.lower() for a in rule.aliases)}
-
-
-def names_rule(pattern: str, rule: Rule) -> bool:
-    """True when the pattern is the rule's id, slug or alias (not a glob)."""
-    return pattern.strip().lower() in _names(rule)
 
 
 def matches(pattern: str, rule: Rule) -> bool:
@@ -52,9 +44,7 @@ def matches(pattern: str, rule: Rule) -> bool:
         return rule.severity is level
     if value and kind == "tag":
         return value in {t.lower() for t in rule.tags}
-    if any(ch in text for ch in "*?["):
-        return any(fnmatch.fnmatchcase(name, text) for name in _names(rule))
-    return text in _names(rule)
+    return refers_to(text, rule)
 
 
 def select_rules(

@@ -52,6 +52,9 @@ def _facts(rule: Rule) -> list[tuple[str, str]]:
             else "declarative condition (below)",
         ),
     ]
+    if rule.since:
+        changed = f"; meaning changed in {rule.changed}" if rule.changed else ""
+        facts.insert(1, ("Since", f"{rule.since}{changed}"))
     if rule.condition is not None:
         facts.append(("A field the condition needs is missing", _MISSING_TEXT[rule.missing]))
     if rule.requires:
