@@ -45,6 +45,24 @@ def _statuses(report: dict[str, Any]) -> dict[tuple[str, str], str]:
     }
 
 
+def _unknown_reasons(report: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(rule, resource name) -> reason, for each unknown result."""
+    return {
+        (f["rule_id"], f["resource_name"]): f["reason"]
+        for f in report["findings"]
+        if f["status"] == "unknown"
+    }
+
+
+def _principal_reason(assignment: str) -> str:
+    """IAM001's reason for a quickstart's assignment to an identity the template creates."""
+    return (
+        f"value not resolved: role assignment {assignment}: properties.principalId = "
+        "<unresolved: [reference(variables('identityName')).principalId] (reference() is only "
+        "known at deployment time)>"
+    )
+
+
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -64,6 +82,21 @@ def test_aci_quickstart_with_its_prereqs_scans(run_cli: Any) -> None:
     # Without a parameters file, authEnabled is unknown, never a pass.
     assert statuses[("AML005", services)] == "unknown"
     assert statuses[("IAM001", "Microsoft.Authorization/roleAssignments")] == "unknown"
+    no_value = "(template: no parameters file value, no defaultValue)"
+    auth = (
+        "value not resolved: properties.authEnabled = <unresolved: [parameters('authEnabled')] "
+        "(depends on [parameters('authEnabled')] (parameter authEnabled has no value "
+        f"{no_value}))>; properties.aadAuthEnabled = <unresolved: "
+        "[parameters('tokenAuthEnabled')] (depends on [parameters('tokenAuthEnabled')] "
+        f"(parameter tokenAuthEnabled has no value {no_value}))>"
+    )
+    service = "{concat(parameters('workspaceName'), '_', parameters('webserviceName'))}"
+    assignment = "9207fb67-3709-5f8a-ba62-4c19d76280e7"
+    assert _unknown_reasons(report) == {
+        ("AML004", service): auth,
+        ("AML005", service): auth,
+        ("IAM001", assignment): _principal_reason(assignment),
+    }
     messages = [e["message"] for e in report["errors"]]
     assert not any("invalid JSON" in m for m in messages)
     assert any("machine-learning-workspace/0.9/azuredeploy.json' not read" in m for m in messages)
@@ -79,6 +112,16 @@ def test_aks_quickstart_with_its_prereqs_scans(run_cli: Any) -> None:
     assert statuses[("AML003", "Microsoft.MachineLearningServices/workspaces/computes")] == (
         "unknown"  # its location comes from the caller, which passes it only at deployment
     )
+    compute = "{concat(parameters('workspaceName'), '_', parameters('computeName'))}"
+    assignment = "fbe621ec-ad83-5fab-b1d4-b2ff2c151794"
+    assert _unknown_reasons(report) == {
+        ("AML003", compute): (
+            "value not resolved: location = <unresolved: [parameters('location')] (depends on "
+            "[parameters('location')] (parameter location has no value (template: no "
+            "parameters file value, no defaultValue)))>"
+        ),
+        ("IAM001", assignment): _principal_reason(assignment),
+    }
     messages = [e["message"] for e in report["errors"]]
     assert any(
         "at a uri known only at deployment ([variables('computeCreationTemplateUri')])" in m
