@@ -220,3 +220,32 @@ def test_an_open_isolation_mode_makes_aml010_aml013_aml019_unknown(
         ): f"value not resolved: workspace.{field} = <unresolved: {open_value}>",
         ("AML019", "blue"): f"value not resolved: workspace.{field} = <unresolved: {open_value}>",
     }
+
+
+def test_a_private_endpoint_entry_without_status_names_the_field(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    """AIS004 on an account whose second private-endpoint entry has no status (the first is
+    Pending) is unknown naming that entry's status field, never ``'field(s) missing: '``."""
+    account = {
+        "id": "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg/providers/"
+        "Microsoft.CognitiveServices/accounts/acct",
+        "name": "acct",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "kind": "OpenAI",
+        "location": "eastus",
+        "properties": {
+            "privateEndpointConnections": [
+                {"properties": {"privateLinkServiceConnectionState": {"status": "Pending"}}},
+                {"properties": {"privateLinkServiceConnectionState": {"description": "x"}}},
+            ]
+        },
+    }
+    path = write_json(tmp_path / "snap" / "accounts.json", [account])
+    report = run_cli(["scan", "--snapshot", str(path), "--format", "json"]).report()
+    (finding,) = [f for f in report["findings"] if f["rule_id"] == "AIS004"]
+    assert (finding["status"], finding["reason"]) == (
+        "unknown",
+        "field(s) missing: properties.privateEndpointConnections[1].properties"
+        ".privateLinkServiceConnectionState.status",
+    )
