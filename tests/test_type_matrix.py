@@ -1,7 +1,7 @@
 """The type matrix: for every rule, a wrong-typed or off-enum value in any field it reads is
-never a pass (issue 10 item 2), an unresolved one only makes the verdict unknown, and an enum
-value reads in any letter case (issue 11). Cases are generated from the declarations and the
-rules: the fields a rule reads are found by running it on its fixtures, so a new rule joins."""
+never a pass (issue 10 item 2); unresolved values and enum letter case are in
+:mod:`tests.test_unresolved_matrix`. Cases are generated from the declarations and the rules:
+the fields a rule reads are found by running it on its fixtures, so a new rule joins."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from auditor.fields.reader import traced
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import Result, Rule, SourceRef, Status
 from auditor.timeutil import parse_timestamp
-from auditor.unresolved import unresolved
 from tests.conftest import FIXTURES
 
 RULES = load_rules()
@@ -203,21 +202,26 @@ def _judged_wrongly(case: Case, status: Status) -> bool:
     return status not in (Status.UNKNOWN, Status.FAIL)
 
 
-def _judge_changed(
-    case: Case | OpenCase, records: list[dict[str, Any]], value: Callable[[Any], Any]
+def judge_changed(
+    rule: Rule,
+    judged: str,
+    owner: str,
+    path: str,
+    records: list[dict[str, Any]],
+    value: Callable[[Any], Any],
 ) -> Result:
-    """The result on the judged resource once the case's field holds ``value(old value)``."""
+    """The result on ``judged`` once ``owner``'s field ``path`` holds ``value(old value)``."""
     mutated = copy.deepcopy(records)
     for record in mutated:
-        if isinstance(record.get("id"), str) and arm.normalise_id(record["id"]) == case.owner:
-            _set(record, case.path, value(_value_at(record, case.path)))
+        if isinstance(record.get("id"), str) and arm.normalise_id(record["id"]) == owner:
+            _set(record, path, value(value_at(record, path)))
     inventory = _inventory(mutated)
-    results = evaluate_rule(case.rule, inventory, _as_of(case.rule), {})
-    (result,) = [r for r in results if r.resource.key == case.judged]
+    results = evaluate_rule(rule, inventory, _as_of(rule), {})
+    (result,) = [r for r in results if r.resource.key == judged]
     return result
 
 
-def _value_at(record: dict[str, Any], path: str) -> Any:
+def value_at(record: dict[str, Any], path: str) -> Any:
     current: Any = record
     for part in path.split("."):
         if not isinstance(current, dict):
@@ -227,7 +231,10 @@ def _value_at(record: dict[str, Any], path: str) -> Any:
 
 
 def _run(case: Case, records: list[dict[str, Any]]) -> Status:
-    return _judge_changed(case, records, lambda _: copy.deepcopy(case.value)).status
+    bad = case.value
+    return judge_changed(
+        case.rule, case.judged, case.owner, case.path, records, lambda _: copy.deepcopy(bad)
+    ).status
 
 
 ALL_CASES = [case for rule in RULES for case in _cases(rule)]
@@ -313,115 +320,3 @@ def test_a_bad_value_in_an_assignment_that_decides_a_pass_is_never_a_pass() -> N
         if _run(case, records) not in (Status.UNKNOWN, Status.FAIL):
             passing.append(str(case))
     assert passing == []
-
-
-# A value a template leaves open (a subnet from reference(), a parameter with no value) may
-# make a verdict unknown, never change it to another: Kleene logic only loses knowledge. So
-# the marker, put into any field a fixture's evaluation reads (whatever its verdict) or into
-# the object holding it, gives the same status or unknown; an unknown one names the field.
-MARKER = unresolved("[reference('vnet').outputs.subnetId.value]", "only known at deployment")
-
-
-@dataclass(frozen=True)
-class OpenCase:
-    """One (rule, judged resource, field of some resource) made unresolved, and the verdict
-    it had before."""
-
-    rule: Rule
-    judged: str
-    owner: str
-    path: str
-    before: Status
-
-    def __str__(self) -> str:
-        owner = "" if self.owner == self.judged else f" (of {arm.last_segment(self.owner)})"
-        return f"{self.rule.id}:{arm.last_segment(self.judged)}:{self.path}{owner}"
-
-
-def _open_cases(rule: Rule) -> Iterator[OpenCase]:
-    for result, read in _fields_read(rule):
-        opened = set(read)
-        for owner_key, path in read:  # the object holding it, e.g. managedNetwork
-            parent = path.partition("[]")[0].rpartition(".")[0]
-            if parent.count(".") >= 1:
-                opened.add((owner_key, parent))
-        for owner_key, path in sorted(opened):
-            yield OpenCase(rule, result.resource.key, owner_key, path, result.status)
-
-
-OPEN_CASES = [case for rule in RULES for case in _open_cases(rule)]
-
-
-def _opened(case: OpenCase) -> Result:
-    records = _records(FIXTURES / "rules" / case.rule.id)
-    return _judge_changed(case, records, lambda _: copy.deepcopy(MARKER))
-
-
-def _names(reason: str, path: str) -> bool:
-    """Whether an unknown reason names the field (past any array) and the open expression."""
-    return path.rpartition("[].")[2] in reason and MARKER["$unresolved"] in reason
-
-
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
-def test_an_unresolved_value_in_any_field_a_rule_reads_never_changes_its_verdict(
-    rule: Rule,
-) -> None:
-    """An unresolved marker in a field any fixture's evaluation read (or in its parent object)
-    leaves the verdict as it was or makes it unknown, never a pass, fail or not-applicable it
-    was not (a false AML013 fail for a reference() subnet); an unknown names the field."""
-    wrong: list[str] = []
-    for case in (c for c in OPEN_CASES if c.rule is rule):
-        result = _opened(case)
-        if result.status not in (case.before, Status.UNKNOWN):
-            wrong.append(f"{case}: {case.before.value} -> {result.status.value}")
-        elif result.status is not case.before and not _names(str(result.reason), case.path):
-            wrong.append(f"{case}: unknown without the field and expression: {result.reason}")
-    assert wrong == []
-
-
-def test_the_unresolved_matrix_covers_every_rule_that_reads_a_field() -> None:
-    """Every rule that reads a field has unresolved cases, AML013's workspace isolation mode
-    and AML019's among them; the count is reported."""
-    covered = {case.rule.id for case in OPEN_CASES}
-    readers = {r.id for r in RULES if r.condition is not None or r.applies_when is not None}
-    assert readers <= covered
-    shapes = {(c.rule.id, c.path) for c in OPEN_CASES}
-    assert ("AML013", "properties.managedNetwork.isolationMode") in shapes
-    assert ("AML013", "properties.properties.subnet.id") in shapes
-    assert ("AML019", "properties.managedNetwork.isolationMode") in shapes
-    print(f"unresolved matrix: {len(OPEN_CASES)} (rule, field) cases over {len(covered)} rules")
-
-
-def _recased(case: OpenCase, recase: Callable[[str], str]) -> Result:
-    """The fixture result with the enum value at the case's field in another letter case."""
-    return _judge_changed(case, _records(FIXTURES / "rules" / case.rule.id), recase)
-
-
-def _enum_cases() -> Iterator[OpenCase]:
-    for case in OPEN_CASES:
-        if "[]" in case.path:
-            continue
-        records = _records(FIXTURES / "rules" / case.rule.id)
-        owner = next((r for r in records if arm.normalise_id(str(r.get("id"))) == case.owner), None)
-        if owner is None or not isinstance(_value_at(owner, case.path), str):
-            continue
-        declared = _declared(arm.canonical_type(str(owner["type"])), case.path)
-        if declared.kind is Kind.ENUM:
-            yield case
-
-
-ENUM_CASES = list(_enum_cases())
-
-
-def test_enum_values_compare_in_any_letter_case() -> None:
-    """An enum value a fixture's evaluation read, written in another letter case
-    (all lower, all upper), gives the same verdict, as ARM compares them."""
-    assert {c.rule.id for c in ENUM_CASES} >= {"AML010", "AML013", "AML019"}
-    print(f"enum letter case: {len(ENUM_CASES)} cases")
-    changed = [
-        f"{case} ({recase.__name__}): {case.before.value} -> {status.value}"
-        for case in ENUM_CASES
-        for recase in (str.lower, str.upper)
-        if (status := _recased(case, recase).status) is not case.before
-    ]
-    assert changed == []
