@@ -27,6 +27,34 @@ def test_demo_shows_what_it_could_not_see(run_cli: Any) -> None:
     assert report["scan"]["as_of"] == "2026-11-01T00:00:00Z"
 
 
+def test_demo_unknowns_give_their_exact_reasons(run_cli: Any) -> None:
+    """Each unknown in the demo names what it lacks, exactly: the Activity Log the sandbox
+    could not read (with the 403), and the custom role definition that was not collected."""
+    report = run_cli(["scan", "--demo"]).report()
+    unknown = {
+        (f["rule_id"], f["resource_name"]): f["reason"]
+        for f in report["findings"]
+        if f["status"] == "unknown"
+    }
+    sandbox = "33333333-3333-4333-8333-333333333333"
+    no_log = (
+        f"no Activity Log data was collected for subscription {sandbox} (The client does not "
+        "have authorization to perform action 'Microsoft.Insights/eventtypes/values/read' over "
+        f"scope '/subscriptions/{sandbox}')"
+    )
+    custom = "deadbeef-0000-4000-8000-00000000c0de"
+    assert unknown == {
+        ("AIS002", "sandbox-translator"): no_log,
+        ("AIS002", "sandbox-ai"): no_log,
+        ("IAM001", "a0000000-0000-4000-8000-000000000010"): (
+            f"role definition {custom} is not a known built-in role and was not collected"
+        ),
+        ("IAM005", "sandbox-ai"): (
+            f"cannot tell whether role(s) {custom} can list keys: definition not collected"
+        ),
+    }
+
+
 def test_demo_sources_are_named_inside_the_package(run_cli: Any) -> None:
     """Demo findings name their file as auditor/demo/estate/..., not a path on this machine."""
     report = run_cli(["scan", "--demo"]).report()

@@ -37,7 +37,8 @@ def test_every_rule_has_pass_and_fail_fixtures(rule: Any) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_outcomes_match_fixtures(rule: Any) -> None:
-    """Evaluating the rule on its fixture folder gives exactly the expected resources per status."""
+    """Evaluating the rule on its fixture folder gives exactly the expected resources per status,
+    and each unknown one exactly the reason ``reasons:`` gives it."""
     folder = RULE_FIXTURES / rule.id
     expected = _expected(rule.id)
     builder = InventoryBuilder()
@@ -59,6 +60,8 @@ def test_rule_outcomes_match_fixtures(rule: Any) -> None:
             assert result.reason, (
                 f"{rule.id} {result.resource.name}: {result.status} needs a reason"
             )
+    unknown = {r.resource.name: r.reason for r in results if r.status.value == "unknown"}
+    assert unknown == (expected.get("reasons") or {}), f"{rule.id} unknown reasons"
 
 
 def test_no_fixture_folder_without_a_rule() -> None:

@@ -92,6 +92,27 @@ def test_every_misconfiguration_is_reported_with_file_and_lines(report: dict[str
             assert property_text in lines[location["property_line"] - 1], key
 
 
+def test_unknowns_give_their_exact_reasons(report: dict[str, Any]) -> None:
+    """The Terraform value known only after apply, and the deployment whose workspace is not
+    in the folder, are unknown with exactly the field or the data they lack."""
+    unknown = {_key(f): f["reason"] for f in report["findings"] if f["status"] == "unknown"}
+    workspace = (
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/template-rg/"
+        "providers/microsoft.machinelearningservices/workspaces/template-workspace"
+    )
+    assert unknown == {
+        ("AIS001", "tf-ai-later"): (
+            "value not resolved: properties.disableLocalAuth = <unresolved: "
+            "azurerm_cognitive_account.decided_later.local_auth_enabled (known only after "
+            "terraform apply)>"
+        ),
+        ("AML019", "green"): (
+            f"public egress is on, and workspace {workspace} is not in the inventory (under a "
+            "workspace managed network the flag does not apply)"
+        ),
+    }
+
+
 def test_compliant_resources_pass(report: dict[str, Any]) -> None:
     """The compliant resources in the folder (Entra-only endpoint, secret reference, AKS token auth) pass."""
     passed = {_key(f) for f in report["findings"] if f["status"] == "pass"}

@@ -20,15 +20,17 @@ from tests.test_template_arm import _account as keyless_account
 QUICKSTARTS = FIXTURES / "templates" / "quickstarts"
 ACI = QUICKSTARTS / "machine-learning-service-create-aci"
 AKS = QUICKSTARTS / "machine-learning-service-create-aks"
+END_TO_END = "machine-learning-end-to-end-secure"
+END_TO_END_V1 = "machine-learning-end-to-end-secure-v1-legacy-mode"
 BICEP_COMPILED = FIXTURES / "templates" / "bicep-compiled"
 PLAN = FIXTURES / "templates" / "mixed" / "terraform" / "plan.json"
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 
 
-def _scan(run_cli: Any, *paths: Path) -> Any:
+def _scan(run_cli: Any, *paths: Path | str) -> Any:
     args = ["scan", "--format", "json"]
     for path in paths:
-        args += ["--template", str(path)]
+        args += [path] if isinstance(path, str) else ["--template", str(path)]
     result = run_cli(args)
     assert result.code in (0, 1, 3), result.err
     return result
@@ -41,6 +43,24 @@ def _statuses(report: dict[str, Any]) -> dict[tuple[str, str], str]:
         for f in report["findings"]
         if f["status"] != "not_applicable"
     }
+
+
+def _unknown_reasons(report: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(rule, resource name) -> reason, for each unknown result."""
+    return {
+        (f["rule_id"], f["resource_name"]): f["reason"]
+        for f in report["findings"]
+        if f["status"] == "unknown"
+    }
+
+
+def _principal_reason(assignment: str) -> str:
+    """IAM001's reason for a quickstart's assignment to an identity the template creates."""
+    return (
+        f"value not resolved: role assignment {assignment}: properties.principalId = "
+        "<unresolved: [reference(variables('identityName')).principalId] (reference() is only "
+        "known at deployment time)>"
+    )
 
 
 def _write(path: Path, text: str) -> Path:
@@ -62,6 +82,21 @@ def test_aci_quickstart_with_its_prereqs_scans(run_cli: Any) -> None:
     # Without a parameters file, authEnabled is unknown, never a pass.
     assert statuses[("AML005", services)] == "unknown"
     assert statuses[("IAM001", "Microsoft.Authorization/roleAssignments")] == "unknown"
+    no_value = "(template: no parameters file value, no defaultValue)"
+    auth = (
+        "value not resolved: properties.authEnabled = <unresolved: [parameters('authEnabled')] "
+        "(depends on [parameters('authEnabled')] (parameter authEnabled has no value "
+        f"{no_value}))>; properties.aadAuthEnabled = <unresolved: "
+        "[parameters('tokenAuthEnabled')] (depends on [parameters('tokenAuthEnabled')] "
+        f"(parameter tokenAuthEnabled has no value {no_value}))>"
+    )
+    service = "{concat(parameters('workspaceName'), '_', parameters('webserviceName'))}"
+    assignment = "9207fb67-3709-5f8a-ba62-4c19d76280e7"
+    assert _unknown_reasons(report) == {
+        ("AML004", service): auth,
+        ("AML005", service): auth,
+        ("IAM001", assignment): _principal_reason(assignment),
+    }
     messages = [e["message"] for e in report["errors"]]
     assert not any("invalid JSON" in m for m in messages)
     assert any("machine-learning-workspace/0.9/azuredeploy.json' not read" in m for m in messages)
@@ -77,11 +112,79 @@ def test_aks_quickstart_with_its_prereqs_scans(run_cli: Any) -> None:
     assert statuses[("AML003", "Microsoft.MachineLearningServices/workspaces/computes")] == (
         "unknown"  # its location comes from the caller, which passes it only at deployment
     )
+    compute = "{concat(parameters('workspaceName'), '_', parameters('computeName'))}"
+    assignment = "fbe621ec-ad83-5fab-b1d4-b2ff2c151794"
+    assert _unknown_reasons(report) == {
+        ("AML003", compute): (
+            "value not resolved: location = <unresolved: [parameters('location')] (depends on "
+            "[parameters('location')] (parameter location has no value (template: no "
+            "parameters file value, no defaultValue)))>"
+        ),
+        ("IAM001", assignment): _principal_reason(assignment),
+    }
     messages = [e["message"] for e in report["errors"]]
     assert any(
         "at a uri known only at deployment ([variables('computeCreationTemplateUri')])" in m
         for m in messages
     )
+
+
+def _subnet_reason(reference_arguments: str) -> str:
+    """AML013's reason for a compute whose subnet is a nested deployment's output."""
+    deployment = (
+        "resourceId('Microsoft.Resources/deployments', format('vnet-{0}-{1}-deployment', "
+        "variables('name'), variables('uniqueSuffix')))"
+    )
+    expression = (
+        f"[format('{{0}}/subnets/snet-training', reference({deployment}{reference_arguments})"
+        ".outputs.id.value)]"
+    )
+    # Two module levels each pass the subnet on as their parameter computeSubnetId.
+    return (
+        "value not resolved: properties.properties.subnet.id = <unresolved: "
+        "[parameters('computeSubnetId')] (depends on [parameters('computeSubnetId')] "
+        f"(depends on {expression} (reference() is only known at deployment time)))>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("folder", "reference_arguments"), [(END_TO_END, ", '2022-09-01'"), (END_TO_END_V1, "")]
+)
+def test_end_to_end_secure_quickstarts_give_the_exact_findings(
+    run_cli: Any, folder: str, reference_arguments: str
+) -> None:
+    """Both end-to-end secure quickstarts: AML013 is unknown for the computes whose subnet
+    comes from reference(), naming the field and its expression, and every other result is
+    exactly what the template says."""
+    result = _scan(run_cli, QUICKSTARTS / folder, "--include-passed")
+    report = result.report()
+    assert report["scan"]["sources"][0]["kinds"] == {"arm": 1, "arm-parameters": 1}
+    assert report["errors"] == []
+    workspace, cluster, instance = "mlw-gen-unique-6-lpyp", "cluster001", "gen-unique-6-ci001"
+    findings = {
+        (f["rule_id"], f["resource_name"], f["status"], f.get("reason"))
+        for f in report["findings"]
+        if f["status"] != "not_applicable"
+    }
+    subnet = _subnet_reason(reference_arguments)
+    assert findings == {
+        ("AML003", "aks-gen-unique-6-lpyp", "pass", None),
+        ("AML008", workspace, "pass", None),
+        ("AML010", workspace, "fail", None),  # no managedNetwork: Disabled
+        ("AML011", workspace, "fail", None),
+        ("AML012", cluster, "pass", None),
+        ("AML012", instance, "pass", None),
+        ("AML013", cluster, "unknown", subnet),
+        ("AML013", instance, "unknown", subnet),
+        ("AML015", instance, "fail", None),
+        ("AML024", instance, "pass", None),
+        ("AML025", cluster, "fail", None),  # amlComputePublicIp defaults to true
+        ("AML025", instance, "fail", None),
+    }
+    unknown = [f for f in report["findings"] if f["status"] == "unknown"]
+    assert len(unknown) == 2
+    assert all(f["evidence"]["properties.properties.subnet.id"] in subnet for f in unknown)
+    validate(report)
 
 
 def test_multi_line_strings_keep_their_line_breaks() -> None:

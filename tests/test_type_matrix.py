@@ -1,13 +1,14 @@
 """The type matrix: for every rule, a wrong-typed or off-enum value in any field it reads is
-never a pass (issue 10 item 2). Cases are generated from the declarations and the rules: the
-fields a rule reads are found by running it on its passing fixtures, so a new rule joins."""
+never a pass (issue 10 item 2); unresolved values and enum letter case are in
+:mod:`tests.test_unresolved_matrix`. Cases are generated from the declarations and the rules:
+the fields a rule reads are found by running it on its fixtures, so a new rule joins."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from auditor.engine.outcome import EvalContext
 from auditor.fields import DECLARATIONS, Field, Kind, declared_at
 from auditor.fields.reader import traced
 from auditor.inventory import Inventory, InventoryBuilder
-from auditor.model import Rule, SourceRef, Status
+from auditor.model import Result, Rule, SourceRef, Status
 from auditor.timeutil import parse_timestamp
 from tests.conftest import FIXTURES
 
@@ -142,6 +143,8 @@ class Case:
     owner: str
     path: str
     value: Any
+    before: Status = Status.PASS
+    """The verdict on the fixture as it is."""
 
     def __str__(self) -> str:
         owner = "" if self.owner == self.judged else f" (of {arm.last_segment(self.owner)})"
@@ -157,7 +160,9 @@ def _as_of(rule: Rule) -> dt.datetime:
     return moment
 
 
-def _cases(rule: Rule) -> Iterator[Case]:
+def _fields_read(rule: Rule) -> Iterator[tuple[Result, dict[tuple[str, str], str]]]:
+    """Each result of the rule on its fixtures, with the fields its evaluation read:
+    (owner key, path) -> owner type."""
     records = _records(FIXTURES / "rules" / rule.id)
     inventory = _inventory(records)
     as_of = _as_of(rule)
@@ -165,8 +170,6 @@ def _cases(rule: Rule) -> Iterator[Case]:
     results = evaluate_rule(rule, inventory, as_of, {})  # also builds the memoised indexes
     by_data = {id(r.data): r for r in inventory}
     for result in results:
-        if result.status is not Status.PASS:
-            continue
         judged = result.resource
         with traced() as readings:
             judge(rule, judged, context)
@@ -182,20 +185,56 @@ def _cases(rule: Rule) -> Iterator[Case]:
         for condition in (rule.condition, rule.applies_when):
             for path in _any_paths(condition):
                 read[(judged.key, path)] = judged.type
+        yield result, read
+
+
+def _cases(rule: Rule) -> Iterator[Case]:
+    for result, read in _fields_read(rule):
         for (owner_key, path), owner_type in sorted(read.items()):
             for value in bad_values(_declared(owner_type, path)):
-                yield Case(rule, judged.key, owner_key, path, value)
+                yield Case(rule, result.resource.key, owner_key, path, value, result.status)
+
+
+def _judged_wrongly(case: Case, status: Status) -> bool:
+    """A bad value passed, or made a rule that applied not applicable (which would hide it)."""
+    if status is Status.NOT_APPLICABLE:
+        return case.before is not Status.NOT_APPLICABLE
+    return status not in (Status.UNKNOWN, Status.FAIL)
+
+
+def judge_changed(
+    rule: Rule,
+    judged: str,
+    owner: str,
+    path: str,
+    records: list[dict[str, Any]],
+    value: Callable[[Any], Any],
+) -> Result:
+    """The result on ``judged`` once ``owner``'s field ``path`` holds ``value(old value)``."""
+    mutated = copy.deepcopy(records)
+    for record in mutated:
+        if isinstance(record.get("id"), str) and arm.normalise_id(record["id"]) == owner:
+            _set(record, path, value(value_at(record, path)))
+    inventory = _inventory(mutated)
+    results = evaluate_rule(rule, inventory, _as_of(rule), {})
+    (result,) = [r for r in results if r.resource.key == judged]
+    return result
+
+
+def value_at(record: dict[str, Any], path: str) -> Any:
+    current: Any = record
+    for part in path.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
 
 
 def _run(case: Case, records: list[dict[str, Any]]) -> Status:
-    mutated = copy.deepcopy(records)
-    for record in mutated:
-        if isinstance(record.get("id"), str) and arm.normalise_id(record["id"]) == case.owner:
-            _set(record, case.path, copy.deepcopy(case.value))
-    inventory = _inventory(mutated)
-    results = evaluate_rule(case.rule, inventory, _as_of(case.rule), {})
-    (status,) = [r.status for r in results if r.resource.key == case.judged]
-    return status
+    bad = case.value
+    return judge_changed(
+        case.rule, case.judged, case.owner, case.path, records, lambda _: copy.deepcopy(bad)
+    ).status
 
 
 ALL_CASES = [case for rule in RULES for case in _cases(rule)]
@@ -212,13 +251,14 @@ def test_the_matrix_covers_every_rule_that_reads_a_field() -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_a_bad_value_in_any_field_a_rule_reads_is_never_a_pass(rule: Rule) -> None:
-    """Each wrong-typed or off-enum value, put into a field a passing fixture's evaluation read,
-    gives unknown or fail, never pass (nor not-applicable, which would hide it)."""
+    """Each wrong-typed or off-enum value, put into a field any fixture's evaluation read
+    (passing, failing or not), gives unknown or fail, never pass (nor not-applicable where
+    the rule applied, which would hide it)."""
     records = _records(FIXTURES / "rules" / rule.id)
     passing = [
-        str(case)
+        f"{case} ({case.before.value} before)"
         for case in ALL_CASES
-        if case.rule is rule and _run(case, records) not in (Status.UNKNOWN, Status.FAIL)
+        if case.rule is rule and _judged_wrongly(case, _run(case, records))
     ]
     assert passing == []
 

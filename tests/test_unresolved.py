@@ -10,6 +10,7 @@ from auditor import arm
 from auditor.engine import conditions
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
+from auditor.fields import Problem, Unresolved
 from auditor.inventory import InventoryBuilder
 from auditor.model import SourceRef, Status
 from auditor.timeutil import parse_timestamp
@@ -33,20 +34,21 @@ def _judge(rule_id: str, record: dict[str, Any], *others: dict[str, Any]) -> Any
 def test_marker_in_a_field_is_missing_with_the_expression() -> None:
     """A condition reading a marker is undecided and records the expression, default or not."""
     evidence: dict[str, Any] = {}
+    problems: list[Problem] = []
     condition = {"field": "properties.disableLocalAuth", "equals": True, "default": False}
-    assert (
-        conditions.evaluate(condition, {"properties": {"disableLocalAuth": OPEN}}, evidence) is None
-    )
+    data = {"properties": {"disableLocalAuth": OPEN}}
+    assert conditions.evaluate(condition, data, evidence, problems=problems) is None
     assert "[parameters('allowKeys')]" in evidence["properties.disableLocalAuth"]
-    assert conditions.unresolved_fields(evidence)
+    assert problems == [Unresolved("properties.disableLocalAuth", OPEN)]
 
 
 def test_marker_above_a_field_leaves_it_unresolved() -> None:
     """An unresolved object (the whole properties block) makes every field below it unresolved."""
     evidence: dict[str, Any] = {}
+    problems: list[Problem] = []
     condition = {"field": "properties.disableLocalAuth", "equals": True}
-    assert conditions.evaluate(condition, {"properties": OPEN}, evidence) is None
-    assert conditions.unresolved_fields(evidence)
+    assert conditions.evaluate(condition, {"properties": OPEN}, evidence, problems=problems) is None
+    assert problems == [Unresolved("properties.disableLocalAuth", OPEN)]
 
 
 def test_rule_with_missing_fail_is_unknown_not_fail() -> None:

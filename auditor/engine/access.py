@@ -171,8 +171,8 @@ def _endpoint_grant_problem(inventory: Inventory, grant: Grant) -> str | None:
 def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> Outcome:
     """An online endpoint identity holding more than AcrPull and Storage Blob Data Reader."""
     reads = Reads.of(resource)
-    if isinstance(reads.get("identity"), Missing):
-        reason = "the endpoint record has no identity block"
+    if isinstance(identity := reads.get("identity"), Missing):
+        reason = f"{identity.reason}: the endpoint record has no identity block"
         return Outcome(Status.UNKNOWN, reason, {"identity": "<missing>"}, reason=reason)
     identity_type = reads.value("identity.type") or ""
     if (stop := reads.unknown({})) is not None:
@@ -189,7 +189,10 @@ def endpoint_identity_over_privileged(resource: Resource, ctx: EvalContext) -> O
     if (stop := reads.unknown(evidence)) is not None:
         return stop
     if not principals:
-        reason = "the identity block names no principalId"
+        reason = (
+            "identity.principalId missing, and no identity.userAssignedIdentities entry "
+            "names a principalId"
+        )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if not role_data_seen(ctx.inventory, resource.subscription_id):
         return no_role_data(ctx.inventory, resource.subscription_id)

@@ -41,7 +41,6 @@ from auditor.fields import (
     read,
 )
 from auditor.fields.reader import found_text
-from auditor.unresolved import UNRESOLVED_PREFIX
 
 FIELD_OPERATORS = frozenset(
     {
@@ -278,7 +277,7 @@ def _any_item(
         for problem in item_problems:
             if isinstance(problem, Invalid):
                 evidence[problem.path] = problem.evidence
-        open_items += [str(v) for v in scratch.values() if str(v).startswith(UNRESOLVED_PREFIX)]
+        open_items += [p.evidence for p in item_problems if isinstance(p, Unresolved)]
     matching = sum(1 for v in verdicts if v is True)
     evidence[path] = f"{len(items)} item(s), {matching} matching"
     if matching:
@@ -291,12 +290,3 @@ def _any_item(
 def invalid_fields(problems: list[Problem]) -> list[Invalid]:
     """The invalid values among ``problems``: a rule that read one never passes."""
     return [p for p in problems if isinstance(p, Invalid)]
-
-
-def unresolved_fields(evidence: Mapping[str, Any]) -> list[str]:
-    """Evidence entries that hold an unresolved template value, as ``path = expression``."""
-    return [
-        f"{path} = {value}"
-        for path, value in evidence.items()
-        if isinstance(value, str) and value.startswith(UNRESOLVED_PREFIX)
-    ]

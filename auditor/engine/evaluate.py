@@ -11,10 +11,10 @@ from auditor import arm
 from auditor.engine import conditions
 from auditor.engine.outcome import EvalContext, Outcome
 from auditor.engine.predicates import PREDICATES
-from auditor.fields import Problem, Unresolved, declaration_for
+from auditor.engine.reading import unjudged_reason
+from auditor.fields import Problem, declaration_for
 from auditor.inventory import Inventory
 from auditor.model import Resource, Result, Rule, SourceKind, SourceRef, Status
-from auditor.unresolved import REASON_PREFIX
 
 _PLACEHOLDER_RE = re.compile(r"\{(name|type|id|resource_group|subscription_id)\}")
 
@@ -61,17 +61,11 @@ def _declarative(rule: Rule, resource: Resource) -> Outcome:
         return Outcome(Status.FAIL, rule.messages.get("fail", rule.title), evidence)
     if verdict is True and not invalid:
         return Outcome(Status.PASS, rule.messages.get("pass", "compliant"), evidence)
-    if invalid:
-        # A value off the spec is never judged by the rule's `missing` policy, and never
-        # passes: another clause may look satisfied, but the data itself is not sound.
-        reason = f"value not valid for the spec: {_problem_text(invalid)}"
-        return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
-    unresolved = [p for p in problems if isinstance(p, Unresolved)]
-    if unresolved:
-        # A value a template leaves open is never judged by the rule's `missing` policy:
-        # the deployed value could be anything, so the result is unknown.
-        shown = "; ".join(dict.fromkeys(f"{p.path} = {p.evidence}" for p in unresolved))
-        reason = f"{REASON_PREFIX}{shown}"
+    # A value off the spec or left open by a template is never judged by the rule's
+    # `missing` policy, and never passes: another clause may look satisfied, but the data
+    # is not sound, or the deployed value could be anything.
+    reason = unjudged_reason(problems)
+    if reason is not None:
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     missing = ", ".join(dict.fromkeys(p.path for p in problems)) or "a field the rule reads"
     reason = f"field(s) missing: {missing}"

@@ -30,9 +30,11 @@ def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
     operation = str(ctx.parameters["operation"]).lower()
     cutoff = ctx.as_of - dt.timedelta(days=max_age)
     reads = Reads.of(resource)
-    created_text = reads.value("systemData.createdAt")
+    created_path = "systemData.createdAt"
+    created_text = reads.value(created_path)
     if created_text is None and reads.declares("properties.dateCreated"):
-        created_text = reads.value("properties.dateCreated")
+        created_path = "properties.dateCreated"
+        created_text = reads.value(created_path)
     created = parse_timestamp(created_text)
     evidence: dict[str, Any] = {
         "key_max_age_days": max_age,
@@ -45,7 +47,7 @@ def keys_not_rotated(resource: Resource, ctx: EvalContext) -> Outcome:
     if created is not None and created > ctx.as_of:
         # Evidence from after the moment judged (a year-9999 createdAt, an --as-of before it):
         # "created -N days ago" must not pass.
-        reason = f"created {iso(created)}, after the moment judged ({iso(ctx.as_of)})"
+        reason = f"{created_path} = {iso(created)} is after the moment judged ({iso(ctx.as_of)})"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if created is not None and created > cutoff:
         return Outcome(
@@ -111,7 +113,9 @@ def compute_region_mismatch(resource: Resource, ctx: EvalContext) -> Outcome:
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     evidence["workspace.location"] = workspace.location or "<missing>"
     if compute_region is None or workspace.location is None:
-        reason = "the compute's or the workspace's region is missing"
+        lacking = [] if compute_region else ["properties.computeLocation", "location"]
+        lacking += [] if workspace.location else ["workspace.location"]
+        reason = f"field(s) missing: {', '.join(lacking)}"
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if compute_region == workspace.location:
         return Outcome(Status.PASS, f"compute and workspace are both in {compute_region}", evidence)

@@ -7,7 +7,7 @@ outcome that names each field and why. So no predicate can forget either case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from auditor.engine.outcome import Outcome
@@ -125,13 +125,23 @@ class Reads:
         shown = dict(evidence)
         for problem in self.problems:
             shown[problem.path] = problem.evidence
-        invalid = [p for p in self.problems if isinstance(p, Invalid)]
-        if invalid:
-            reason = "value not valid for the spec: " + "; ".join(
-                dict.fromkeys(p.reason for p in invalid)
-            )
-        else:
-            reason = REASON_PREFIX + "; ".join(
-                dict.fromkeys(f"{p.path} = {p.evidence}" for p in self.problems)
-            )
+        reason = unjudged_reason(self.problems)
+        assert reason is not None
         return Outcome(Status.UNKNOWN, reason, shown, reason=reason)
+
+
+def unjudged_reason(problems: Sequence[Problem]) -> str | None:
+    """The ``unknown`` reason for values a rule read but could not judge, naming each field:
+    the invalid ones when there are any (the data itself is not sound), else the unresolved
+    ones with their expressions; None when every problem is a missing value."""
+    invalid = [p for p in problems if isinstance(p, Invalid)]
+    if invalid:
+        return "value not valid for the spec: " + "; ".join(
+            dict.fromkeys(p.reason for p in invalid)
+        )
+    unresolved = [p for p in problems if isinstance(p, Unresolved)]
+    if unresolved:
+        return REASON_PREFIX + "; ".join(
+            dict.fromkeys(f"{p.path} = {p.evidence}" for p in unresolved)
+        )
+    return None

@@ -13,6 +13,8 @@ from auditor.model import Resource, Status
 MANAGED_ISOLATION = ("allowinternetoutbound", "allowonlyapprovedoutbound")
 """``managedNetwork.isolationMode`` values that put computes in a managed virtual network."""
 
+_NO_SUBNET = "properties.properties.subnet.id missing"
+
 
 def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
     """A compute in a customer subnet, or in its workspace's managed virtual network."""
@@ -26,8 +28,8 @@ def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
     workspace = ctx.inventory.parent(resource)
     if workspace is None:
         reason = (
-            f"no subnet, and its workspace {resource.parent_key} is not in the inventory "
-            "(a managed virtual network would isolate it)"
+            f"no subnet ({_NO_SUBNET}), and its workspace {resource.parent_key} is not in the "
+            "inventory (a managed virtual network would isolate it)"
         )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     managed, decider = _managed_network(workspace, ctx, evidence, reads)
@@ -35,8 +37,8 @@ def compute_network_isolated(resource: Resource, ctx: EvalContext) -> Outcome:
         return stop
     if managed is None:
         reason = (
-            f"no subnet, and the hub of project {workspace.name} ({decider}) is not in the "
-            "inventory (its managed virtual network would isolate it)"
+            f"no subnet ({_NO_SUBNET}), and the hub of project {workspace.name} ({decider}) is "
+            "not in the inventory (its managed virtual network would isolate it)"
         )
         return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
     if managed:
