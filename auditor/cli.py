@@ -23,7 +23,7 @@ from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
 from auditor.model import Rule, Severity
 from auditor.report.catalog import catalog_page, rule_page
-from auditor.report.formats import Format
+from auditor.report.formats import parse_formats, writers
 from auditor.secrets import scrub_text
 from auditor.timeutil import Clock, parse_timestamp, utc_now
 
@@ -178,6 +178,13 @@ def _add_template_options(scan: argparse.ArgumentParser) -> None:
     )
 
 
+def _format_list(text: str) -> str:
+    """``--format``/``--stdout`` (and their config keys) checked against the writer registry;
+    an InputError passes through argparse, so a bad name is exit 2 with the choices named."""
+    parse_formats(text)
+    return text
+
+
 def _add_report_options(scan: argparse.ArgumentParser) -> None:
     out = scan.add_argument_group("reports")
     out.add_argument(
@@ -192,11 +199,13 @@ def _add_report_options(scan: argparse.ArgumentParser) -> None:
         "--format",
         default="json,html",
         metavar="LIST",
-        help=f"comma list of {', '.join(f.value for f in Format)} (default: json,html)",
+        type=_format_list,
+        help=f"comma list of {', '.join(writers())} (default: json,html)",
     )
     out.add_argument(
         "--stdout",
         metavar="FORMAT",
+        type=_format_list,
         help="stream this one format to standard output and write no files",
     )
     out.add_argument(
@@ -363,7 +372,7 @@ def _add_rules_command(sub: Any) -> None:
     show.add_argument("rule", metavar="ID", help="rule id, slug or alias")
 
 
-def _output(args: argparse.Namespace, sources: Mapping[str, str]) -> tuple[list[Format], bool]:
+def _output(args: argparse.Namespace, sources: Mapping[str, str]) -> tuple[list[str], bool]:
     """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``).
 
     ``--stdout`` with ``--format`` or ``-o DIR`` would silently drop one of them: exit 2."""
@@ -374,9 +383,9 @@ def _output(args: argparse.Namespace, sources: Mapping[str, str]) -> tuple[list[
                     f"--stdout {args.stdout} writes one format to standard output and no files: "
                     f"it cannot go with {option}"
                 )
-        formats = Format.parse_list(args.stdout)
+        formats = parse_formats(args.stdout)
     else:
-        formats = Format.parse_list(args.format)
+        formats = parse_formats(args.format)
         if str(args.output_dir) != "-":
             return formats, False
     if len(formats) != 1:

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from auditor.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.configfile import Resolved, resolve, show_text
 from auditor.engine.loader import load_rules
 from auditor.errors import InputError, ReportError
 from auditor.model import Severity
+from auditor.report.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.report.formats import write_atomically
 from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH, append_suppression, validate_entry
 from auditor.timeutil import Clock

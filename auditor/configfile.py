@@ -15,14 +15,13 @@ import argparse
 import datetime as dt
 import enum
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
 from auditor.jsonio import read_text
-from auditor.report.formats import Format
 from auditor.suppress import suppressions_file
 
 CONFIG_NAMES = ("auditor.toml", "pyproject.toml")
@@ -121,7 +120,7 @@ def _convert_one(action: argparse.Action, key: str, value: Any, where: Path) -> 
     else:
         try:
             result = converter(text)  # type: ignore[operator]
-        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+        except (argparse.ArgumentTypeError, ValueError, TypeError, InputError) as exc:
             raise InputError(f"{where}: {key}: {exc}") from None
     if action.choices is not None and result not in action.choices:
         choices = ", ".join(str(c) for c in action.choices)
@@ -161,19 +160,7 @@ def config_values(parser: argparse.ArgumentParser, config: ConfigFile | None) ->
         if dest in values:
             raise InputError(f"{config.path}: {key!r} is given twice (dashes and underscores)")
         values[dest] = convert(actions[dest], key, value, config.path)
-        if dest in _CHECKED_LATER and values[dest] is not None:
-            try:  # checked when the scan starts, by then without the file's name
-                _CHECKED_LATER[dest](values[dest])
-            except InputError as exc:
-                raise InputError(f"{config.path}: {key}: {exc}") from None
     return values
-
-
-_CHECKED_LATER: Mapping[str, Callable[[str], object]] = {
-    "format": Format.parse_list,
-    "stdout": Format.parse_list,
-}
-"""Options whose values the parser keeps as text: checked here so the error names the file."""
 
 
 def cli_given(parser: argparse.ArgumentParser, argv: Sequence[str]) -> dict[str, Any]:
