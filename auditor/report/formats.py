@@ -44,6 +44,8 @@ def writers() -> dict[str, Writer]:
     for module in pkgutil.iter_modules(_package.__path__):
         if not module.name.startswith("_"):
             writer: Writer = importlib.import_module(f"{_package.__name__}.{module.name}").WRITER
+            if writer.name in found:  # a copied module: one would silently hide the other
+                raise RuntimeError(f"two writers are named {writer.name!r}")
             found[writer.name] = writer
     return dict(sorted(found.items()))
 
