@@ -216,7 +216,7 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
     else:
         written = write_reports(report, config.formats, Path(config.output_dir))
     for warning in report.warnings:
-        print(f"auditor: warning: {warning['message']}", file=err)
+        print(f"auditor: warning: {warning.message}", file=err)
     for note in outcome.notes:
         print(f"auditor: note: {note}", file=err)
     if not config.quiet:

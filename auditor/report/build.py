@@ -13,6 +13,7 @@ from auditor.report.model import (
     Origin,
     Remediation,
     Report,
+    ReportWarning,
     RuleInfo,
     ScanInfo,
     SubscriptionInfo,
@@ -129,7 +130,10 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
         rules=tuple(rule_info(rule) for rule in outcome.rules),
         findings=tuple(finding_of(r) for r in outcome.results if r.status in listed),
         errors=tuple(outcome.errors),
-        warnings=tuple(dict(w) for w in outcome.warnings),
+        warnings=tuple(
+            ReportWarning(w["kind"], w["message"], w.get("file"), w.get("line"))
+            for w in outcome.warnings
+        ),
         baseline=outcome.baseline,
         compliance=tuple(outcome.compliance),
     )

@@ -149,6 +149,20 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class ReportWarning:
+    """Something to act on that does not change results (an expired or stale suppression)."""
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        """The warning as the document's ``warnings[]`` holds it."""
+        return {"kind": self.kind, "message": self.message, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
 class SubscriptionInfo:
     """A subscription the scan saw."""
 
@@ -263,7 +277,7 @@ class Report:
     findings: tuple[Finding, ...]
     """The listed results: failing, unknown, suppressed (and with ``--include-passed`` the rest)."""
     errors: tuple[CollectionError, ...]
-    warnings: tuple[Mapping[str, Any], ...]
+    warnings: tuple[ReportWarning, ...]
     baseline: BaselineSummary | None
     compliance: tuple[ControlResult, ...]
     schema_version: str = SCHEMA_VERSION
@@ -288,7 +302,7 @@ class Report:
             "rules": [rule.to_document() for rule in self.rules],
             "findings": [finding.to_document() for finding in self.findings],
             "errors": [e.as_record() for e in self.errors],
-            "warnings": [dict(w) for w in self.warnings],
+            "warnings": [w.to_document() for w in self.warnings],
             "baseline": self.baseline.to_document() if self.baseline is not None else None,
             "compliance": [
                 {

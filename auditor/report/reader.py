@@ -22,6 +22,7 @@ from auditor.report.model import (
     Origin,
     Remediation,
     Report,
+    ReportWarning,
     RuleInfo,
     ScanInfo,
     SubscriptionInfo,
@@ -208,6 +209,15 @@ def _error(data: Mapping[str, Any]) -> CollectionError:
     )
 
 
+def _warning(data: Mapping[str, Any]) -> ReportWarning:
+    return ReportWarning(
+        kind=_text(data.get("kind")),
+        message=_text(data.get("message")),
+        file=_opt(data.get("file")),
+        line=_opt_int(data.get("line")),
+    )
+
+
 def _baseline(value: object) -> BaselineSummary | None:
     if not isinstance(value, dict):
         return None
@@ -252,7 +262,7 @@ def read_document(data: Mapping[str, Any], path: str) -> Report:
         rules=tuple(r for r in rules if r is not None),
         findings=listed,
         errors=tuple(_error(e) for e in map(_obj, _items(data.get("errors")))),
-        warnings=tuple(w for w in _items(data.get("warnings")) if isinstance(w, dict)),
+        warnings=tuple(_warning(w) for w in map(_obj, _items(data.get("warnings")))),
         baseline=_baseline(data.get("baseline")),
         compliance=tuple(c for c in controls if c is not None),
         schema_version=_text(data.get("schema_version"), SCHEMA_VERSION),

@@ -128,7 +128,7 @@ def render_markdown(report: Report) -> str:
         ]
     if report.warnings:
         lines += ["", "### Warnings", ""]
-        lines += [f"- {escape(w['message'], in_table=False)}" for w in report.warnings]
+        lines += [f"- {escape(w.message, in_table=False)}" for w in report.warnings]
     if report.errors:
         lines += [
             "",
