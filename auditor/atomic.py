@@ -144,13 +144,16 @@ def create_file(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def write_files(files: Mapping[Path, str]) -> list[Path]:
+def write_files(files: Mapping[Path, str | bytes]) -> list[Path]:
     """Write every file, all or nothing (see the module docstring); returns the paths.
 
     Raises :class:`OSError` (with nothing changed) when any file cannot be written.
     """
     # Encode first: a text that cannot be written fails before the disk is touched.
-    encoded = {Path(path): text.encode("utf-8") for path, text in files.items()}
+    encoded = {
+        Path(path): text.encode("utf-8") if isinstance(text, str) else text
+        for path, text in files.items()
+    }
     with_signals_held(lambda: _write_all(encoded))
     return list(encoded)
 

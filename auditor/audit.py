@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TextIO
 
 from auditor import arm
-from auditor.baseline import load_report, mark_results
 from auditor.collect import azcli
 from auditor.collect.snapshot import SnapshotSource
 from auditor.collect.templates import TemplateSource
@@ -22,7 +21,8 @@ from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
-from auditor.report.document import build_document
+from auditor.report.baseline import load_report, mark_results
+from auditor.report.build import build_report
 from auditor.report.formats import check_report_folder, render, write_reports
 from auditor.report.summary import summary_text
 from auditor.scan import ScanOutcome
@@ -125,7 +125,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
             "fail_on": config.fail_on.value if config.fail_on else "none",
             "key_max_age_days": config.key_max_age_days,
             "include_passed": config.include_passed,
-            "formats": [f.value for f in config.formats],
+            "formats": list(config.formats),
             "baseline": str(config.baseline) if config.baseline else None,
             "fail_on_new_only": config.fail_on_new_only,
             "suppressions": str(applied)
@@ -164,18 +164,24 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
     if not config.stdout:
         check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
     outcome = scan(config)
-    document = build_document(outcome, include_passed=config.include_passed)
+    report = build_report(outcome, include_passed=config.include_passed)
     written: list[Path] = []
     if config.stdout:
-        (stdout or sys.stdout).write(render(config.formats[0], document))
+        text = render(config.formats[0], report)
+        out = stdout or sys.stdout
+        if isinstance(text, bytes):
+            out.flush()
+            out.buffer.write(text)
+        else:
+            out.write(text)
     else:
-        written = write_reports(document, config.formats, Path(config.output_dir))
-    for warning in document["warnings"]:
-        print(f"auditor: warning: {warning['message']}", file=err)
+        written = write_reports(report, config.formats, Path(config.output_dir))
+    for warning in report.warnings:
+        print(f"auditor: warning: {warning.message}", file=err)
     for note in outcome.notes:
         print(f"auditor: note: {note}", file=err)
     if not config.quiet:
-        print(summary_text(document), file=err)
+        print(summary_text(report), file=err)
         for path in written:
             print(f"wrote {path}", file=err)
     return outcome.exit_code()

@@ -1,6 +1,6 @@
 """The ``rules``, ``suppress`` and ``diff`` sub-commands as plain functions (``scan`` and
 ``collect`` are in :mod:`auditor.audit`). The CLI parses arguments and calls these; the work is
-done by :mod:`auditor.suppress`, :mod:`auditor.baseline` and the report writers."""
+done by :mod:`auditor.suppress`, :mod:`auditor.report.baseline` and the report writers."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from auditor.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.engine.frameworks import load_framework
 from auditor.engine.loader import load_rules
 from auditor.engine.references import RuleIndex, is_glob
 from auditor.errors import InputError, ReportError
 from auditor.model import Rule, Severity
+from auditor.report.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.report.catalog import catalog_page, rule_page
 from auditor.report.formats import write_atomically
 from auditor.suppress import append_suppression, validate_entry

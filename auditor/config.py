@@ -9,7 +9,6 @@ from pathlib import Path
 
 from auditor.collect.live.settings import LiveSettings
 from auditor.model import Severity
-from auditor.report.formats import Format
 from auditor.timeutil import Clock, utc_now
 
 
@@ -28,7 +27,8 @@ class ScanConfig:
     template_context: Mapping[str, str] = field(default_factory=dict)
     """The mock deployment target of templates (``--template-context KEY=VALUE``)."""
     output_dir: Path = Path("reports")
-    formats: Sequence[Format] = (Format.JSON, Format.HTML)
+    formats: Sequence[str] = ("json", "html")
+    """Format names of the writer registry (``auditor.report.formats``), checked by the CLI."""
     stdout: bool = False
     """Stream the one format to standard output instead of writing files."""
     baseline: Path | None = None
@@ -62,4 +62,3 @@ class ScanConfig:
     """Scan a tenant live through the Azure SDK (``auditor scan`` without other sources)."""
     save_snapshot: Path | None = None
     """Also write what a live scan read as a snapshot folder (``--save-snapshot``)."""
-    extra: dict[str, object] = field(default_factory=dict)

@@ -23,7 +23,6 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.jsonio import read_text
-from auditor.report.formats import Format
 from auditor.suppress import suppressions_file
 
 CONFIG_NAMES = ("auditor.toml", "pyproject.toml")
@@ -130,7 +129,7 @@ def _convert_one(option: Option, key: str, value: Any, where: Path) -> Any:
     else:
         try:
             result = converter(text)
-        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+        except (argparse.ArgumentTypeError, ValueError, TypeError, InputError) as exc:
             raise InputError(f"{where}: {key}: {exc}") from None
     if option.choices is not None and result not in option.choices:
         choices = ", ".join(str(c) for c in option.choices)
@@ -167,19 +166,7 @@ def config_values(options: Mapping[str, Option], config: ConfigFile | None) -> d
         if dest in values:
             raise InputError(f"{config.path}: {key!r} is given twice (dashes and underscores)")
         values[dest] = convert(actions[dest], key, value, config.path)
-        if dest in _CHECKED_LATER and values[dest] is not None:
-            try:  # checked when the scan starts, by then without the file's name
-                _CHECKED_LATER[dest](values[dest])
-            except InputError as exc:
-                raise InputError(f"{config.path}: {key}: {exc}") from None
     return values
-
-
-_CHECKED_LATER: Mapping[str, Callable[[str], object]] = {
-    "format": Format.parse_list,
-    "stdout": Format.parse_list,
-}
-"""Options whose values the parser keeps as text: checked here so the error names the file."""
 
 
 @dataclass(frozen=True)

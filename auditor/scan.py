@@ -7,7 +7,37 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.engine.frameworks import ControlResult
 from auditor.model import CollectionError, Result, Rule, Severity, Status, Subscription
+
+
+@dataclass(frozen=True)
+class BaselineSummary:
+    """The comparison of a scan with ``--baseline``: where it came from and what changed."""
+
+    path: str
+    as_of: str | None
+    """When the baseline report was judged (its ``scan.as_of``)."""
+    new: int
+    existing: int
+    fixed_findings: tuple[Mapping[str, Any], ...]
+    """Baseline failures no longer failing, with the fields that identify them."""
+
+    @property
+    def fixed(self) -> int:
+        """How many baseline failures are gone."""
+        return len(self.fixed_findings)
+
+    def to_document(self) -> dict[str, Any]:
+        """The comparison as the report's ``baseline`` section."""
+        return {
+            "path": self.path,
+            "as_of": self.as_of,
+            "new": self.new,
+            "existing": self.existing,
+            "fixed": self.fixed,
+            "fixed_findings": [dict(f) for f in self.fixed_findings],
+        }
 
 
 @dataclass(frozen=True)
@@ -33,11 +63,11 @@ class ScanOutcome:
     settings: Mapping[str, Any] = field(default_factory=dict)
     warnings: Sequence[Mapping[str, Any]] = ()
     """Things a user should act on that do not change results (expired or stale suppressions)."""
-    baseline: Mapping[str, Any] | None = None
-    """The comparison with ``--baseline`` (path, new/existing/fixed counts, fixed findings)."""
+    baseline: BaselineSummary | None = None
+    """The comparison with ``--baseline``."""
     fail_on_new_only: bool = False
     """Gate only on failures the baseline does not hold."""
-    compliance: Sequence[Mapping[str, Any]] = ()
+    compliance: Sequence[ControlResult] = ()
     """Per framework control: its rules, their result counts and a verdict."""
     notes: Sequence[str] = ()
     """Said once on stderr, not part of the report: how the input limits what was judged."""

@@ -11,6 +11,7 @@ benchmark, not a test: nothing here asserts a timing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import sys
 import tempfile
@@ -25,14 +26,14 @@ from snapshot_scan import (  # a sibling script, not a package
     outcome_of,
 )
 
-from auditor.baseline import mark_results
 from auditor.collect.snapshot import read_snapshots
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.inventory import InventoryBuilder
 from auditor.model import Result
-from auditor.report.document import build_document
-from auditor.report.formats import Format, render
+from auditor.report.baseline import mark_results
+from auditor.report.build import build_report
+from auditor.report.formats import render, writers
 from auditor.scan import ScanOutcome
 from auditor.suppress import Suppression, apply_suppressions
 
@@ -85,7 +86,7 @@ def main() -> None:
     def outcome(res: list[Result]) -> ScanOutcome:
         return outcome_of(rules, res, AS_OF)
 
-    old = build_document(
+    old = build_report(
         outcome(
             [
                 r
@@ -97,27 +98,21 @@ def main() -> None:
     t2 = time.perf_counter()
     marked, section = mark_results(suppressed, old, "old.json")
     t3 = time.perf_counter()
-    document = build_document(outcome(marked))
-    document["baseline"] = section
+    report = dataclasses.replace(build_report(outcome(marked)), baseline=section)
     t4 = time.perf_counter()
-    print(f"results:              {len(results)} ({len(document['findings'])} findings)")
+    print(f"results:              {len(results)} ({len(report.findings)} findings)")
     print(
         f"suppressions:         {args.entries} entries, "
         f"{sum(r.status.value == 'suppressed' for r in suppressed)} suppressed, "
         f"{len(warnings)} warnings, {t1 - t0:.2f} s"
     )
-    print(
-        f"baseline marking:     {section['new']} new, {section['existing']} existing, "
-        f"{t3 - t2:.2f} s"
-    )
-    print(f"JSON document:        {t4 - t3:.2f} s")
-    for fmt in Format:
+    print(f"baseline marking:     {section.new} new, {section.existing} existing, {t3 - t2:.2f} s")
+    print(f"typed report:         {t4 - t3:.2f} s")
+    for name in writers():
         start = time.perf_counter()
-        text = render(fmt, document)
-        print(
-            f"render {fmt.value:<9}     {time.perf_counter() - start:.2f} s, "
-            f"{len(text.encode()) / 1e6:.1f} MB"
-        )
+        text = render(name, report)
+        size = len(text.encode() if isinstance(text, str) else text)
+        print(f"render {name:<9}     {time.perf_counter() - start:.2f} s, {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

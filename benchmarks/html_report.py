@@ -23,7 +23,8 @@ sys.path.insert(0, str(REPO))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from auditor.cli import main as auditor_main  # noqa: E402
-from auditor.report.html import render_html  # noqa: E402
+from auditor.report.reader import read_document  # noqa: E402
+from auditor.report.writers.html import render_html  # noqa: E402
 from tests.browser import DESKTOP, launch, wait_until  # noqa: E402
 from tests.synthetic import scaled_document  # noqa: E402
 
@@ -48,7 +49,7 @@ def main() -> int:
         base = json.loads((out / "auditor.json").read_text("utf-8"))
         document = scaled_document(base, count)
         start = time.perf_counter()
-        html = render_html(document)
+        html = render_html(read_document(document, "scaled"))
         render_ms = (time.perf_counter() - start) * 1000
         path = out / "auditor.html"
         path.write_text(html, encoding="utf-8")

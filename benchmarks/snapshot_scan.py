@@ -22,8 +22,8 @@ from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.inventory import InventoryBuilder
 from auditor.model import Result, Rule, Subscription
-from auditor.report.document import build_document
-from auditor.report.formats import Format, render
+from auditor.report.build import build_report
+from auditor.report.formats import render
 from auditor.scan import ScanOutcome
 from auditor.timeutil import utc_now
 
@@ -170,12 +170,12 @@ def main() -> None:
         results = evaluate(rules, inventory, utc_now())
         t2 = time.perf_counter()
         outcome = outcome_of(rules, results, utc_now(), list(inventory.subscriptions.values()))
-        document = build_document(outcome)
-        text = render(Format.JSON, document)
+        report = build_report(outcome)
+        text = render("json", report)
         t3 = time.perf_counter()
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"records read:        {records}")
-    print(f"results:             {len(results)} ({len(document['findings'])} findings)")
+    print(f"results:             {len(results)} ({len(report.findings)} findings)")
     print(f"read + inventory:    {t1 - t0:.2f} s")
     print(f"evaluate:            {t2 - t1:.2f} s")
     print(f"JSON report:         {t3 - t2:.2f} s ({len(text) / 1e6:.1f} MB)")

@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 
 from auditor.engine.frameworks import (
+    ControlResult,
+    Verdict,
     compliance,
     load_framework,
     mapping_disagreements,
@@ -64,28 +66,35 @@ def test_verdicts() -> None:
         _result("AML014", Status.NOT_APPLICABLE),
         _result("AML007", Status.SUPPRESSED),
     ]
-    by_id = {c["control_id"]: c for c in compliance(FRAMEWORK, RULES, results)}
-    assert by_id["IM-1"]["verdict"] == "fail"
-    assert by_id["IM-8"]["verdict"] == "unknown"
-    assert by_id["IM-8"]["counts"] == {
-        "pass": 1,
-        "fail": 0,
-        "unknown": 1,
-        "not_applicable": 0,
-        "suppressed": 1,
+    by_id = {c.control_id: c for c in compliance(FRAMEWORK, RULES, results)}
+    assert by_id["IM-1"].verdict is Verdict.FAIL
+    assert by_id["IM-8"].verdict is Verdict.UNKNOWN
+    assert by_id["IM-8"].counts == {
+        Status.PASS: 1,
+        Status.FAIL: 0,
+        Status.UNKNOWN: 1,
+        Status.NOT_APPLICABLE: 0,
+        Status.SUPPRESSED: 1,
     }
-    assert by_id["PV-2"]["verdict"] == "not_assessed"
-    assert by_id["DP-6"]["verdict"] == "not_assessed"  # only a suppressed failure
-    assert by_id["LT-3"] == {
-        "framework": "mcsb-v1",
-        "control_id": "LT-3",
-        "title": "Enable logging for security investigation",
-        "rules": [],
-        "counts": {"pass": 0, "fail": 0, "unknown": 0, "not_applicable": 0, "suppressed": 0},
-        "verdict": "no_rules",
-    }
+    assert by_id["PV-2"].verdict is Verdict.NOT_ASSESSED
+    assert by_id["DP-6"].verdict is Verdict.NOT_ASSESSED  # only a suppressed failure
+    assert by_id["LT-3"] == ControlResult(
+        framework="mcsb-v1",
+        control_id="LT-3",
+        title="Enable logging for security investigation",
+        rules=(),
+        counts=dict.fromkeys(Status, 0),
+        verdict=Verdict.NO_RULES,
+    )
     only_pass = compliance(FRAMEWORK, RULES, [_result("AML014", Status.PASS)])
-    assert next(c for c in only_pass if c["control_id"] == "PV-2")["verdict"] == "pass"
+    assert next(c for c in only_pass if c.control_id == "PV-2").verdict is Verdict.PASS
+
+
+def test_verdict_words_are_defined_once() -> None:
+    """Each verdict has its report word, a label and a count label, all distinct."""
+    assert [v.value for v in Verdict] == ["fail", "unknown", "not_assessed", "pass", "no_rules"]
+    assert len({v.label for v in Verdict}) == len({v.count_label for v in Verdict}) == 5
+    assert Verdict.NOT_ASSESSED.count_label == "not assessed"
 
 
 def test_demo_report_carries_every_control(run_cli: Any) -> None:

@@ -21,12 +21,14 @@ from cmarkgfm.cmark import Options
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from auditor.report import csv_report, sarif
-from auditor.report.csv_report import render_csv, spreadsheet_safe
-from auditor.report.formats import Format, render
-from auditor.report.junit import render_junit, xml_safe
-from auditor.report.markdown import escape, render_markdown
-from tests.conftest import FIXTURES, REPO, write_json
+from auditor.report.formats import parse_formats, render, writers
+from auditor.report.model import Report
+from auditor.report.reader import read_document
+from auditor.report.writers import csv_report, sarif
+from auditor.report.writers.csv_report import render_csv, spreadsheet_safe
+from auditor.report.writers.junit import render_junit, xml_safe
+from auditor.report.writers.markdown import escape, render_markdown
+from tests.conftest import REPO, write_json
 
 SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 SUB = "aaaaaaaa-0000-4000-8000-000000000001"
@@ -62,23 +64,41 @@ def demo_document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return data
 
 
-def test_every_format_has_a_distinct_file_and_parses_back() -> None:
-    """Each Format member renders, has its own file name, and its name parses to itself."""
-    document = json.loads((FIXTURES / "minimal-report.json").read_text())
-    names = [fmt.filename for fmt in Format]
+def _report(document: dict[str, Any]) -> Report:
+    """A JSON document read back into the typed report the writers take."""
+    return read_document(document, "test")
+
+
+def _render(name: str, document: dict[str, Any]) -> str:
+    text = render(name, _report(document))
+    assert isinstance(text, str)
+    return text
+
+
+def test_every_registered_format_renders_with_its_own_file_and_names(
+    demo_document: dict[str, Any],
+) -> None:
+    """Every writer the registry finds renders the demo, and no two share a file or a name."""
+    found = writers()
+    assert set(found) == {"json", "html", "sarif", "junit", "csv", "markdown"}
+    names = [alias for w in found.values() for alias in (w.name, *w.aliases)]
     assert len(set(names)) == len(names)
-    for fmt in Format:
-        assert render(fmt, document).strip()
-        assert Format.parse_list(fmt.value) == [fmt]
-    assert Format.SARIF.filename == "auditor.sarif"
-    assert Format.JUNIT.filename == "auditor.junit.xml"
-    assert Format.MARKDOWN.filename == "auditor.md"
-    assert Format.parse_list("md,xml") == [Format.MARKDOWN, Format.JUNIT]
+    files = [w.filename for w in found.values()]
+    assert len(set(files)) == len(files)
+    for name, writer in found.items():
+        assert writer.name == name
+        assert render(name, _report(demo_document)).strip()
+        for alias in (name, *writer.aliases):
+            assert parse_formats(alias.upper()) == [name]
+    assert found["sarif"].filename == "auditor.sarif"
+    assert found["junit"].filename == "auditor.junit.xml"
+    assert found["markdown"].filename == "auditor.md"
+    assert parse_formats("md,xml, md") == ["markdown", "junit"]
 
 
 def test_demo_sarif_validates_against_the_official_schema(demo_document: dict[str, Any]) -> None:
     """The demo estate's SARIF log is valid SARIF 2.1.0 and has one result per failure."""
-    log = sarif.sarif_log(demo_document, REPO)
+    log = sarif.sarif_log(_report(demo_document), REPO)
     validate_sarif(log)
     [run] = log["runs"]
     failures = [f for f in demo_document["findings"] if f["status"] == "fail"]
@@ -90,7 +110,7 @@ def test_demo_sarif_validates_against_the_official_schema(demo_document: dict[st
 
 def test_sarif_rules_carry_severity_help_and_tags(demo_document: dict[str, Any]) -> None:
     """Every rule descriptor has a security-severity matching its severity, help and tags."""
-    run = sarif.sarif_log(demo_document)["runs"][0]
+    run = sarif.sarif_log(_report(demo_document))["runs"][0]
     descriptors = {d["id"]: d for d in run["tool"]["driver"]["rules"]}
     assert len(descriptors) == len(demo_document["rules"])
     aml005 = descriptors["AML005"]
@@ -105,7 +125,7 @@ def test_sarif_rules_carry_severity_help_and_tags(demo_document: dict[str, Any])
 
 def test_sarif_locations_and_fingerprints(demo_document: dict[str, Any]) -> None:
     """Snapshot findings point at the evidence file (relative to the base) and the resource id."""
-    run = sarif.sarif_log(demo_document, REPO)["runs"][0]
+    run = sarif.sarif_log(_report(demo_document), REPO)["runs"][0]
     by_fp = {f["fingerprint"]: f for f in demo_document["findings"]}
     for result in run["results"]:
         finding = by_fp[result["partialFingerprints"][sarif.FINGERPRINT_KEY]]
@@ -118,7 +138,7 @@ def test_sarif_locations_and_fingerprints(demo_document: dict[str, Any]) -> None
     elsewhere = copy.deepcopy(demo_document)
     for finding in elsewhere["findings"]:
         finding["source"]["path"] = "/srv/evidence/" + finding["source"]["path"]
-    outside = sarif.sarif_log(elsewhere, Path("/nonexistent"))["runs"][0]["results"][0]
+    outside = sarif.sarif_log(_report(elsewhere), Path("/nonexistent"))["runs"][0]["results"][0]
     uri = outside["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri.startswith("file:///srv/evidence/")
 
@@ -129,7 +149,7 @@ def test_sarif_template_and_live_findings(demo_document: dict[str, Any]) -> None
     fails = [f for f in document["findings"] if f["status"] == "fail"]
     fails[0]["source"] = {"kind": "template", "path": "infra/main.bicep", "line": 42}
     fails[1]["source"] = {"kind": "live", "path": None, "line": None}
-    log = sarif.sarif_log(document, REPO)
+    log = sarif.sarif_log(_report(document), REPO)
     validate_sarif(log)
     results = {
         r["partialFingerprints"][sarif.FINGERPRINT_KEY]: r for r in log["runs"][0]["results"]
@@ -154,7 +174,7 @@ def test_sarif_is_stable_between_runs(run_cli: Any, tmp_path: Path) -> None:
 
 def test_junit_parses_with_one_case_per_rule_and_resource(demo_document: dict[str, Any]) -> None:
     """JUnit XML parses; counts match the report; statuses map to failure/error/skipped."""
-    root = ET.fromstring(render_junit(demo_document))
+    root = ET.fromstring(render_junit(_report(demo_document)))
     assert root.tag == "testsuites"
     cases = root.findall("./testsuite/testcase")
     by_status = demo_document["summary"]["by_status"]
@@ -251,7 +271,7 @@ def test_sarif_uris_are_percent_encoded(demo_document: dict[str, Any]) -> None:
     fails[1]["source"]["path"] = "/srv/evidence dir/#1 50%/é:x.json"
     results = {
         r["partialFingerprints"][sarif.FINGERPRINT_KEY]: r
-        for r in sarif.sarif_log(document, Path("/nonexistent"))["runs"][0]["results"]
+        for r in sarif.sarif_log(_report(document), Path("/nonexistent"))["runs"][0]["results"]
     }
     uris = [
         results[f["fingerprint"]]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
@@ -265,14 +285,14 @@ def test_sarif_uris_are_percent_encoded(demo_document: dict[str, Any]) -> None:
 
 def test_csv_has_one_row_per_listed_result(demo_document: dict[str, Any]) -> None:
     """The CSV has a header and one row per finding, with suppression columns."""
-    rows = list(csv.DictReader(io.StringIO(render_csv(demo_document))))
+    rows = list(csv.DictReader(io.StringIO(render_csv(_report(demo_document)))))
     assert len(rows) == len(demo_document["findings"])
     assert {"suppression_owner", "suppression_expires", "fingerprint"} <= set(rows[0])
 
 
 def test_markdown_summary_is_short_and_escaped(demo_document: dict[str, Any]) -> None:
     """The Markdown summary states the gate, counts by severity and lists at most 25 findings."""
-    md = render_markdown(demo_document)
+    md = render_markdown(_report(demo_document))
     failing = demo_document["summary"]["gate"]["failing"]
     assert f"Gate (`--fail-on low`): **FAIL**: {failing} failing finding(s)" in md
     assert "| critical | 3 |" in md
@@ -381,20 +401,20 @@ def test_any_text_keeps_every_format_well_formed(
     piece starts a formula, and Markdown renders (cmark-gfm) with no link, mention or tag."""
     document = hostile_document(small_document, values, path)
     # HTML (the slowest to render) has its own test below, with the worst characters.
-    texts = {fmt: render(fmt, document) for fmt in Format if fmt is not Format.HTML}
+    texts = {name: _render(name, document) for name in writers() if name != "html"}
     for text in texts.values():
         text.encode("utf-8")  # a lone surrogate would make the file unwritable
-    assert json.loads(texts[Format.JSON])["findings"][0]["resource_id"].startswith("/subscr")
+    assert json.loads(texts["json"])["findings"][0]["resource_id"].startswith("/subscr")
 
-    junit = ET.fromstring(texts[Format.JUNIT].encode("utf-8"))  # expat: strict XML 1.0
-    assert not XML_FORBIDDEN.search(texts[Format.JUNIT])
+    junit = ET.fromstring(texts["junit"].encode("utf-8"))  # expat: strict XML 1.0
+    assert not XML_FORBIDDEN.search(texts["junit"])
     names = {case.get("name") for case in junit.iter("testcase")}
-    for finding in json.loads(texts[Format.JSON])["findings"]:
+    for finding in json.loads(texts["json"])["findings"]:
         if finding["status"] in ("fail", "unknown", "suppressed"):
             label = f"{finding['rule_id']} {finding['resource_name']} ({finding['resource_id']})"
             assert xml_safe(label) in names
 
-    log = json.loads(texts[Format.SARIF])
+    log = json.loads(texts["sarif"])
     validate_sarif(log)
     for result in log["runs"][0]["results"]:
         artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -402,13 +422,13 @@ def test_any_text_keeps_every_format_well_formed(
         if "uriBaseId" in artifact:
             assert ":" not in artifact["uri"].split("/")[0]  # never read as a scheme
 
-    rows = list(csv.reader(io.StringIO(texts[Format.CSV], newline=""), strict=True))
+    rows = list(csv.reader(io.StringIO(texts["csv"], newline=""), strict=True))
     assert len(rows) == len(document["findings"]) + 1
     for cell in (cell for row in rows[1:] for cell in row):
         for piece in SEPARATORS.split(cell):
             assert not piece.lstrip(" ").startswith(FORMULA), (cell, piece)
 
-    markdown = texts[Format.MARKDOWN]
+    markdown = texts["markdown"]
     assert not INVISIBLE.search(markdown)
     parser = _Html()
     parser.feed(github_html(markdown))
@@ -433,7 +453,7 @@ def test_the_worst_characters_still_write_every_format(small_document: dict[str,
     a lone surrogate becoming U+FFFD (no UTF-8 file can hold one)."""
     worst = "".join(TRICKY)
     document = hostile_document(small_document, [worst, worst[::-1]], "/srv/" + worst)
-    for fmt in Format:
-        text = render(fmt, document)
+    for fmt in writers():
+        text = _render(fmt, document)
         assert "\ufffd" in text and "\ud800" not in text, fmt
         text.encode("utf-8")

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from auditor.report.html import render_html
+from auditor.report.reader import read_document
+from auditor.report.writers.html import render_html
 from tests.browser import CHROMIUM, DESKTOP, PHONE, launch, wait_until
 from tests.conftest import write_json
 from tests.synthetic import scaled_document
@@ -302,7 +303,7 @@ def test_compliance_view_shows_controls_and_gaps(
         },
     ]
     path = tmp_path / "auditor.html"
-    path.write_text(render_html(doc), encoding="utf-8")
+    path.write_text(render_html(read_document(doc, "test")), encoding="utf-8")
     opened = open_report(path)
     page = opened.page
     table = page.locator("table.compliance")
@@ -328,7 +329,7 @@ def test_large_report_is_paginated(open_report: Any, demo_html: Path, tmp_path: 
     """With 450 findings the first 200 are drawn; "Show more" adds the next 200."""
     doc = scaled_document(demo_document(demo_html), 450)
     path = tmp_path / "auditor.html"
-    path.write_text(render_html(doc), encoding="utf-8")
+    path.write_text(render_html(read_document(doc, "test")), encoding="utf-8")
     opened = open_report(path)
     assert opened.visible_findings() == 200
     assert opened.match_text().startswith("Showing 200 of 450")
@@ -370,7 +371,7 @@ def test_print_expands_every_matching_finding(
     """Before printing, every matching finding is drawn and expanded, and the filters hide."""
     doc = scaled_document(demo_document(demo_html), 450)
     path = tmp_path / "auditor.html"
-    path.write_text(render_html(doc), encoding="utf-8")
+    path.write_text(render_html(read_document(doc, "test")), encoding="utf-8")
     opened = open_report(path)
     page = opened.page
     page.emulate_media(media="print")
@@ -384,7 +385,7 @@ def test_a_link_to_a_finding_opens_it(open_report: Any, demo_html: Path, tmp_pat
     """Opening the report at #f-<fingerprint> draws, expands and shows that finding."""
     doc = scaled_document(demo_document(demo_html), 450)
     path = tmp_path / "auditor.html"
-    path.write_text(render_html(doc), encoding="utf-8")
+    path.write_text(render_html(read_document(doc, "test")), encoding="utf-8")
     opened = open_report(path)
     last = opened.page.evaluate(
         "(() => { const d = JSON.parse(document.getElementById('report-data').textContent); return d.f[d.f.length - 1].fp; })()"
@@ -409,7 +410,7 @@ def test_new_since_baseline_filter(open_report: Any, demo_html: Path, tmp_path: 
         "fixed_findings": [],
     }
     path = tmp_path / "auditor.html"
-    path.write_text(render_html(doc), encoding="utf-8")
+    path.write_text(render_html(read_document(doc, "test")), encoding="utf-8")
     opened = open_report(path)
     page = opened.page
     assert page.locator("details.finding .badge.new").count() == 2

@@ -9,8 +9,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+from auditor.engine.frameworks import Verdict
 from auditor.report import html_view
-from auditor.report.html import embed_json, render_html
+from auditor.report.model import Report
+from auditor.report.reader import read_document
+from auditor.report.writers.html import embed_json, render_html
 from tests.conftest import FIXTURES
 
 
@@ -19,13 +22,18 @@ def minimal() -> dict[str, Any]:
     return data
 
 
+def typed(doc: dict[str, Any]) -> Report:
+    """The document as the typed report the HTML writer takes."""
+    return read_document(doc, "test")
+
+
 def sha256(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
 
 
 def test_csp_allows_exactly_the_inline_script_and_style() -> None:
     """The CSP names the sha256 of the one inline script and style, and nothing else loads."""
-    html = render_html(minimal())
+    html = render_html(typed(minimal()))
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
     assert csp
     policy = csp.group(1)
@@ -43,7 +51,7 @@ def test_embedded_json_cannot_close_its_script_element() -> None:
     doc = minimal()
     evil = "</script><script>alert(1)</script><!--"
     doc["findings"][0]["message"] = evil
-    html = render_html(doc)
+    html = render_html(typed(doc))
     assert "</script><script>alert(1)" not in html
     data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
     assert data
@@ -55,10 +63,10 @@ def test_embedded_json_cannot_close_its_script_element() -> None:
 def test_charts_are_accessible_svg_with_text_labels() -> None:
     """Each chart is an SVG image with a title, a description and its numbers as text."""
     doc = minimal()
-    html = render_html(doc)
+    html = render_html(typed(doc))
     for chart_id in ("chart-severity", "chart-subscription", "chart-rules"):
         assert f'aria-labelledby="{chart_id}-title {chart_id}-desc"' in html
-    severity = html_view.charts(doc)[0]
+    severity = html_view.charts(typed(doc))[0]
     high = doc["summary"]["failures_by_severity"]["high"]
     assert f"High: {high}" in severity.description
     assert re.search(rf'<text class="value"[^>]*>{high}</text>', html)
@@ -68,13 +76,13 @@ def test_banner_tells_incomplete_from_failed_from_passed() -> None:
     """Exit 1 shows a failed gate, exit 3 an incomplete scan, exit 0 a pass."""
     doc = minimal()
     doc["summary"]["gate"].update(exit_code=3, incomplete=True)
-    kinds = [b.kind for b in html_view.banners(doc)]
+    kinds = [b.kind for b in html_view.banners(typed(doc))]
     assert kinds == ["incomplete"]
-    assert "Incomplete scan" in render_html(doc)
+    assert "Incomplete scan" in render_html(typed(doc))
     doc["summary"]["gate"].update(exit_code=1, incomplete=True)
-    assert [b.kind for b in html_view.banners(doc)] == ["fail", "incomplete"]
+    assert [b.kind for b in html_view.banners(typed(doc))] == ["fail", "incomplete"]
     doc["summary"]["gate"].update(exit_code=0, incomplete=False)
-    assert [b.kind for b in html_view.banners(doc)] == ["pass"]
+    assert [b.kind for b in html_view.banners(typed(doc))] == ["pass"]
 
 
 def test_findings_are_placed_under_their_workspace() -> None:
@@ -98,19 +106,32 @@ def test_findings_are_placed_under_their_workspace() -> None:
     )
 
 
-def test_compliance_falls_back_to_the_rules_mapping() -> None:
-    """Without a compliance list, controls come from the rules' MCSB ids with their counts."""
+def test_compliance_verdicts_come_from_the_report() -> None:
+    """The compliance view shows each control's verdict as the report holds it, never one
+    worked out again from counts (a control with failures here reads as the report says)."""
     doc = minimal()
-    view = html_view.compliance(doc)
-    assert not view.from_document
-    mapped = {c for r in doc["rules"] for c in r["controls"].get("mcsb", [])}
-    assert {row.control_id for row in view.rows} == mapped
+    counts = {"pass": 0, "fail": 2, "unknown": 0, "not_applicable": 0, "suppressed": 0}
+    doc["compliance"] = [
+        {"framework": "mcsb-v1", "control_id": "NS-2", "title": "t", "rules": ["AIS003"],
+         "counts": counts, "verdict": "not_assessed"},
+        {"framework": "mcsb-v1", "control_id": "DP-4", "title": "gap", "rules": [],
+         "counts": dict.fromkeys(counts, 0), "verdict": "no_rules"},
+    ]  # fmt: skip
+    view = html_view.compliance(typed(doc))
+    assert [(row.control_id, row.verdict) for row in view.rows] == [
+        ("NS-2", Verdict.NOT_ASSESSED),
+        ("DP-4", Verdict.NO_RULES),
+    ]
+    assert view.verdicts[Verdict.FAIL] == 0 and view.verdicts[Verdict.NO_RULES] == 1
+    html = render_html(typed(doc))
+    assert '<span class="badge v-not_assessed">Not assessed</span>' in html
+    assert "1 without a rule (coverage gaps)" in html
 
 
 def test_noscript_fallback_lists_findings(tmp_path: Path) -> None:
     """Readers without JavaScript still get the findings as a server-rendered table."""
     doc = minimal()
-    html = render_html(doc)
+    html = render_html(typed(doc))
     noscript = html[html.index("<noscript>") : html.index("</noscript>")]
     for f in doc["findings"]:
         assert f["resource_id"] in noscript

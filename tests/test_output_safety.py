@@ -26,7 +26,8 @@ from auditor.collect.writer import check_destination, write_snapshot
 from auditor.demo import DEMO_DIR
 from auditor.errors import InputError, ReportError
 from auditor.inventory import Inventory, InventoryBuilder
-from auditor.report.formats import Format, write_reports
+from auditor.report.formats import parse_formats, write_reports
+from auditor.report.reader import read_document
 from tests.conftest import TEST_NOW
 from tests.emulator import ArmEmulator
 from tests.test_live_scan import live_args
@@ -320,7 +321,7 @@ def test_a_folder_in_the_way_of_one_report_puts_the_earlier_ones_back(
     document = old.report()
     document["scan"]["as_of"] = "2026-12-01T00:00:00Z"  # any change: a new set differs
     with pytest.raises(ReportError, match="a folder is in the way"):
-        write_reports(document, Format.parse_list("json,csv,sarif,markdown"), out)
+        write_reports(read_document(document, "old"), parse_formats("json,csv,sarif,markdown"), out)
     assert tree(out) == before
 
 

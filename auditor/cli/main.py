@@ -19,7 +19,7 @@ from auditor.config import ScanConfig
 from auditor.configfile import Option, Resolved, resolve, show_text
 from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
-from auditor.report.formats import Format
+from auditor.report.formats import parse_formats
 from auditor.secrets import scrub_text
 from auditor.suppress import DEFAULT_PATH
 from auditor.timeutil import Clock, utc_now
@@ -110,7 +110,7 @@ def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
     )
 
 
-def _output(values: Mapping[str, Any], sources: Mapping[str, str]) -> tuple[list[Format], bool]:
+def _output(values: Mapping[str, Any], sources: Mapping[str, str]) -> tuple[list[str], bool]:
     """The formats to render and whether they go to stdout (``--stdout F`` or ``-o -``).
 
     ``--stdout`` with ``--format`` or ``-o DIR`` would silently drop one of them: exit 2."""
@@ -122,9 +122,9 @@ def _output(values: Mapping[str, Any], sources: Mapping[str, str]) -> tuple[list
                     f"--stdout {values['stdout']} writes one format to standard output and no "
                     f"files: it cannot go with {option}"
                 )
-        formats = Format.parse_list(values["stdout"])
+        formats = parse_formats(values["stdout"])
     else:
-        formats = Format.parse_list(values["format"])
+        formats = parse_formats(values["format"])
         if not dash:
             return formats, False
     if len(formats) != 1:

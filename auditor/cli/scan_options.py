@@ -17,7 +17,7 @@ from auditor.cli import arguments
 from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT
 from auditor.configfile import Option
 from auditor.model import Severity
-from auditor.report.formats import Format
+from auditor.report.formats import parse_formats, writers
 from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH
 
 DEBUG_HELP = "on an internal error (exit 4), print the traceback"
@@ -112,6 +112,13 @@ def _add_template_options(scan: argparse.ArgumentParser, options: Options) -> No
     )
 
 
+def _format_list(text: str) -> str:
+    """``--format``/``--stdout`` (and their config keys) checked against the writer registry;
+    an InputError passes through argparse, so a bad name is exit 2 with the choices named."""
+    parse_formats(text)
+    return text
+
+
 def _add_report_options(scan: argparse.ArgumentParser, options: Options) -> None:
     out = scan.add_argument_group("reports")
     options.add(
@@ -128,12 +135,14 @@ def _add_report_options(scan: argparse.ArgumentParser, options: Options) -> None
         "--format",
         default="json,html",
         metavar="LIST",
-        help=f"comma list of {', '.join(f.value for f in Format)} (default: json,html)",
+        type=_format_list,
+        help=f"comma list of {', '.join(writers())} (default: json,html)",
     )
     options.add(
         out,
         "--stdout",
         metavar="FORMAT",
+        type=_format_list,
         help="stream this one format to standard output and write no files",
     )
     options.add(

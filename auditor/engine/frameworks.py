@@ -7,10 +7,10 @@ gaps, reported as ``no_rules`` instead of disappearing.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -19,7 +19,35 @@ from auditor.errors import RuleError
 from auditor.model import Result, Rule, Status
 
 MCSB_V1 = "mcsb-v1"
-VERDICTS = ("fail", "unknown", "pass", "not_assessed", "no_rules")
+
+
+class Verdict(enum.Enum):
+    """A control's verdict, with how reports name it (declared worst first, as shown)."""
+
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    NOT_ASSESSED = "not_assessed"
+    PASS = "pass"
+    NO_RULES = "no_rules"
+
+    @property
+    def label(self) -> str:
+        """The verdict as a heading word: ``Failing``."""
+        return _LABELS[self][0]
+
+    @property
+    def count_label(self) -> str:
+        """How a count of controls with this verdict reads: ``12 failing``."""
+        return _LABELS[self][1]
+
+
+_LABELS = {
+    Verdict.FAIL: ("Failing", "failing"),
+    Verdict.UNKNOWN: ("Incomplete", "incomplete"),
+    Verdict.NOT_ASSESSED: ("Not assessed", "not assessed"),
+    Verdict.PASS: ("Passing", "passing"),
+    Verdict.NO_RULES: ("Gap: no rule", "without a rule (coverage gaps)"),
+}
 
 
 @dataclass(frozen=True)
@@ -113,21 +141,34 @@ def mapping_disagreements(framework: Framework, rules: Iterable[Rule]) -> list[s
     return problems
 
 
-def _verdict(counts: Mapping[str, int], has_rules: bool) -> str:
+@dataclass(frozen=True)
+class ControlResult:
+    """One control judged for a scan: the scan's rules mapped to it and their result counts."""
+
+    framework: str
+    control_id: str
+    title: str
+    rules: tuple[str, ...]
+    counts: Mapping[Status, int]
+    """Results per status, every status present, in :class:`Status` order."""
+    verdict: Verdict
+
+
+def _verdict(counts: Mapping[Status, int], has_rules: bool) -> Verdict:
     if not has_rules:
-        return "no_rules"
-    if counts[Status.FAIL.value]:
-        return "fail"
-    if counts[Status.UNKNOWN.value]:
-        return "unknown"
-    if counts[Status.PASS.value]:
-        return "pass"
-    return "not_assessed"
+        return Verdict.NO_RULES
+    if counts[Status.FAIL]:
+        return Verdict.FAIL
+    if counts[Status.UNKNOWN]:
+        return Verdict.UNKNOWN
+    if counts[Status.PASS]:
+        return Verdict.PASS
+    return Verdict.NOT_ASSESSED
 
 
 def compliance(
     framework: Framework, rules: Sequence[Rule], results: Iterable[Result]
-) -> list[dict[str, Any]]:
+) -> list[ControlResult]:
     """Per control: the scan's rules mapped to it, their result counts, and a verdict.
 
     A control's rules are those the framework file lists plus any rule of the scan whose own
@@ -137,10 +178,10 @@ def compliance(
     none); ``no_rules`` when no rule of the scan maps to the control.
     """
     ran = {rule.id: rule for rule in rules}
-    per_rule: dict[str, dict[str, int]] = {rule_id: {s.value: 0 for s in Status} for rule_id in ran}
+    per_rule: dict[str, dict[Status, int]] = {rule_id: dict.fromkeys(Status, 0) for rule_id in ran}
     for result in results:
         if result.rule.id in per_rule:
-            per_rule[result.rule.id][result.status.value] += 1
+            per_rule[result.rule.id][result.status] += 1
     entries = []
     for control in framework.controls:
         mapped = set(control.rules) | {
@@ -149,15 +190,15 @@ def compliance(
             if control.id in rule.controls.get(framework.rule_key, ())
         }
         rule_ids = sorted(r for r in mapped if r in ran)
-        counts = {s.value: sum(per_rule[r][s.value] for r in rule_ids) for s in Status}
+        counts = {s: sum(per_rule[r][s] for r in rule_ids) for s in Status}
         entries.append(
-            {
-                "framework": framework.name,
-                "control_id": control.id,
-                "title": control.title,
-                "rules": rule_ids,
-                "counts": counts,
-                "verdict": _verdict(counts, bool(rule_ids)),
-            }
+            ControlResult(
+                framework=framework.name,
+                control_id=control.id,
+                title=control.title,
+                rules=tuple(rule_ids),
+                counts=counts,
+                verdict=_verdict(counts, bool(rule_ids)),
+            )
         )
     return entries

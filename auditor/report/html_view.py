@@ -1,4 +1,4 @@
-"""What the HTML report shows, worked out from the JSON report document (and nothing else)."""
+"""What the HTML report shows, worked out from the report (and nothing else)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from auditor.engine.frameworks import Verdict
+from auditor.model import Severity, Status
+from auditor.report.model import Finding, Report, RuleInfo, gate_verdict
 from auditor.report.svg import BarChart, BarInput, bar_chart
 from auditor.timeutil import parse_timestamp
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
-STATUS_ORDER = ("fail", "unknown", "suppressed", "pass", "not_applicable")
-VERDICT_ORDER = ("fail", "unknown", "not_assessed", "pass", "no_rules")
-VERDICT_LABELS = {
-    "fail": "Failing",
-    "unknown": "Incomplete",
-    "not_assessed": "Not assessed",
-    "pass": "Passing",
-    "no_rules": "Gap: no rule",
-}
-VERDICT_COUNT_LABELS = {
-    "fail": "failing",
-    "unknown": "incomplete",
-    "not_assessed": "not assessed",
-    "pass": "passing",
-    "no_rules": "without a rule (coverage gaps)",
-}
-"""How the compliance summary counts controls per verdict: ``12 failing``."""
+SEVERITY_ORDER = tuple(reversed(Severity))
+STATUS_ORDER = (Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED, Status.PASS, Status.NOT_APPLICABLE)
 NO_SUBSCRIPTION = "Tenant / management group"
 TOP_SUBSCRIPTIONS = 8
 TOP_RULES = 10
@@ -39,12 +25,9 @@ _WORKSPACE_RE = re.compile(
 )
 
 
-def subscription_names(doc: Mapping[str, Any]) -> dict[str, str]:
+def subscription_names(report: Report) -> dict[str, str]:
     """Subscription id -> display name ("name (id)" when the name is known)."""
-    names: dict[str, str] = {}
-    for sub in doc["scan"]["subscriptions"]:
-        names[sub["id"]] = sub["name"] or sub["id"]
-    return names
+    return {sub.id: sub.name or sub.id for sub in report.scan.subscriptions}
 
 
 def subscription_label(sub_id: str | None, names: Mapping[str, str]) -> str:
@@ -92,96 +75,85 @@ class Banner:
     text: str
 
 
-def banners(doc: Mapping[str, Any]) -> list[Banner]:
+def banners(report: Report) -> list[Banner]:
     """The gate verdict and, separately, whether the scan could see everything."""
-    gate = doc["summary"]["gate"]
-    unknown = doc["summary"]["by_status"].get("unknown", 0)
-    errors = len(doc["errors"])
+    gate = report.summary.gate
+    verdict = gate_verdict(gate)
+    unknown = report.summary.by_status.get(Status.UNKNOWN, 0)
     shown: list[Banner] = []
-    if gate["exit_code"] == 1:
-        which = (
-            "new failing finding(s) (not in the baseline)"
-            if gate.get("new_only")
-            else ("failing finding(s)")
-        )
-        shown.append(
-            Banner(
-                "fail",
-                "Gate failed",
-                f"{gate['failing']} {which} at or above {gate['fail_on']} (exit code 1).",
-            )
-        )
-    if gate["incomplete"] or gate["exit_code"] == 3:
+    if gate.exit_code == 1:
+        shown.append(Banner("fail", verdict.heading, f"{verdict.detail} (exit code 1)."))
+    if gate.incomplete or gate.exit_code == 3:
         shown.append(
             Banner(
                 "incomplete",
                 "Incomplete scan",
-                f"{unknown} result(s) could not be judged and {errors} collection error(s) "
-                "occurred. An incomplete scan is not a pass: see “Not assessed”."
-                + (" (exit code 3)" if gate["exit_code"] == 3 else ""),
+                f"{unknown} result(s) could not be judged and {len(report.errors)} collection "
+                "error(s) occurred. An incomplete scan is not a pass: see “Not assessed”."
+                + (" (exit code 3)" if gate.exit_code == 3 else ""),
             )
         )
     if not shown:
-        shown.append(
-            Banner(
-                "pass",
-                "Gate passed",
-                f"No failing finding at or above {gate['fail_on']}, and everything in scope "
-                "was assessed (exit code 0).",
-            )
-        )
+        detail = verdict.detail[:1].upper() + verdict.detail[1:]
+        shown.append(Banner("pass", verdict.heading, f"{detail} (exit code 0)."))
     return shown
 
 
-def charts(doc: Mapping[str, Any]) -> list[BarChart]:
+def charts(report: Report) -> list[BarChart]:
     """Failures by severity, by subscription and the top failing rules."""
-    fails = [f for f in doc["findings"] if f["status"] == "fail"]
-    by_sev = doc["summary"]["failures_by_severity"]
+    fails = [f for f in report.findings if f.status is Status.FAIL]
+    by_sev = report.summary.failures_by_severity
     severity = bar_chart(
         "chart-severity",
         "Failures by severity",
         [
-            BarInput(s.capitalize(), [(f"fill-{s}", s, by_sev.get(s, 0))], "severity", s)
+            BarInput(
+                s.value.capitalize(),
+                [(f"fill-{s.value}", s.value, by_sev.get(s, 0))],
+                "severity",
+                s.value,
+            )
             for s in SEVERITY_ORDER
         ],
         "No failures.",
     )
-    names = subscription_names(doc)
-    per_sub: dict[str | None, Counter[str]] = defaultdict(Counter)
+    names = subscription_names(report)
+    per_sub: dict[str | None, Counter[Severity]] = defaultdict(Counter)
     for f in fails:
-        per_sub[f["subscription_id"]][f["severity"]] += 1
+        per_sub[f.subscription_id][f.severity] += 1
     ranked = sorted(per_sub.items(), key=lambda kv: (-sum(kv[1].values()), str(kv[0])))
     sub_inputs = [
         BarInput(
             subscription_label(sub_id, names),
-            [(f"fill-{s}", s, counts[s]) for s in SEVERITY_ORDER],
+            [(f"fill-{s.value}", s.value, counts[s]) for s in SEVERITY_ORDER],
             "sub" if sub_id else None,
             sub_id,
         )
         for sub_id, counts in ranked[:TOP_SUBSCRIPTIONS]
     ]
     if len(ranked) > TOP_SUBSCRIPTIONS:
-        rest: Counter[str] = Counter()
+        rest: Counter[Severity] = Counter()
         for _, counts in ranked[TOP_SUBSCRIPTIONS:]:
             rest.update(counts)
         more = len(ranked) - TOP_SUBSCRIPTIONS
         sub_inputs.append(
             BarInput(
-                f"{more} more subscriptions", [(f"fill-{s}", s, rest[s]) for s in SEVERITY_ORDER]
+                f"{more} more subscriptions",
+                [(f"fill-{s.value}", s.value, rest[s]) for s in SEVERITY_ORDER],
             )
         )
     subscription = bar_chart(
         "chart-subscription", "Failures by subscription", sub_inputs, "No failures."
     )
-    rules = {r["id"]: r for r in doc["rules"]}
-    by_rule = Counter(f["rule_id"] for f in fails)
+    rules = {r.id: r for r in report.rules}
+    by_rule = Counter(f.rule_id for f in fails)
     top = sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RULES]
     rule = bar_chart(
         "chart-rules",
         "Top failing rules",
         [
             BarInput(
-                f"{rule_id} · {rules[rule_id]['title'] if rule_id in rules else ''}",
+                f"{rule_id} · {rules[rule_id].title if rule_id in rules else ''}",
                 [(f"fill-{_rule_severity(rules, rule_id)}", "failures", count)],
                 "rule",
                 rule_id,
@@ -193,93 +165,46 @@ def charts(doc: Mapping[str, Any]) -> list[BarChart]:
     return [severity, subscription, rule]
 
 
-def _rule_severity(rules: Mapping[str, Mapping[str, Any]], rule_id: str) -> str:
+def _rule_severity(rules: Mapping[str, RuleInfo], rule_id: str) -> str:
     rule = rules.get(rule_id)
-    return str(rule["severity"]) if rule else "info"
+    return rule.severity.value if rule else "info"
 
 
 @dataclass(frozen=True)
 class ControlRow:
     """One compliance control with its rules and their results."""
 
-    framework: str
     control_id: str
     title: str
-    rules: tuple[tuple[str, dict[str, int]], ...]
+    rules: tuple[tuple[str, Mapping[Status, int]], ...]
     """(rule id, that rule's status counts) per mapped rule."""
-    counts: dict[str, int]
-    verdict: str
-
-    @property
-    def verdict_label(self) -> str:
-        """The verdict in words."""
-        return VERDICT_LABELS.get(self.verdict, self.verdict)
+    counts: Mapping[Status, int]
+    verdict: Verdict
 
 
 @dataclass(frozen=True)
 class Compliance:
-    """The compliance view: rows and whether they came from the document's own mapping."""
+    """The compliance view: a row per control and how many controls have each verdict."""
 
     rows: tuple[ControlRow, ...]
-    from_document: bool
-    verdicts: dict[str, int]
+    verdicts: dict[Verdict, int]
 
 
-def compliance(doc: Mapping[str, Any]) -> Compliance:
-    """Per control: the document's ``compliance`` list when present, else the rules' mapping."""
-    by_rule: Mapping[str, dict[str, int]] = doc["summary"]["by_rule"]
-    listed = doc.get("compliance")
-    rows: list[ControlRow] = []
-    if isinstance(listed, list):
-        for c in listed:
-            rows.append(
-                ControlRow(
-                    framework=str(c.get("framework", "")),
-                    control_id=str(c["control_id"]),
-                    title=str(c.get("title") or ""),
-                    rules=tuple((r, dict(by_rule.get(r, {}))) for r in c.get("rules", [])),
-                    counts={k: int(v) for k, v in dict(c.get("counts") or {}).items()},
-                    verdict=str(c.get("verdict", "not_assessed")),
-                )
-            )
-    else:
-        mapped: dict[str, list[str]] = defaultdict(list)
-        for rule in doc["rules"]:
-            for control in rule["controls"].get("mcsb", []):
-                mapped[control].append(rule["id"])
-        for control, rule_ids in sorted(mapped.items(), key=lambda kv: _control_key(kv[0])):
-            counts: Counter[str] = Counter()
-            for rule_id in rule_ids:
-                counts.update(by_rule.get(rule_id, {}))
-            rows.append(
-                ControlRow(
-                    framework="mcsb-v1",
-                    control_id=control,
-                    title="",
-                    rules=tuple((r, dict(by_rule.get(r, {}))) for r in rule_ids),
-                    counts=dict(counts),
-                    verdict=_verdict(counts),
-                )
-            )
-    verdicts = Counter(r.verdict for r in rows)
-    return Compliance(
-        tuple(rows), isinstance(listed, list), {v: verdicts[v] for v in VERDICT_ORDER}
+def compliance(report: Report) -> Compliance:
+    """Per control, as the report judged it, with each mapped rule's counts."""
+    by_rule = report.summary.by_rule
+    rows = tuple(
+        ControlRow(
+            control_id=c.control_id,
+            title=c.title,
+            rules=tuple((r, by_rule.get(r, {})) for r in c.rules),
+            counts=c.counts,
+            verdict=c.verdict,
+        )
+        for c in report.compliance
     )
-
-
-def _control_key(control: str) -> tuple[str, int]:
-    family, _, number = control.partition("-")
-    return family, int(number) if number.isdigit() else 0
-
-
-def _verdict(counts: Mapping[str, int]) -> str:
-    if counts.get("fail"):
-        return "fail"
-    if counts.get("unknown"):
-        return "unknown"
-    if counts.get("pass"):
-        return "pass"
-    return "not_assessed"
+    verdicts = Counter(r.verdict for r in rows)
+    return Compliance(rows, {v: verdicts[v] for v in Verdict})
 
 
 @dataclass(frozen=True)
@@ -293,32 +218,32 @@ class UnknownGroup:
     examples: tuple[str, ...]
 
 
-def unknown_groups(doc: Mapping[str, Any]) -> list[UnknownGroup]:
+def unknown_groups(report: Report) -> list[UnknownGroup]:
     """Unknown results grouped by (rule, reason), with a few example resources each."""
-    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = defaultdict(list)
-    for f in doc["findings"]:
-        if f["status"] == "unknown":
-            groups[(f["rule_id"], f["reason"] or f["message"])].append(f)
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        if f.status is Status.UNKNOWN:
+            groups[(f.rule_id, f.reason or f.message)].append(f)
     return [
         UnknownGroup(
             rule_id=rule_id,
-            title=items[0]["title"],
+            title=items[0].title,
             reason=reason,
             count=len(items),
-            examples=tuple(i["resource_id"] for i in items[:UNKNOWN_EXAMPLES]),
+            examples=tuple(i.resource_id for i in items[:UNKNOWN_EXAMPLES]),
         )
         for (rule_id, reason), items in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
 
 
-def sorted_findings(findings: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def sorted_findings(findings: Sequence[Finding]) -> list[Finding]:
     """Worst first: status, then severity, then rule, then resource id."""
     return sorted(
         findings,
         key=lambda f: (
-            STATUS_ORDER.index(f["status"]),
-            SEVERITY_ORDER.index(f["severity"]),
-            f["rule_id"],
-            f["resource_id"].lower(),
+            STATUS_ORDER.index(f.status),
+            SEVERITY_ORDER.index(f.severity),
+            f.rule_id,
+            f.resource_id.lower(),
         ),
     )

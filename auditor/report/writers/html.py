@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file rendered by Jinja2 with autoescaping.
 
-Everything is derived from the JSON report document. The summary, charts, compliance view and
+Everything is derived from the typed report. The summary, charts, compliance view and
 "not assessed" tables are rendered here; the findings explorer is drawn in the browser by a
 small hand-written script from the findings embedded as JSON (``<script
 type="application/json">``, with ``<``, ``>`` and ``&`` escaped), which builds the DOM with
@@ -13,14 +13,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from auditor.engine.frameworks import Verdict
+from auditor.model import Status
 from auditor.report import html_view
+from auditor.report.formats import Writer
+from auditor.report.model import Finding, Report, RuleInfo
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("auditor.report", "templates"),
@@ -30,8 +33,6 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 
-SEVERITY_ORDER = list(html_view.SEVERITY_ORDER)
-STATUS_ORDER = list(html_view.STATUS_ORDER)
 NOSCRIPT_LIMIT = 1000
 """Findings listed for readers without JavaScript (the rest are in auditor.json)."""
 
@@ -78,59 +79,60 @@ class _Table:
         return self._index[key]
 
 
-def findings_data(doc: Mapping[str, Any]) -> dict[str, Any]:
+def findings_data(report: Report) -> dict[str, Any]:
     """The findings in a compact form for the script.
 
     Rule texts are stored once per rule, resources once each (as rows of ``id, type, name,
     subscription, group, label, location, source``, the repeated strings by index into
     ``strings``), and identical evidence once (``ev`` indexes ``evidence``).
     """
-    names = html_view.subscription_names(doc)
-    rules: dict[str, dict[str, Any]] = {r["id"]: _rule_texts(r) for r in doc["rules"]}
+    names = html_view.subscription_names(report)
+    rules: dict[str, dict[str, Any]] = {r.id: _rule_texts(r) for r in report.rules}
     strings, evidence = _Table(), _Table()
     resource_index: dict[str, int] = {}
     resource_rows: list[list[Any]] = []
     rows: list[dict[str, Any]] = []
-    for f in html_view.sorted_findings(doc["findings"]):
-        key = f["resource_id"].lower()
+    for f in html_view.sorted_findings(report.findings):
+        key = f.resource_id.lower()
         if key not in resource_index:
-            group, label = html_view.placement(f["resource_id"], f["resource_group"])
-            src = f["source"]
-            where = " ".join(str(p) for p in (src["kind"], src["path"], src["line"]) if p)
+            group, label = html_view.placement(f.resource_id, f.resource_group)
+            src = f.source
+            where = " ".join(str(p) for p in (src.kind, src.path, src.line) if p)
             resource_index[key] = len(resource_rows)
             resource_rows.append(
                 [
-                    f["resource_id"],
-                    strings.ref(f["resource_type"]),
-                    f["resource_name"],
-                    strings.ref(f["subscription_id"] or ""),
+                    f.resource_id,
+                    strings.ref(f.resource_type),
+                    f.resource_name,
+                    strings.ref(f.subscription_id or ""),
                     strings.ref(group),
                     label,
-                    strings.ref(f["location"] or ""),
+                    strings.ref(f.location or ""),
                     strings.ref(where),
                 ]
             )
         row: dict[str, Any] = {
             "r": resource_index[key],
-            "rule": f["rule_id"],
-            "sev": f["severity"],
-            "st": f["status"],
-            "msg": f["message"],
-            "ev": evidence.ref(f["evidence"]),
-            "fp": f["fingerprint"],
+            "rule": f.rule_id,
+            "sev": f.severity.value,
+            "st": f.status.value,
+            "msg": f.message,
+            "ev": evidence.ref(dict(f.evidence)),
+            "fp": f.fingerprint,
         }
-        if f["reason"]:
-            row["why"] = f["reason"]
-        if f["suppression"]:
-            row["sup"] = f["suppression"]
-        if f.get("baseline") == "new":
+        if f.reason:
+            row["why"] = f.reason
+        if f.suppression:
+            row["sup"] = dict(f.suppression)
+        if f.baseline == "new":
             row["new"] = 1
-        rule = rules.setdefault(f["rule_id"], _rule_texts(f))
+        texts = _rule_texts(f)
+        rule = rules.setdefault(f.rule_id, texts)
         for short, field in (("title", "title"), ("rem", "remediation"), ("refs", "references")):
-            if f[field] != rule[field]:
-                row[short] = f[field]
-        if f["controls"] != rule["controls"]:
-            row["ctl"] = f["controls"]
+            if texts[field] != rule[field]:
+                row[short] = texts[field]
+        if texts["controls"] != rule["controls"]:
+            row["ctl"] = texts["controls"]
         rows.append(row)
     subs = {sub_id: html_view.subscription_label(sub_id, names) for sub_id in names}
     subs[""] = html_view.NO_SUBSCRIPTION
@@ -144,19 +146,19 @@ def findings_data(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rule_texts(source: Mapping[str, Any]) -> dict[str, Any]:
-    """What the script shows of a rule; ``source`` is a rule or a finding (same keys)."""
+def _rule_texts(source: RuleInfo | Finding) -> dict[str, Any]:
+    """What the script shows of a rule; ``source`` is a rule or a finding (same attributes)."""
     return {
-        "title": source["title"],
-        "severity": source["severity"],
-        "remediation": source["remediation"],
-        "references": source["references"],
-        "controls": source["controls"],
+        "title": source.title,
+        "severity": source.severity.value,
+        "remediation": source.remediation.to_document(),
+        "references": list(source.references),
+        "controls": {k: list(v) for k, v in source.controls.items()},
     }
 
 
-def render_html(document: Mapping[str, Any]) -> str:
-    """Render the report document as HTML."""
+def render_html(report: Report) -> str:
+    """Render the report as HTML."""
     script = _asset("report.js")
     style = _asset("report.css")
     if "</script" in script.lower() or "</style" in style.lower():
@@ -166,30 +168,31 @@ def render_html(document: Mapping[str, Any]) -> str:
         f"style-src {csp_hash(style)}; script-src {csp_hash(script)}; "
         "base-uri 'none'; form-action 'none'"
     )
-    findings = html_view.sorted_findings(document["findings"])
-    subs = html_view.subscription_names(document)
+    findings = html_view.sorted_findings(report.findings)
+    subs = html_view.subscription_names(report)
     return _ENV.get_template(
         "report.html.j2"
     ).render(
-        doc=document,
+        doc=report,
         csp=Markup(csp),  # built from fixed text and base64 hashes only
         style=Markup(style),
         script=Markup(script),
-        data=embed_json(findings_data(document)),
+        data=embed_json(findings_data(report)),
         findings=findings,
         noscript_findings=findings[:NOSCRIPT_LIMIT],
-        severities=SEVERITY_ORDER,
-        statuses=STATUS_ORDER,
-        banners=html_view.banners(document),
-        charts=html_view.charts(document),
-        compliance=html_view.compliance(document),
-        unknown_groups=html_view.unknown_groups(document),
-        duration=html_view.duration_text(
-            document["scan"]["started_at"], document["scan"]["finished_at"]
-        ),
+        severities=html_view.SEVERITY_ORDER,
+        statuses=html_view.STATUS_ORDER,
+        banners=html_view.banners(report),
+        charts=html_view.charts(report),
+        compliance=html_view.compliance(report),
+        unknown_groups=html_view.unknown_groups(report),
+        duration=html_view.duration_text(report.scan.started_at, report.scan.finished_at),
         subscriptions=sorted(subs.items(), key=lambda kv: kv[1].lower()),
-        resource_total=sum(document["scan"]["resources"].values()),
-        verdict_labels=html_view.VERDICT_LABELS,
-        verdict_count_labels=html_view.VERDICT_COUNT_LABELS,
+        resource_total=sum(report.scan.resources.values()),
         no_subscription=html_view.NO_SUBSCRIPTION,
+        Status=Status,
+        Verdict=Verdict,
     )
+
+
+WRITER = Writer(name="html", filename="auditor.html", render=render_html)

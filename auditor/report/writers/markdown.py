@@ -11,8 +11,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
+
+from auditor.model import Status
+from auditor.report.formats import Writer
+from auditor.report.model import Finding, Report, gate_verdict
 
 MAX_FINDINGS = 25
 """Findings listed by name; the full list is in the other reports."""
@@ -27,7 +30,6 @@ _GITHUB_LINKS = re.compile(
 )
 # At the start of a list item these would open a nested list instead of being text.
 _BLOCK_START = re.compile(r"^([-+]|\d+[.)])")
-_SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
 
 
 def _visible(ch: str) -> str:
@@ -59,19 +61,7 @@ def escape(value: object, in_table: bool = True) -> str:
     return _BLOCK_START.sub(r"\\\1", " ".join(words))
 
 
-def _verdict(gate: Mapping[str, Any]) -> str:
-    code = gate["exit_code"]
-    if code == 1:
-        scope = " new" if gate.get("new_only") else ""
-        return (
-            f"**FAIL**: {gate['failing']}{scope} failing finding(s) at or above `{gate['fail_on']}`"
-        )
-    if code == 3:
-        return "**INCOMPLETE**: some resources could not be assessed"
-    return "**PASS**"
-
-
-def _findings_table(findings: list[Mapping[str, Any]], with_baseline: bool) -> list[str]:
+def _findings_table(findings: Sequence[Finding], with_baseline: bool) -> list[str]:
     header = "| severity | rule | resource | message |"
     rule_line = "| --- | --- | --- | --- |"
     if with_baseline:
@@ -79,11 +69,11 @@ def _findings_table(findings: list[Mapping[str, Any]], with_baseline: bool) -> l
     lines = [header, rule_line]
     for f in findings[:MAX_FINDINGS]:
         row = (
-            f"| {escape(f['severity'])} | {escape(f['rule_id'])} | {escape(f['resource_name'])}"
-            f" | {escape(f['message'])} |"
+            f"| {escape(f.severity.value)} | {escape(f.rule_id)} | {escape(f.resource_name)}"
+            f" | {escape(f.message)} |"
         )
         if with_baseline:
-            row += f" {escape(f.get('baseline') or '')} |"
+            row += f" {escape(f.baseline or '')} |"
         lines.append(row)
     if len(findings) > MAX_FINDINGS:
         lines.append("")
@@ -91,58 +81,60 @@ def _findings_table(findings: list[Mapping[str, Any]], with_baseline: bool) -> l
     return lines
 
 
-def render_markdown(document: Mapping[str, Any]) -> str:
-    """Render a short Markdown summary of the report document."""
-    summary, scan = document["summary"], document["scan"]
-    gate = summary["gate"]
-    baseline = document.get("baseline")
+def render_markdown(report: Report) -> str:
+    """Render a short Markdown summary of the report."""
+    summary, scan, baseline = report.summary, report.scan, report.baseline
+    verdict = gate_verdict(summary.gate)
     lines = [
         "## auditor: Azure ML / AI Services security scan",
         "",
-        f"Gate (`--fail-on {escape(gate['fail_on'])}`): {_verdict(gate)}",
+        f"Gate (`--fail-on {escape(summary.gate.fail_on_word)}`): **{verdict.word}**: "
+        f"{escape(verdict.detail)}",
         "",
-        f"{sum(scan['resources'].values())} resources in {len(scan['subscriptions'])} "
-        f"subscription(s), judged as of {escape(scan['as_of'])}.",
+        f"{sum(scan.resources.values())} resources in {len(scan.subscriptions)} "
+        f"subscription(s), judged as of {escape(scan.as_of)}.",
         "",
         "| status | count |",
         "| --- | ---: |",
-        *(f"| {escape(k)} | {v} |" for k, v in summary["by_status"].items()),
+        *(f"| {escape(k.value)} | {v} |" for k, v in summary.by_status.items()),
         "",
         "| failures by severity | count |",
         "| --- | ---: |",
-        *(f"| {escape(k)} | {v} |" for k, v in summary["failures_by_severity"].items()),
+        *(f"| {escape(k.value)} | {v} |" for k, v in summary.failures_by_severity.items()),
     ]
     if baseline:
         lines += [
             "",
-            f"Compared with the baseline: **{baseline['new']} new**, {baseline['existing']} "
-            f"existing, {baseline['fixed']} fixed.",
+            f"Compared with the baseline: **{baseline.new} new**, {baseline.existing} "
+            f"existing, {baseline.fixed} fixed.",
         ]
     failing = sorted(
-        (f for f in document["findings"] if f["status"] == "fail"),
+        (f for f in report.findings if f.status is Status.FAIL),
         key=lambda f: (
-            f.get("baseline") != "new",
-            _SEVERITY_ORDER.index(f["severity"]),
-            f["rule_id"],
-            f["resource_name"].lower(),
+            f.baseline != "new",
+            -f.severity.rank,
+            f.rule_id,
+            f.resource_name.lower(),
         ),
     )
     if failing:
         lines += ["", "### Failing findings", ""]
         lines += _findings_table(failing, with_baseline=bool(baseline))
-    suppressed = [f for f in document["findings"] if f["status"] == "suppressed"]
+    suppressed = [f for f in report.findings if f.status is Status.SUPPRESSED]
     if suppressed:
         lines += [
             "",
             f"{len(suppressed)} finding(s) suppressed (reason, owner, expiry in the report).",
         ]
-    warnings = document.get("warnings", [])
-    if warnings:
+    if report.warnings:
         lines += ["", "### Warnings", ""]
-        lines += [f"- {escape(w['message'], in_table=False)}" for w in warnings]
-    if document["errors"]:
+        lines += [f"- {escape(w.message, in_table=False)}" for w in report.warnings]
+    if report.errors:
         lines += [
             "",
-            f"{len(document['errors'])} collection error(s): some data could not be read.",
+            f"{len(report.errors)} collection error(s): some data could not be read.",
         ]
     return "\n".join(lines) + "\n"
+
+
+WRITER = Writer(name="markdown", filename="auditor.md", render=render_markdown, aliases=("md",))

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
-from typing import Any
+
+from auditor.model import Status
+from auditor.report.formats import Writer
+from auditor.report.model import Finding, Report
 
 # XML 1.0 section 2.2: characters outside Char are forbidden (C0 controls but tab, LF and CR;
 # surrogates; U+FFFE, U+FFFF), and C1 controls, DEL and the other non-characters are
@@ -33,92 +35,93 @@ def xml_safe(text: object) -> str:
 _clean = xml_safe
 
 
-def _details(finding: Mapping[str, Any]) -> str:
+def _details(finding: Finding) -> str:
     lines = [
-        f"resource: {finding['resource_id']}",
-        f"type: {finding['resource_type']}",
-        f"severity: {finding['severity']}",
-        f"message: {finding['message']}",
+        f"resource: {finding.resource_id}",
+        f"type: {finding.resource_type}",
+        f"severity: {finding.severity.value}",
+        f"message: {finding.message}",
     ]
-    if finding.get("reason"):
-        lines.append(f"reason: {finding['reason']}")
-    for key, value in sorted(finding["evidence"].items()):
+    if finding.reason:
+        lines.append(f"reason: {finding.reason}")
+    for key, value in sorted(finding.evidence.items()):
         lines.append(f"evidence {key}: {value}")
-    suppression = finding.get("suppression")
+    suppression = finding.suppression
     if suppression:
         lines.append(
             f"suppressed by {suppression.get('owner')} until {suppression.get('expires')}: "
             f"{suppression.get('reason')}"
         )
-    if finding.get("baseline"):
-        lines.append(f"baseline: {finding['baseline']}")
-    lines.append(f"remediation: {finding['remediation']['summary'].strip()}")
+    if finding.baseline:
+        lines.append(f"baseline: {finding.baseline}")
+    lines.append(f"remediation: {finding.remediation.summary.strip()}")
     return _clean("\n".join(lines))
 
 
-def _testcase(suite: ET.Element, finding: Mapping[str, Any]) -> str:
+def _testcase(suite: ET.Element, finding: Finding) -> Status:
     case = ET.SubElement(
         suite,
         "testcase",
         {
-            "classname": _clean(f"auditor.{finding['rule_id']}"),
-            "name": _clean(
-                f"{finding['rule_id']} {finding['resource_name']} ({finding['resource_id']})"
-            ),
-            "file": _clean(finding["source"]["path"] or ""),
+            "classname": _clean(f"auditor.{finding.rule_id}"),
+            "name": _clean(f"{finding.rule_id} {finding.resource_name} ({finding.resource_id})"),
+            "file": _clean(finding.source.path or ""),
             "time": "0",
         },
     )
-    status = finding["status"]
-    message = _clean(finding["message"])
-    if status == "fail":
-        child = ET.SubElement(case, "failure", {"message": message, "type": finding["severity"]})
+    status = finding.status
+    message = _clean(finding.message)
+    if status is Status.FAIL:
+        child = ET.SubElement(case, "failure", {"message": message, "type": finding.severity.value})
         child.text = _details(finding)
-    elif status == "unknown":
-        error_message = _clean(finding.get("reason") or finding["message"])
+    elif status is Status.UNKNOWN:
+        error_message = _clean(finding.reason or finding.message)
         child = ET.SubElement(case, "error", {"message": error_message, "type": "unknown"})
         child.text = _details(finding)
-    elif status in ("suppressed", "not_applicable"):
-        why = finding.get("reason") or status
-        if status == "suppressed" and finding.get("suppression"):
-            why = f"suppressed: {finding['suppression'].get('reason')}"
+    elif status in _SKIPPED:
+        why = finding.reason or status.value
+        if status is Status.SUPPRESSED and finding.suppression:
+            why = f"suppressed: {finding.suppression.get('reason')}"
         ET.SubElement(case, "skipped", {"message": _clean(why)})
-    return str(status)
+    return status
 
 
-def junit_tree(document: Mapping[str, Any]) -> ET.Element:
-    """The report document as a ``<testsuites>`` element."""
-    timestamp = document["scan"]["started_at"].removesuffix("Z")
+_SKIPPED = (Status.SUPPRESSED, Status.NOT_APPLICABLE)
+
+
+def junit_tree(report: Report) -> ET.Element:
+    """The report as a ``<testsuites>`` element."""
+    timestamp = report.scan.started_at.removesuffix("Z")
     root = ET.Element("testsuites", {"name": "auditor"})
-    by_rule: dict[str, list[Mapping[str, Any]]] = {}
-    for finding in document["findings"]:
-        by_rule.setdefault(finding["rule_id"], []).append(finding)
+    by_rule: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        by_rule.setdefault(finding.rule_id, []).append(finding)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for rule in document["rules"]:
+    for rule in report.rules:
         suite = ET.Element(
             "testsuite",
-            {"name": _clean(f"{rule['id']} {rule['title']}"), "timestamp": timestamp},
+            {"name": _clean(f"{rule.id} {rule.title}"), "timestamp": timestamp},
         )
         listed = sorted(
-            by_rule.get(rule["id"], []),
-            key=lambda f: (f["resource_name"].lower(), f["resource_id"].lower()),
+            by_rule.get(rule.id, []),
+            key=lambda f: (f.resource_name.lower(), f.resource_id.lower()),
         )
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for finding in listed:
             status = _testcase(suite, finding)
             counts["tests"] += 1
-            counts["failures"] += status == "fail"
-            counts["errors"] += status == "unknown"
-            counts["skipped"] += status in ("suppressed", "not_applicable")
-        rule_counts = document["summary"]["by_rule"].get(rule["id"], {})
+            counts["failures"] += status is Status.FAIL
+            counts["errors"] += status is Status.UNKNOWN
+            counts["skipped"] += status in _SKIPPED
+        rule_counts = report.summary.by_rule.get(rule.id, {})
         unlisted = sum(rule_counts.values()) - len(listed)
         if unlisted > 0 or not listed:
             ET.SubElement(
                 suite,
                 "testcase",
                 {
-                    "classname": f"auditor.{rule['id']}",
-                    "name": f"{rule['id']} {unlisted} other resource(s) passed or not applicable",
+                    "classname": f"auditor.{rule.id}",
+                    "name": f"{rule.id} {unlisted} other resource(s) passed or not applicable",
                     "time": "0",
                 },
             )
@@ -134,8 +137,11 @@ def junit_tree(document: Mapping[str, Any]) -> ET.Element:
     return root
 
 
-def render_junit(document: Mapping[str, Any]) -> str:
-    """Render the report document as JUnit XML."""
-    root = junit_tree(document)
+def render_junit(report: Report) -> str:
+    """Render the report as JUnit XML."""
+    root = junit_tree(report)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+WRITER = Writer(name="junit", filename="auditor.junit.xml", render=render_junit, aliases=("xml",))

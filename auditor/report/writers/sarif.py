@@ -23,6 +23,10 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from auditor.model import CollectionError, Status
+from auditor.report.formats import Writer
+from auditor.report.model import Finding, Report, RuleInfo
+
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 
@@ -48,51 +52,54 @@ FINGERPRINT_KEY = "auditorFingerprint/v1"
 # workflows (a PR gate and a nightly scan) keep separate alert sets.
 
 
-def _help_markdown(rule: Mapping[str, Any]) -> str:
-    remediation = rule["remediation"]
+def _help_markdown(rule: RuleInfo) -> str:
+    remediation = rule.remediation
     parts = [
-        f"**{rule['title']}** ({rule['severity']})",
+        f"**{rule.title}** ({rule.severity.value})",
         "",
-        rule["description"].strip(),
+        rule.description.strip(),
         "",
-        "**Why it matters.** " + rule["rationale"].strip(),
+        "**Why it matters.** " + rule.rationale.strip(),
         "",
-        "**Remediation.** " + remediation["summary"].strip(),
+        "**Remediation.** " + remediation.summary.strip(),
     ]
-    for label, key, lang in (("Azure CLI", "cli", "bash"), ("Bicep", "bicep", "bicep")):
-        if remediation.get(key):
-            parts += ["", f"{label}:", "", f"```{lang}", remediation[key].rstrip(), "```"]
-    if rule["references"]:
-        parts += ["", "References:", "", *(f"- <{url}>" for url in rule["references"])]
+    for label, code, lang in (
+        ("Azure CLI", remediation.cli, "bash"),
+        ("Bicep", remediation.bicep, "bicep"),
+    ):
+        if code:
+            parts += ["", f"{label}:", "", f"```{lang}", code.rstrip(), "```"]
+    if rule.references:
+        parts += ["", "References:", "", *(f"- <{url}>" for url in rule.references)]
     return "\n".join(parts)
 
 
-def _help_text(rule: Mapping[str, Any]) -> str:
-    remediation = rule["remediation"]
-    parts = [rule["description"].strip(), "", "Remediation: " + remediation["summary"].strip()]
-    if remediation.get("cli"):
-        parts += ["", "Azure CLI: " + remediation["cli"].strip()]
-    if rule["references"]:
-        parts += ["", "References: " + " ".join(rule["references"])]
+def _help_text(rule: RuleInfo) -> str:
+    remediation = rule.remediation
+    parts = [rule.description.strip(), "", "Remediation: " + remediation.summary.strip()]
+    if remediation.cli:
+        parts += ["", "Azure CLI: " + remediation.cli.strip()]
+    if rule.references:
+        parts += ["", "References: " + " ".join(rule.references)]
     return "\n".join(parts)
 
 
-def _tags(rule: Mapping[str, Any]) -> list[str]:
-    tags = ["security", "azure", *rule.get("tags", [])]
-    for framework, controls in sorted(rule.get("controls", {}).items()):
+def _tags(rule: RuleInfo) -> list[str]:
+    tags = ["security", "azure", *rule.tags]
+    for framework, controls in sorted(rule.controls.items()):
         if framework == "mcsb":
             tags += [f"external/mcsb/{control}" for control in controls]
     return list(dict.fromkeys(tags))
 
 
-def reporting_descriptor(rule: Mapping[str, Any]) -> dict[str, Any]:
+def reporting_descriptor(rule: RuleInfo) -> dict[str, Any]:
     """One rule as a SARIF ``reportingDescriptor``."""
-    severity = rule["severity"]
+    severity = rule.severity.value
     descriptor: dict[str, Any] = {
-        "id": rule["id"],
-        "name": rule["slug"],
-        "shortDescription": {"text": rule["title"]},
-        "fullDescription": {"text": rule["description"].strip()},
+        "id": rule.id,
+        "name": rule.slug,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.description.strip()},
         "help": {"text": _help_text(rule), "markdown": _help_markdown(rule)},
         "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {
@@ -103,8 +110,8 @@ def reporting_descriptor(rule: Mapping[str, Any]) -> dict[str, Any]:
             "tags": _tags(rule),
         },
     }
-    if rule["references"]:
-        descriptor["helpUri"] = rule["references"][0]
+    if rule.references:
+        descriptor["helpUri"] = rule.references[0]
     return descriptor
 
 
@@ -114,8 +121,8 @@ def _relative_uri(path: PurePath) -> str:
     return quote(PurePosixPath(*path.parts).as_posix(), safe="/")
 
 
-def _artifact_location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
-    path = finding["source"]["path"]
+def _artifact_location(finding: Finding, base: Path | None) -> dict[str, Any]:
+    path = finding.source.path
     if path:
         file = Path(path)
         if not file.is_absolute():
@@ -128,14 +135,14 @@ def _artifact_location(finding: Mapping[str, Any], base: Path | None) -> dict[st
             else:
                 return {"uri": _relative_uri(relative), "uriBaseId": "%SRCROOT%"}
         return {"uri": file.as_uri()}  # percent-encodes as RFC 8089 asks
-    resource_path = finding["resource_id"].lstrip("/")
+    resource_path = finding.resource_id.lstrip("/")
     return {"uri": quote(resource_path, safe="/"), "uriBaseId": "AZURE"}
 
 
-def _location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
+def _location(finding: Finding, base: Path | None) -> dict[str, Any]:
     # A template finding points at the deciding property's line when it was found.
-    template = finding["evidence"].get("template_location") or {}
-    line = template.get("property_line") or finding["source"]["line"] or 1
+    template = finding.evidence.get("template_location") or {}
+    line = template.get("property_line") or finding.source.line or 1
     return {
         "physicalLocation": {
             "artifactLocation": _artifact_location(finding, base),
@@ -143,59 +150,58 @@ def _location(finding: Mapping[str, Any], base: Path | None) -> dict[str, Any]:
         },
         "logicalLocations": [
             {
-                "name": finding["resource_name"],
-                "fullyQualifiedName": finding["resource_id"],
+                "name": finding.resource_name,
+                "fullyQualifiedName": finding.resource_id,
                 "kind": "resource",
             }
         ],
-        "message": {"text": f"{finding['resource_type']} {finding['resource_name']}"},
+        "message": {"text": f"{finding.resource_type} {finding.resource_name}"},
     }
 
 
 def sarif_result(
-    finding: Mapping[str, Any], rule_index: Mapping[str, int], base: Path | None
+    finding: Finding, rule_index: Mapping[str, int], base: Path | None
 ) -> dict[str, Any]:
     """One failing finding as a SARIF ``result``."""
     properties: dict[str, Any] = {
-        "severity": finding["severity"],
-        "resourceId": finding["resource_id"],
-        "resourceType": finding["resource_type"],
-        "subscriptionId": finding["subscription_id"],
-        "resourceGroup": finding["resource_group"],
-        "location": finding["location"],
-        "evidence": finding["evidence"],
+        "severity": finding.severity.value,
+        "resourceId": finding.resource_id,
+        "resourceType": finding.resource_type,
+        "subscriptionId": finding.subscription_id,
+        "resourceGroup": finding.resource_group,
+        "location": finding.location,
+        "evidence": dict(finding.evidence),
     }
-    if finding.get("baseline"):
-        properties["baseline"] = finding["baseline"]
+    if finding.baseline:
+        properties["baseline"] = finding.baseline
     result: dict[str, Any] = {
-        "ruleId": finding["rule_id"],
-        "level": LEVEL[finding["severity"]],
-        "message": {"text": finding["message"]},
+        "ruleId": finding.rule_id,
+        "level": LEVEL[finding.severity.value],
+        "message": {"text": finding.message},
         "locations": [_location(finding, base)],
-        "partialFingerprints": {FINGERPRINT_KEY: finding["fingerprint"]},
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": properties,
     }
-    if finding["rule_id"] in rule_index:
-        result["ruleIndex"] = rule_index[finding["rule_id"]]
-    if finding.get("baseline") in ("new", "existing"):
-        result["baselineState"] = "new" if finding["baseline"] == "new" else "unchanged"
+    if finding.rule_id in rule_index:
+        result["ruleIndex"] = rule_index[finding.rule_id]
+    if finding.baseline in ("new", "existing"):
+        result["baselineState"] = "new" if finding.baseline == "new" else "unchanged"
     return result
 
 
-def sarif_log(document: Mapping[str, Any], base: Path | None = None) -> dict[str, Any]:
-    """The SARIF log of a report document, as JSON data."""
-    rules = list(document["rules"])
-    rule_index = {rule["id"]: index for index, rule in enumerate(rules)}
+def sarif_log(report: Report, base: Path | None = None) -> dict[str, Any]:
+    """The SARIF log of a report, as JSON data."""
+    rule_index = {rule.id: index for index, rule in enumerate(report.rules)}
     findings = sorted(
-        (f for f in document["findings"] if f["status"] == "fail"),
-        key=lambda f: (f["rule_id"], f["resource_id"].lower()),
+        (f for f in report.findings if f.status is Status.FAIL),
+        key=lambda f: (f.rule_id, f.resource_id.lower()),
     )
     run: dict[str, Any] = {
         "tool": {
             "driver": {
-                "name": document["tool"]["name"],
-                "version": document["tool"]["version"],
-                "rules": [reporting_descriptor(rule) for rule in rules],
+                "name": report.tool_name,
+                "version": report.tool_version,
+                "rules": [reporting_descriptor(rule) for rule in report.rules],
             }
         },
         "originalUriBaseIds": {
@@ -208,27 +214,35 @@ def sarif_log(document: Mapping[str, Any], base: Path | None = None) -> dict[str
         "invocations": [
             {
                 "executionSuccessful": True,
-                "startTimeUtc": document["scan"]["started_at"],
-                "endTimeUtc": document["scan"]["finished_at"],
+                "startTimeUtc": report.scan.started_at,
+                "endTimeUtc": report.scan.finished_at,
                 "toolExecutionNotifications": [
-                    {"level": "warning", "message": {"text": _error_text(e)}}
-                    for e in document["errors"]
+                    {"level": "warning", "message": {"text": _error_text(e)}} for e in report.errors
                 ],
             }
         ],
         "properties": {
-            "schemaVersion": document["schema_version"],
-            "asOf": document["scan"]["as_of"],
-            "gate": document["summary"]["gate"],
+            "schemaVersion": report.schema_version,
+            "asOf": report.scan.as_of,
+            "gate": report.summary.gate.to_document(),
         },
     }
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def _error_text(error: Mapping[str, Any]) -> str:
-    return f"{error['scope']}: {error['operation']}: {error['message']}"
+def _error_text(error: CollectionError) -> str:
+    return f"{error.scope}: {error.operation}: {error.message}"
 
 
-def render_sarif(document: Mapping[str, Any], base: Path | None = None) -> str:
-    """Render the report document as a SARIF 2.1.0 log."""
-    return json.dumps(sarif_log(document, base), indent=2, ensure_ascii=False) + "\n"
+def render_sarif(report: Report, base: Path | None = None) -> str:
+    """Render the report as a SARIF 2.1.0 log."""
+    return json.dumps(sarif_log(report, base), indent=2, ensure_ascii=False) + "\n"
+
+
+def _render_here(report: Report) -> str:
+    # Evidence files under the working directory (the repository in CI) become
+    # repository-relative locations.
+    return render_sarif(report, Path.cwd())
+
+
+WRITER = Writer(name="sarif", filename="auditor.sarif", render=_render_here)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
-from typing import Any
+
+from auditor.report.formats import Writer
+from auditor.report.model import Finding, Report
 
 COLUMNS = (
     "rule_id",
@@ -51,26 +52,42 @@ def spreadsheet_safe(value: object) -> str:
     return _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", str(value))
 
 
-def csv_row(finding: Mapping[str, Any]) -> list[str]:
+def csv_row(finding: Finding) -> list[str]:
     """One finding as CSV cells in :data:`COLUMNS` order."""
-    suppression = finding.get("suppression") or {}
+    suppression = finding.suppression or {}
     values: dict[str, object] = {
-        **{key: finding.get(key) for key in COLUMNS},
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "severity": finding.severity.value,
+        "status": finding.status.value,
+        "baseline": finding.baseline,
+        "resource_name": finding.resource_name,
+        "resource_type": finding.resource_type,
+        "resource_id": finding.resource_id,
+        "subscription_id": finding.subscription_id,
+        "resource_group": finding.resource_group,
+        "location": finding.location,
+        "message": finding.message,
+        "reason": finding.reason,
         "suppression_reason": suppression.get("reason"),
         "suppression_owner": suppression.get("owner"),
         "suppression_expires": suppression.get("expires"),
-        "remediation": finding["remediation"]["summary"].strip(),
-        "source_path": finding["source"]["path"],
-        "source_line": finding["source"]["line"],
+        "remediation": finding.remediation.summary.strip(),
+        "source_path": finding.source.path,
+        "source_line": finding.source.line,
+        "fingerprint": finding.fingerprint,
     }
     return [spreadsheet_safe(values[key]) for key in COLUMNS]
 
 
-def render_csv(document: Mapping[str, Any]) -> str:
+def render_csv(report: Report) -> str:
     """Render the report's findings as CSV (RFC 4180: CRLF line ends, quoted when needed)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for finding in document["findings"]:
+    for finding in report.findings:
         writer.writerow(csv_row(finding))
     return buffer.getvalue()
+
+
+WRITER = Writer(name="csv", filename="auditor.csv", render=render_csv)

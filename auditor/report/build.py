@@ -1,0 +1,139 @@
+"""The report built once from a finished scan (:func:`build_report`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from auditor import __version__
+from auditor.model import Result, Rule, Severity, Status
+from auditor.report.model import (
+    Finding,
+    Gate,
+    Origin,
+    Remediation,
+    Report,
+    ReportWarning,
+    RuleInfo,
+    ScanInfo,
+    SubscriptionInfo,
+    Summary,
+)
+from auditor.scan import ScanOutcome
+from auditor.timeutil import iso
+
+REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
+LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
+"""Statuses ``--include-passed`` adds (JUnit then has one test case per rule x resource)."""
+
+
+def fingerprint(rule_id: str, resource_key: str) -> str:
+    """A stable identity for a result: rule id + normalised resource id."""
+    return hashlib.sha256(f"{rule_id}|{resource_key}".encode()).hexdigest()[:32]
+
+
+def remediation_of(rule: Rule) -> Remediation:
+    """A rule's remediation."""
+    r = rule.remediation
+    return Remediation(summary=r.summary, portal=r.portal, cli=r.cli, bicep=r.bicep)
+
+
+def rule_info(rule: Rule) -> RuleInfo:
+    """A rule's metadata as reports show it."""
+    return RuleInfo(
+        id=rule.id,
+        slug=rule.slug,
+        title=rule.title,
+        severity=rule.severity,
+        resource_types=tuple(rule.resource_types),
+        description=rule.description,
+        rationale=rule.rationale,
+        remediation=remediation_of(rule),
+        references=tuple(rule.references),
+        controls={k: tuple(v) for k, v in rule.controls.items()},
+        equivalents={k: tuple(v) for k, v in rule.equivalents.items()},
+        tags=tuple(rule.tags),
+    )
+
+
+def finding_of(result: Result) -> Finding:
+    """One result as a report finding."""
+    resource, rule = result.resource, result.rule
+    return Finding(
+        rule_id=rule.id,
+        slug=rule.slug,
+        title=rule.title,
+        severity=result.severity,
+        status=result.status,
+        resource_id=resource.id,
+        resource_type=resource.type,
+        resource_name=resource.name,
+        subscription_id=resource.subscription_id,
+        resource_group=resource.resource_group,
+        location=resource.location,
+        message=result.message,
+        reason=result.reason,
+        evidence=dict(result.evidence),
+        remediation=remediation_of(rule),
+        controls={k: tuple(v) for k, v in rule.controls.items()},
+        references=tuple(rule.references),
+        source=Origin(resource.source.kind, resource.source.path, resource.source.line),
+        fingerprint=fingerprint(rule.id, resource.key),
+        suppression=dict(result.suppression) if result.suppression else None,
+        baseline=result.baseline,
+    )
+
+
+def _summary(outcome: ScanOutcome) -> Summary:
+    by_status = Counter(r.status for r in outcome.results)
+    failures = Counter(r.severity for r in outcome.results if r.status is Status.FAIL)
+    by_rule: dict[str, dict[Status, int]] = {
+        rule.id: dict.fromkeys(Status, 0) for rule in outcome.rules
+    }
+    for r in outcome.results:
+        by_rule[r.rule.id][r.status] += 1
+    return Summary(
+        results=len(outcome.results),
+        by_status={s: by_status.get(s, 0) for s in Status},
+        failures_by_severity={s: failures.get(s, 0) for s in reversed(Severity)},
+        by_rule=by_rule,
+        gate=Gate(
+            fail_on=outcome.fail_on,
+            failing=len(outcome.failing()),
+            incomplete=outcome.incomplete(),
+            exit_code=outcome.exit_code(),
+            new_only=outcome.fail_on_new_only,
+        ),
+    )
+
+
+def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
+    """The report of a finished scan; ``include_passed`` lists passing results too."""
+    listed = REPORTED_STATUSES | (LISTED_WHEN_PASSED if include_passed else frozenset())
+    return Report(
+        tool_name="auditor",
+        tool_version=__version__,
+        scan=ScanInfo(
+            started_at=iso(outcome.started_at),
+            finished_at=iso(outcome.finished_at),
+            as_of=iso(outcome.as_of),
+            sources=tuple(dict(s) for s in outcome.sources),
+            subscriptions=tuple(
+                SubscriptionInfo(s.id, s.name)
+                for s in sorted(outcome.subscriptions, key=lambda s: s.id)
+            ),
+            resources=dict(sorted(outcome.resource_counts.items())),
+            skipped_types=dict(sorted(outcome.skipped_types.items())),
+            settings=dict(outcome.settings),
+        ),
+        summary=_summary(outcome),
+        rules=tuple(rule_info(rule) for rule in outcome.rules),
+        findings=tuple(finding_of(r) for r in outcome.results if r.status in listed),
+        errors=tuple(outcome.errors),
+        warnings=tuple(
+            ReportWarning(w["kind"], w["message"], w.get("file"), w.get("line"))
+            for w in outcome.warnings
+        ),
+        baseline=outcome.baseline,
+        compliance=tuple(outcome.compliance),
+    )

@@ -1,0 +1,318 @@
+"""The typed report: built once from a scan, read by every writer, serialised as the JSON document.
+
+The JSON document (``auditor.json``, schema ``schema/report.schema.json``) is
+:meth:`Report.to_document`; :func:`auditor.report.reader.read_document` reads one back (for
+baselines, diffs and re-rendering). Timestamps stay ISO 8601 text (``...Z``) as the document
+has them, so a report read back renders byte for byte as it was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.engine.frameworks import ControlResult
+from auditor.model import CollectionError, Severity, Status
+from auditor.scan import BaselineSummary
+
+SCHEMA_VERSION = "1.2"
+
+
+def _lists(mapping: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    return {k: list(v) for k, v in mapping.items()}
+
+
+def _counts(counts: Mapping[Status, int]) -> dict[str, int]:
+    return {s.value: counts.get(s, 0) for s in Status}
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """How to fix what a rule finds, in every form the rule gives."""
+
+    summary: str
+    portal: str | None = None
+    cli: str | None = None
+    bicep: str | None = None
+
+    def to_document(self) -> dict[str, str | None]:
+        """Every form present as a key."""
+        return {
+            "summary": self.summary,
+            "portal": self.portal,
+            "cli": self.cli,
+            "bicep": self.bicep,
+        }
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's metadata as reports show it."""
+
+    id: str
+    slug: str
+    title: str
+    severity: Severity
+    resource_types: tuple[str, ...]
+    description: str
+    rationale: str
+    remediation: Remediation
+    references: tuple[str, ...]
+    controls: Mapping[str, tuple[str, ...]]
+    equivalents: Mapping[str, tuple[str, ...]]
+    tags: tuple[str, ...]
+
+    def to_document(self) -> dict[str, Any]:
+        """The rule as the document's ``rules[]`` holds it."""
+        return {
+            "id": self.id,
+            "slug": self.slug,
+            "title": self.title,
+            "severity": self.severity.value,
+            "resource_types": list(self.resource_types),
+            "description": self.description,
+            "rationale": self.rationale,
+            "remediation": self.remediation.to_document(),
+            "references": list(self.references),
+            "controls": _lists(self.controls),
+            "equivalents": _lists(self.equivalents),
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a finding's resource was read from (file and line when known)."""
+
+    kind: str
+    path: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result listed in the report."""
+
+    rule_id: str
+    slug: str
+    title: str
+    severity: Severity
+    status: Status
+    resource_id: str
+    resource_type: str
+    resource_name: str
+    subscription_id: str | None
+    resource_group: str | None
+    location: str | None
+    message: str
+    reason: str | None
+    evidence: Mapping[str, Any]
+    remediation: Remediation
+    controls: Mapping[str, tuple[str, ...]]
+    references: tuple[str, ...]
+    source: Origin
+    fingerprint: str
+    suppression: Mapping[str, Any] | None = None
+    baseline: str | None = None
+    """``new`` or ``existing`` against ``--baseline``; None without one."""
+
+    def to_document(self) -> dict[str, Any]:
+        """The finding as the document's ``findings[]`` holds it."""
+        return {
+            "rule_id": self.rule_id,
+            "slug": self.slug,
+            "title": self.title,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+            "resource_name": self.resource_name,
+            "subscription_id": self.subscription_id,
+            "resource_group": self.resource_group,
+            "location": self.location,
+            "message": self.message,
+            "reason": self.reason,
+            "evidence": dict(self.evidence),
+            "remediation": self.remediation.to_document(),
+            "controls": _lists(self.controls),
+            "references": list(self.references),
+            "source": {
+                "kind": self.source.kind,
+                "path": self.source.path,
+                "line": self.source.line,
+            },
+            "fingerprint": self.fingerprint,
+            "suppression": dict(self.suppression) if self.suppression else None,
+            "baseline": self.baseline,
+        }
+
+
+@dataclass(frozen=True)
+class ReportWarning:
+    """Something to act on that does not change results (an expired or stale suppression)."""
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        """The warning as the document's ``warnings[]`` holds it."""
+        return {"kind": self.kind, "message": self.message, "file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
+class SubscriptionInfo:
+    """A subscription the scan saw."""
+
+    id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """When and what was scanned, and with which settings."""
+
+    started_at: str
+    finished_at: str
+    as_of: str | None
+    """The moment results were judged at."""
+    sources: tuple[Mapping[str, Any], ...]
+    """What was read, one record per source (its keys depend on the kind of source)."""
+    subscriptions: tuple[SubscriptionInfo, ...]
+    resources: Mapping[str, int]
+    """Audited resources per ARM type."""
+    skipped_types: Mapping[str, int]
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The exit-code verdict's inputs and result."""
+
+    fail_on: Severity | None
+    """None for ``--fail-on none``."""
+    failing: int
+    incomplete: bool
+    exit_code: int
+    new_only: bool = False
+
+    @property
+    def fail_on_word(self) -> str:
+        """The threshold as the option spells it (``none`` for no threshold)."""
+        return self.fail_on.value if self.fail_on else "none"
+
+    def to_document(self) -> dict[str, Any]:
+        """The gate as ``summary.gate``."""
+        return {
+            "fail_on": self.fail_on_word,
+            "failing": self.failing,
+            "incomplete": self.incomplete,
+            "exit_code": self.exit_code,
+            "new_only": self.new_only,
+        }
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """The gate's verdict in words, as every output says it."""
+
+    word: str
+    """``PASS``, ``FAIL`` or ``INCOMPLETE``."""
+    heading: str
+    """``Gate passed``, ``Gate failed`` or ``Incomplete scan``."""
+    detail: str
+    """Why, with the count: ``3 failing finding(s) at or above high``."""
+
+
+def gate_verdict(gate: Gate) -> GateVerdict:
+    """The one wording of the exit code's verdict (summary, Markdown, HTML, diff)."""
+    if gate.exit_code == 1:
+        new = " new" if gate.new_only else ""
+        detail = f"{gate.failing}{new} failing finding(s) at or above {gate.fail_on_word}"
+        return GateVerdict("FAIL", "Gate failed", detail)
+    if gate.exit_code == 3:
+        detail = "some resources could not be assessed (unknown results or errors)"
+        return GateVerdict("INCOMPLETE", "Incomplete scan", detail)
+    detail = (
+        f"no failing finding at or above {gate.fail_on_word}, and everything in scope was assessed"
+    )
+    return GateVerdict("PASS", "Gate passed", detail)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts over every result of the scan (listed or not) and the gate."""
+
+    results: int
+    by_status: Mapping[Status, int]
+    failures_by_severity: Mapping[Severity, int]
+    """Most severe first."""
+    by_rule: Mapping[str, Mapping[Status, int]]
+    gate: Gate
+
+    def to_document(self) -> dict[str, Any]:
+        """The summary as the document's ``summary``."""
+        return {
+            "results": self.results,
+            "by_status": _counts(self.by_status),
+            "failures_by_severity": {
+                s.value: self.failures_by_severity.get(s, 0) for s in reversed(Severity)
+            },
+            "by_rule": {rule_id: _counts(c) for rule_id, c in self.by_rule.items()},
+            "gate": self.gate.to_document(),
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """A whole report: what every writer renders."""
+
+    tool_name: str
+    tool_version: str
+    scan: ScanInfo
+    summary: Summary
+    rules: tuple[RuleInfo, ...]
+    findings: tuple[Finding, ...]
+    """The listed results: failing, unknown, suppressed (and with ``--include-passed`` the rest)."""
+    errors: tuple[CollectionError, ...]
+    warnings: tuple[ReportWarning, ...]
+    baseline: BaselineSummary | None
+    compliance: tuple[ControlResult, ...]
+    schema_version: str = SCHEMA_VERSION
+
+    def to_document(self) -> dict[str, Any]:
+        """The report as the JSON document the schema describes."""
+        scan = self.scan
+        return {
+            "schema_version": self.schema_version,
+            "tool": {"name": self.tool_name, "version": self.tool_version},
+            "scan": {
+                "started_at": scan.started_at,
+                "finished_at": scan.finished_at,
+                "as_of": scan.as_of,
+                "sources": [dict(s) for s in scan.sources],
+                "subscriptions": [{"id": s.id, "name": s.name} for s in scan.subscriptions],
+                "resources": dict(scan.resources),
+                "skipped_types": dict(scan.skipped_types),
+                "settings": dict(scan.settings),
+            },
+            "summary": self.summary.to_document(),
+            "rules": [rule.to_document() for rule in self.rules],
+            "findings": [finding.to_document() for finding in self.findings],
+            "errors": [e.as_record() for e in self.errors],
+            "warnings": [w.to_document() for w in self.warnings],
+            "baseline": self.baseline.to_document() if self.baseline is not None else None,
+            "compliance": [
+                {
+                    "framework": c.framework,
+                    "control_id": c.control_id,
+                    "title": c.title,
+                    "rules": list(c.rules),
+                    "counts": _counts(c.counts),
+                    "verdict": c.verdict.value,
+                }
+                for c in self.compliance
+            ],
+        }
