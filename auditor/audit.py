@@ -17,6 +17,7 @@ from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
 from auditor.engine.frameworks import compliance, load_framework, unknown_controls
 from auditor.engine.loader import load_rules
+from auditor.engine.ruleset import not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
 from auditor.inventory import Inventory, InventoryBuilder
@@ -69,7 +70,9 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if config.save_snapshot is not None:
         check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     baseline = load_report(config.baseline) if config.baseline else None
-    rules = select_rules(load_rules(config.rules_dirs), config.select, config.ignore)
+    catalog = load_rules(config.rules_dirs)
+    pin = pin_for(config.rule_set, catalog)
+    rules = select_rules(catalog, config.select, config.ignore)
     framework = load_framework()
     problems = unknown_controls(framework, rules)
     if problems:
@@ -103,7 +106,13 @@ def scan(config: ScanConfig) -> ScanOutcome:
         )
     counts = Counter(r.type for r in inventory)
     applied = suppressions_file(config.suppressions)
+    held_back = not_gating(rules, pin)
     notes = _notes(config, inventory) + [n for r in reads for n in r.skipped]
+    if held_back:
+        notes.append(
+            f"rule set pinned to {pin}: {len(held_back)} rule(s) added or changed since then run "
+            f"and report but do not change the exit code: {', '.join(held_back)}"
+        )
     return ScanOutcome(
         started_at=started,
         finished_at=config.clock(),
@@ -119,10 +128,13 @@ def scan(config: ScanConfig) -> ScanOutcome:
         warnings=warnings,
         baseline=baseline_section,
         fail_on_new_only=config.fail_on_new_only,
+        rule_set=str(pin) if pin else None,
+        not_gating=frozenset(held_back),
         compliance=per_control,
         notes=notes,
         settings={
             "fail_on": config.fail_on.value if config.fail_on else "none",
+            "rule_set": str(pin) if pin else None,
             "key_max_age_days": config.key_max_age_days,
             "include_passed": config.include_passed,
             "formats": list(config.formats),

@@ -41,6 +41,8 @@ class ScanConfig:
     """How far ahead a suppression may expire."""
     fail_on: Severity | None = Severity.LOW
     """Lowest failing severity that fails the gate; None never fails on findings."""
+    rule_set: str | None = None
+    """Gate on the rules of this release only (``--rule-set 0.1.0``); None gates on all."""
     include_passed: bool = False
     key_max_age_days: int = 90
     as_of: dt.datetime | None = None

@@ -67,13 +67,22 @@ class ScanOutcome:
     """The comparison with ``--baseline``."""
     fail_on_new_only: bool = False
     """Gate only on failures the baseline does not hold."""
+    rule_set: str | None = None
+    """The release ``--rule-set`` pins the gate to; None gates on every rule."""
+    not_gating: frozenset[str] = frozenset()
+    """Ids of rules newer than the pin: they run and report but do not move the exit code."""
     compliance: Sequence[ControlResult] = ()
     """Per framework control: its rules, their result counts and a verdict."""
     notes: Sequence[str] = ()
     """Said once on stderr, not part of the report: how the input limits what was judged."""
 
+    def gates(self, result: Result) -> bool:
+        """Whether the result may move the exit code (its rule is within ``rule_set``)."""
+        return result.rule.id not in self.not_gating
+
     def failing(self) -> list[Result]:
-        """Failures at or above the gate threshold (only new ones with ``fail_on_new_only``)."""
+        """Failures at or above the gate threshold (only new ones with ``fail_on_new_only``),
+        of rules within the pinned rule set."""
         if self.fail_on is None:
             return []
         threshold = self.fail_on.rank
@@ -83,11 +92,15 @@ class ScanOutcome:
             if r.status is Status.FAIL
             and r.severity.rank >= threshold
             and (not self.fail_on_new_only or r.baseline == "new")
+            and self.gates(r)
         ]
 
     def incomplete(self) -> bool:
-        """True when something could not be assessed: unknown results or collection errors."""
-        return bool(self.errors) or any(r.status is Status.UNKNOWN for r in self.results)
+        """True when something could not be assessed: unknown results (of rules within the
+        pinned rule set) or collection errors."""
+        return bool(self.errors) or any(
+            r.status is Status.UNKNOWN and self.gates(r) for r in self.results
+        )
 
     def exit_code(self) -> int:
         """0 pass, 1 failures at or above ``fail_on``, 3 no such failures but incomplete."""

@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import math
 
+from auditor.engine.ruleset import Release
 from auditor.model import Severity
 from auditor.timeutil import parse_timestamp
 
@@ -21,6 +22,14 @@ def fail_on(text: str) -> Severity | None:
         return Severity.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{exc}, or none") from None
+
+
+def release(text: str) -> str:
+    """`--rule-set`: a release number, ``MAJOR.MINOR.PATCH``."""
+    try:
+        return str(Release.parse(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # Day counts beyond a century only overflow date arithmetic; no option needs more.

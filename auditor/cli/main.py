@@ -156,6 +156,7 @@ def scan_config(
         suppressions=values["suppressions"],
         max_suppression_days=values["max_suppression_days"],
         fail_on=values["fail_on"],
+        rule_set=values["rule_set"],
         include_passed=values["include_passed"],
         key_max_age_days=values["key_max_age_days"],
         as_of=values["as_of"],

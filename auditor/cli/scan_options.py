@@ -167,6 +167,14 @@ def _add_gate_options(scan: argparse.ArgumentParser, options: Options) -> None:
     )
     options.add(
         gate,
+        "--rule-set",
+        type=arguments.release,
+        metavar="VERSION",
+        help="gate on the rules of this release only (e.g. 0.1.0): newer or changed rules still "
+        "run and report, but do not change the exit code until the pin moves",
+    )
+    options.add(
+        gate,
         "--allow-empty",
         action="store_true",
         default=False,

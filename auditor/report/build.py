@@ -53,11 +53,13 @@ def rule_info(rule: Rule) -> RuleInfo:
         controls={k: tuple(v) for k, v in rule.controls.items()},
         equivalents={k: tuple(v) for k, v in rule.equivalents.items()},
         tags=tuple(rule.tags),
+        since=rule.since,
+        changed=rule.changed,
     )
 
 
-def finding_of(result: Result) -> Finding:
-    """One result as a report finding."""
+def finding_of(result: Result, gating: bool = True) -> Finding:
+    """One result as a report finding (``gating`` False for a rule newer than the pin)."""
     resource, rule = result.resource, result.rule
     return Finding(
         rule_id=rule.id,
@@ -81,6 +83,7 @@ def finding_of(result: Result) -> Finding:
         fingerprint=fingerprint(rule.id, resource.key),
         suppression=dict(result.suppression) if result.suppression else None,
         baseline=result.baseline,
+        gating=gating,
     )
 
 
@@ -103,6 +106,8 @@ def _summary(outcome: ScanOutcome) -> Summary:
             incomplete=outcome.incomplete(),
             exit_code=outcome.exit_code(),
             new_only=outcome.fail_on_new_only,
+            rule_set=outcome.rule_set,
+            not_gating=tuple(sorted(outcome.not_gating)),
         ),
     )
 
@@ -128,7 +133,9 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
         ),
         summary=_summary(outcome),
         rules=tuple(rule_info(rule) for rule in outcome.rules),
-        findings=tuple(finding_of(r) for r in outcome.results if r.status in listed),
+        findings=tuple(
+            finding_of(r, outcome.gates(r)) for r in outcome.results if r.status in listed
+        ),
         errors=tuple(outcome.errors),
         warnings=tuple(
             ReportWarning(w["kind"], w["message"], w.get("file"), w.get("line"))

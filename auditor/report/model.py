@@ -16,7 +16,8 @@ from auditor.engine.frameworks import ControlResult
 from auditor.model import CollectionError, Severity, Status
 from auditor.scan import BaselineSummary
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
+"""1.3 added ``rules[].since``/``changed``, ``findings[].gating`` and the gate's rule-set pin."""
 
 
 def _lists(mapping: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -62,6 +63,10 @@ class RuleInfo:
     controls: Mapping[str, tuple[str, ...]]
     equivalents: Mapping[str, tuple[str, ...]]
     tags: tuple[str, ...]
+    since: str | None = None
+    """The release that introduced the rule."""
+    changed: str | None = None
+    """The release that last changed what the rule means, if any did."""
 
     def to_document(self) -> dict[str, Any]:
         """The rule as the document's ``rules[]`` holds it."""
@@ -78,6 +83,8 @@ class RuleInfo:
             "controls": _lists(self.controls),
             "equivalents": _lists(self.equivalents),
             "tags": list(self.tags),
+            "since": self.since,
+            "changed": self.changed,
         }
 
 
@@ -116,6 +123,8 @@ class Finding:
     suppression: Mapping[str, Any] | None = None
     baseline: str | None = None
     """``new`` or ``existing`` against ``--baseline``; None without one."""
+    gating: bool = True
+    """False for a rule newer than ``--rule-set``: reported, but it does not move the exit code."""
 
     def to_document(self) -> dict[str, Any]:
         """The finding as the document's ``findings[]`` holds it."""
@@ -145,6 +154,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             "suppression": dict(self.suppression) if self.suppression else None,
             "baseline": self.baseline,
+            "gating": self.gating,
         }
 
 
@@ -197,6 +207,10 @@ class Gate:
     incomplete: bool
     exit_code: int
     new_only: bool = False
+    rule_set: str | None = None
+    """The release ``--rule-set`` pins the gate to; None gates on every rule."""
+    not_gating: tuple[str, ...] = ()
+    """Rules newer than the pin: they run and report but do not move the exit code."""
 
     @property
     def fail_on_word(self) -> str:
@@ -211,6 +225,8 @@ class Gate:
             "incomplete": self.incomplete,
             "exit_code": self.exit_code,
             "new_only": self.new_only,
+            "rule_set": self.rule_set,
+            "not_gating": list(self.not_gating),
         }
 
 
@@ -228,6 +244,14 @@ class GateVerdict:
 
 def gate_verdict(gate: Gate) -> GateVerdict:
     """The one wording of the exit code's verdict (summary, Markdown, HTML, diff)."""
+    verdict = _verdict(gate)
+    if gate.rule_set and gate.not_gating:
+        held = f"; rule set {gate.rule_set}: {len(gate.not_gating)} newer rule(s) do not gate"
+        return GateVerdict(verdict.word, verdict.heading, verdict.detail + held)
+    return verdict
+
+
+def _verdict(gate: Gate) -> GateVerdict:
     if gate.exit_code == 1:
         new = " new" if gate.new_only else ""
         detail = f"{gate.failing}{new} failing finding(s) at or above {gate.fail_on_word}"

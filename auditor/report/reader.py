@@ -124,6 +124,7 @@ def _finding(where: str, data: object) -> Finding:
         fingerprint=data["fingerprint"],
         suppression=suppression if isinstance(suppression, dict) and suppression else None,
         baseline=_opt(data.get("baseline")),
+        gating=data.get("gating") is not False,
     )
 
 
@@ -145,6 +146,8 @@ def _rule(data: object) -> RuleInfo | None:
         controls=_word_lists(rule.get("controls")),
         equivalents=_word_lists(rule.get("equivalents")),
         tags=_words(rule.get("tags")),
+        since=_opt(rule.get("since")),
+        changed=_opt(rule.get("changed")),
     )
 
 
@@ -194,6 +197,8 @@ def _summary(path: str, value: object) -> Summary:
             incomplete=incomplete,
             exit_code=_int(gate.get("exit_code")),
             new_only=gate.get("new_only") is True,
+            rule_set=_opt(gate.get("rule_set")),
+            not_gating=_words(gate.get("not_gating")),
         ),
     )
 
