@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
 from auditor.cli import arguments
 from auditor.cli.scan_options import DEBUG_HELP, Options, add_debug, add_live_options
 from auditor.cli.scan_options import add_scan_options as add_scan_options
 from auditor.commands import DIFF_FILENAME
 from auditor.configfile import Option
 from auditor.model import Severity
+from auditor.version import __version__
 
 EXIT_CODES = (
     "exit codes: 0 nothing failing and everything assessed; 1 failing findings at or above "

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__, arm
+from auditor import arm
 from auditor.atomic import (
     create_file,
     make_folder,
@@ -37,6 +37,7 @@ from auditor.atomic import (
 from auditor.errors import InputError
 from auditor.inventory import MANIFEST_KIND, Inventory
 from auditor.timeutil import iso
+from auditor.version import __version__
 
 FILE_NAMES: Mapping[str, str] = {
     arm.WORKSPACE: "workspaces.json",

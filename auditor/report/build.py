@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from auditor import __version__
 from auditor.model import Result, Rule, Severity, Status
 from auditor.report.model import (
     Finding,
@@ -21,6 +20,7 @@ from auditor.report.model import (
 )
 from auditor.scan import ScanOutcome
 from auditor.timeutil import iso
+from auditor.version import __version__
 
 REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
 LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})

@@ -34,7 +34,6 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
-from auditor import __version__
 from auditor.collect.live.bounds import (
     BoundedRetryPolicy,
     Deadline,
@@ -44,6 +43,7 @@ from auditor.collect.live.bounds import (
 )
 from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
 from auditor.errors import CollectionFailure, InputError
+from auditor.version import __version__
 
 TOKEN_ENV = "AUDITOR_ACCESS_TOKEN"
 
