@@ -22,10 +22,6 @@ from auditor.engine.grants import (
     no_role_data,
     role_data_seen,
 )
-
-# grant_of and role_name are re-exported for predicates.py, which reads them as access.*.
-from auditor.engine.grants import grant_of as grant_of
-from auditor.engine.grants import role_name as role_name
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.engine.reading import Reads
 from auditor.fields import Missing

@@ -13,11 +13,14 @@ from typing import Any
 
 from auditor import arm
 from auditor.engine import access, roles, workloads
+from auditor.engine.grants import grant_of, role_name
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.engine.reading import Reads
 from auditor.fields import UNTYPED, Problem
-from auditor.inventory import ENV_PATHS, Inventory
+from auditor.intake import ENV_PATHS
+from auditor.inventory import Inventory
 from auditor.model import Resource, Severity, Status
+from auditor.roles import BUILT_IN_NAMES
 from auditor.secrets import classify
 from auditor.timeutil import iso, parse_timestamp
 
@@ -242,7 +245,7 @@ def _wildcard_actions(permissions: access.Permissions, patterns: frozenset[str])
 
 def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
     """A broad role assigned at a scope that reaches AI/ML resources."""
-    grant = access.grant_of(resource, ctx.inventory)
+    grant = grant_of(resource, ctx.inventory)
     guid, scope = grant.role_guid, grant.scope
     evidence: dict[str, Any] = {
         "principal_id": grant.principal_id,
@@ -273,7 +276,7 @@ def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
             evidence["role_actions"] = wildcard
         elif (stop := permissions.reads.unknown(evidence)) is not None:
             return stop
-    elif not broad and guid not in roles.BUILT_IN_NAMES:
+    elif not broad and guid not in BUILT_IN_NAMES:
         reason = (
             f"role definition {guid or '<missing>'} is not a known built-in role "
             "and was not collected"
@@ -300,7 +303,7 @@ def custom_role_wildcard(resource: Resource, ctx: EvalContext) -> Outcome:
     patterns = frozenset(str(p).lower() for p in ctx.parameters["wildcards"])
     permissions = access.permissions_of(resource)
     hits = _wildcard_actions(permissions, patterns)
-    name = access.role_name(resource) or resource.name
+    name = role_name(resource) or resource.name
     evidence: dict[str, Any] = {"role_name": name, "wildcard_actions": hits}
     if not permissions.present:
         reason = "the role definition has no properties.permissions"

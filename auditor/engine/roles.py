@@ -7,9 +7,7 @@ Azure adds or changes is judged by what it grants, once the table is regenerated
 
 from __future__ import annotations
 
-# BUILT_IN_NAMES is re-exported for predicates.py, which reads it as ``roles.BUILT_IN_NAMES``.
-from auditor.roles import BUILT_IN_NAMES as BUILT_IN_NAMES
-from auditor.roles import BuiltInRole, table
+from auditor.roles import BUILT_IN_NAMES, BuiltInRole, table
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
