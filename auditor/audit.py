@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from auditor import arm
 from auditor.collect import azcli
@@ -15,13 +15,13 @@ from auditor.collect.writer import check_destination, write_snapshot
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
-from auditor.engine.frameworks import compliance, load_framework, unknown_controls
+from auditor.engine.frameworks import Framework, compliance, load_framework, unknown_controls
 from auditor.engine.loader import load_rules
-from auditor.engine.ruleset import not_gating, pin_for
+from auditor.engine.ruleset import Release, not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
 from auditor.inventory import Inventory, InventoryBuilder
-from auditor.model import CollectionError
+from auditor.model import CollectionError, Rule
 from auditor.report.baseline import load_report, mark_results
 from auditor.report.build import build_report
 from auditor.report.formats import check_report_folder, render, write_reports
@@ -70,13 +70,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if config.save_snapshot is not None:
         check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     baseline = load_report(config.baseline) if config.baseline else None
-    catalog = load_rules(config.rules_dirs)
-    pin = pin_for(config.rule_set, catalog)
-    rules = select_rules(catalog, config.select, config.ignore)
-    framework = load_framework()
-    problems = unknown_controls(framework, rules)
-    if problems:
-        raise RuleError("; ".join(problems))
+    rules, pin, framework = _rules(config)
     inventory, reads = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
@@ -94,18 +88,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
         tenant = next((r.tenant for r in reads if r.tenant is not None), None)
         write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
-    errors: list[CollectionError] = list(inventory.errors)
-    if not inventory.ai_ml_resources() and not config.allow_empty:
-        errors.append(
-            CollectionError(
-                scope="(scan)",
-                operation="find AI/ML resources",
-                message="the input holds no Azure ML or AI Services resource: nothing was "
-                "assessed (pass --allow-empty if that is expected)",
-            )
-        )
     counts = Counter(r.type for r in inventory)
-    applied = suppressions_file(config.suppressions)
     held_back = not_gating(rules, pin)
     notes = _notes(config, inventory) + [n for r in reads for n in r.skipped]
     if held_back:
@@ -121,7 +104,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         subscriptions=list(inventory.subscriptions.values()),
         rules=rules,
         results=results,
-        errors=errors,
+        errors=_errors(config, inventory),
         resource_counts={t: counts.get(t, 0) for t in arm.AUDITED_TYPES},
         skipped_types=inventory.skipped_types,
         fail_on=config.fail_on,
@@ -132,22 +115,54 @@ def scan(config: ScanConfig) -> ScanOutcome:
         not_gating=frozenset(held_back),
         compliance=per_control,
         notes=notes,
-        settings={
-            "fail_on": config.fail_on.value if config.fail_on else "none",
-            "rule_set": str(pin) if pin else None,
-            "key_max_age_days": config.key_max_age_days,
-            "include_passed": config.include_passed,
-            "formats": list(config.formats),
-            "baseline": str(config.baseline) if config.baseline else None,
-            "fail_on_new_only": config.fail_on_new_only,
-            "suppressions": str(applied)
-            if (applied := suppressions_file(config.suppressions))
-            else None,
-            "max_suppression_days": config.max_suppression_days,
-            "select": list(config.select),
-            "ignore": list(config.ignore),
-        },
+        settings=_settings(config, pin),
     )
+
+
+def _errors(config: ScanConfig, inventory: Inventory) -> list[CollectionError]:
+    """What could not be read, and a scan that found nothing to assess (unless allowed)."""
+    errors: list[CollectionError] = list(inventory.errors)
+    if not inventory.ai_ml_resources() and not config.allow_empty:
+        errors.append(
+            CollectionError(
+                scope="(scan)",
+                operation="find AI/ML resources",
+                message="the input holds no Azure ML or AI Services resource: nothing was "
+                "assessed (pass --allow-empty if that is expected)",
+            )
+        )
+    return errors
+
+
+def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
+    """The settings that decided the results, as the report's ``scan.settings`` records them."""
+    applied = suppressions_file(config.suppressions)
+    return {
+        "fail_on": config.fail_on.value if config.fail_on else "none",
+        "rule_set": str(pin) if pin else None,
+        "key_max_age_days": config.key_max_age_days,
+        "include_passed": config.include_passed,
+        "formats": list(config.formats),
+        "baseline": str(config.baseline) if config.baseline else None,
+        "fail_on_new_only": config.fail_on_new_only,
+        "suppressions": str(applied) if applied else None,
+        "max_suppression_days": config.max_suppression_days,
+        "select": list(config.select),
+        "ignore": list(config.ignore),
+    }
+
+
+def _rules(config: ScanConfig) -> tuple[list[Rule], Release | None, Framework]:
+    """The rules to run, the ``--rule-set`` pin and the compliance framework, all checked
+    before any input is read (a bad rule file or pin costs no live read)."""
+    catalog = load_rules(config.rules_dirs)
+    pin = pin_for(config.rule_set, catalog)
+    rules = select_rules(catalog, config.select, config.ignore)
+    framework = load_framework()
+    problems = unknown_controls(framework, rules)
+    if problems:
+        raise RuleError("; ".join(problems))
+    return rules, pin, framework
 
 
 def _demo_alone(config: ScanConfig) -> bool:
