@@ -86,6 +86,8 @@ def test_baseline_run_fails_only_on_a_new_finding(
         "incomplete": True,
         "exit_code": 1,
         "new_only": True,
+        "rule_set": None,
+        "not_gating": [],
     }
     assert "3 new failing finding(s)" in changed.err
     high_only = run_cli(

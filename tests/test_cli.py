@@ -52,6 +52,8 @@ def test_failures_exit_1_and_reports_are_written(run_cli: Any) -> None:
         "incomplete": True,
         "exit_code": 1,
         "new_only": False,
+        "rule_set": None,
+        "not_gating": [],
     }
 
 
