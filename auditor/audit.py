@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from auditor import arm
 from auditor.collect import azcli
 from auditor.collect.snapshot import SnapshotSource
 from auditor.collect.templates import TemplateSource
@@ -19,6 +18,7 @@ from auditor.engine.frameworks import compliance, load_framework, unknown_contro
 from auditor.engine.loader import load_rules
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
+from auditor.fields import AUDITED_TYPES
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError
 from auditor.report.baseline import load_report, mark_results
@@ -113,7 +113,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         rules=rules,
         results=results,
         errors=errors,
-        resource_counts={t: counts.get(t, 0) for t in arm.AUDITED_TYPES},
+        resource_counts={t: counts.get(t, 0) for t in AUDITED_TYPES},
         skipped_types=inventory.skipped_types,
         fail_on=config.fail_on,
         warnings=warnings,
