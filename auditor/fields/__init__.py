@@ -88,25 +88,19 @@ DECLARATIONS: Mapping[str, Field] = {
 }
 """Every type a rule may judge -> the fields kept of it."""
 
-_BY_NAME = {d.type.lower(): d for d in AUDITED}
+_CANONICAL = {t.lower(): t for t in AUDITED_TYPES}
 _RULE_TARGETS = {t.lower(): t for t in RULE_TARGET_TYPES}
 
 
 def canonical_type(arm_type: str) -> str | None:
     """The canonical spelling of an audited ARM type (any case), or None when it is not
     audited."""
-    declared = _BY_NAME.get(arm_type.strip().lower())
-    return declared.type if declared is not None else None
+    return _CANONICAL.get(arm_type.strip().lower())
 
 
 def rule_target_type(arm_type: str) -> str | None:
     """The canonical spelling of a type a rule may judge, or None."""
     return _RULE_TARGETS.get(arm_type.strip().lower())
-
-
-def audited_type(arm_type: str) -> AuditedType:
-    """The declaration of a canonical audited type."""
-    return _BY_NAME[arm_type.lower()]
 
 
 def parent_type(arm_type: str) -> str | None:
@@ -147,7 +141,6 @@ __all__ = [
     "Read",
     "UndeclaredField",
     "Unresolved",
-    "audited_type",
     "canonical_type",
     "declaration_for",
     "declared_at",
