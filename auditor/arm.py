@@ -1,7 +1,9 @@
 """ARM identifiers, types and regions, compared the way ARM itself compares them.
 
 ARM ids and types are case-insensitive (ARM returns both ``resourcegroups`` and
-``resourceGroups``); regions have a display form (``East US``) and a name (``eastus``).
+``resourceGroups``); regions have a display form (``East US``) and a name (``eastus``). The
+type names below are for code that names a type; which types are audited, and how each is
+spelled, is :data:`auditor.fields.AUDITED` (declared once per type).
 """
 
 from __future__ import annotations
@@ -18,38 +20,8 @@ AI_ACCOUNT = "Microsoft.CognitiveServices/accounts"
 ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITION = "Microsoft.Authorization/roleDefinitions"
 
-AUDITED_TYPES: tuple[str, ...] = (
-    WORKSPACE,
-    COMPUTE,
-    ONLINE_ENDPOINT,
-    ONLINE_DEPLOYMENT,
-    WEB_SERVICE,
-    WORKSPACE_CONNECTION,
-    AI_ACCOUNT,
-    ROLE_ASSIGNMENT,
-    ROLE_DEFINITION,
-)
-"""Every ARM type the inventory keeps; anything else is counted and skipped."""
-
-AI_ML_TYPES: tuple[str, ...] = (
-    WORKSPACE,
-    COMPUTE,
-    ONLINE_ENDPOINT,
-    ONLINE_DEPLOYMENT,
-    WEB_SERVICE,
-    WORKSPACE_CONNECTION,
-    AI_ACCOUNT,
-)
-"""The AI/ML resources themselves (not access-control records)."""
-
 SUBSCRIPTION = "Microsoft.Resources/subscriptions"
 """Not an inventory record type: rules on it judge each subscription seen in the input."""
-
-RULE_TARGET_TYPES: tuple[str, ...] = (*AUDITED_TYPES, SUBSCRIPTION)
-"""Types a rule may judge: every audited type, plus subscriptions."""
-
-_CANONICAL = {t.lower(): t for t in AUDITED_TYPES}
-_RULE_TARGETS = {t.lower(): t for t in RULE_TARGET_TYPES}
 
 _SUBSCRIPTION_RE = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 _RESOURCE_GROUP_RE = re.compile(r"^/subscriptions/[^/]+/resourcegroups/([^/]+)", re.IGNORECASE)
@@ -64,16 +36,6 @@ def normalise_id(resource_id: str) -> str:
     if not text.startswith("/"):
         text = "/" + text
     return text
-
-
-def canonical_type(arm_type: str) -> str | None:
-    """The canonical spelling of an audited ARM type, or None when it is not audited."""
-    return _CANONICAL.get(arm_type.strip().lower())
-
-
-def rule_target_type(arm_type: str) -> str | None:
-    """The canonical spelling of a type a rule may judge, or None."""
-    return _RULE_TARGETS.get(arm_type.strip().lower())
 
 
 def type_from_id(resource_id: str) -> str:

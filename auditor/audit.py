@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, TextIO
 
-from auditor import arm
 from auditor.collect import azcli
 from auditor.collect.snapshot import SnapshotSource
 from auditor.collect.templates import TemplateSource
@@ -20,6 +19,7 @@ from auditor.engine.loader import load_rules
 from auditor.engine.ruleset import Release, not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
+from auditor.fields import AUDITED_TYPES
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import CollectionError, Rule
 from auditor.report.baseline import load_report, mark_results
@@ -105,7 +105,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         rules=rules,
         results=results,
         errors=_errors(config, inventory),
-        resource_counts={t: counts.get(t, 0) for t in arm.AUDITED_TYPES},
+        resource_counts={t: counts.get(t, 0) for t in AUDITED_TYPES},
         skipped_types=inventory.skipped_types,
         fail_on=config.fail_on,
         warnings=warnings,

@@ -12,22 +12,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditor import arm
-from auditor.fields import keep_declared
+from auditor.fields import AUDITED, keep_declared, parent_type
 from auditor.model import ActivityEvent, Resource, SourceRef
 from auditor.records import UnrecognisedRecord, check_event
 from auditor.secrets import scrub_record, scrub_text
 from auditor.timeutil import parse_timestamp
 
-# Environment-variable maps, per type, as dotted paths under the ARM object.
-ENV_PATHS: Mapping[str, tuple[str, ...]] = {
-    arm.ONLINE_DEPLOYMENT: ("properties", "environmentVariables"),
-    arm.WEB_SERVICE: (
-        "properties",
-        "environmentImageRequest",
-        "environment",
-        "environmentVariables",
-    ),
-}
+ENV_PATHS: Mapping[str, tuple[str, ...]] = {d.type: d.environment for d in AUDITED if d.environment}
+"""Environment-variable maps, per type, as dotted paths under the ARM object."""
 
 
 def get_path(data: Mapping[str, Any], path: Iterable[str]) -> Any:
@@ -94,19 +86,9 @@ def event_of(record: Mapping[str, Any]) -> ActivityEvent:
     )
 
 
-_PARENT_DEPTH = {
-    arm.COMPUTE: 2,
-    arm.ONLINE_ENDPOINT: 2,
-    arm.WEB_SERVICE: 2,
-    arm.WORKSPACE_CONNECTION: 2,
-    arm.ONLINE_DEPLOYMENT: 2,
-}
-
-
 def _parent_key(key: str, arm_type: str) -> str | None:
     """Children link to parents by id prefix: drop the last ``/type/name`` pair."""
-    depth = _PARENT_DEPTH.get(arm_type)
-    if depth is None:
+    if parent_type(arm_type) is None:
         return None
     parts = key.split("/")
-    return "/".join(parts[:-depth]) if len(parts) > depth else None
+    return "/".join(parts[:-2]) if len(parts) > 2 else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from auditor import arm
+from auditor.fields import AI_ML_TYPES, canonical_type
 
 # ENV_PATHS is re-exported for predicates.py, which imports it from here.
 from auditor.intake import ENV_PATHS as ENV_PATHS
@@ -80,7 +81,7 @@ class Inventory:
         )
         self._ai_ml_by_subscription: dict[str | None, list[Resource]] = defaultdict(list)
         for resource in self.resources.values():
-            if resource.type in arm.AI_ML_TYPES:
+            if resource.type in AI_ML_TYPES:
                 self._ai_ml_by_subscription[resource.subscription_id].append(resource)
                 self._ai_ml_by_group[(resource.subscription_id, resource.resource_group)].append(
                     resource
@@ -146,7 +147,7 @@ class Inventory:
 
     def ai_ml_resources(self) -> list[Resource]:
         """All audited AI/ML resources (not access-control records)."""
-        return [r for r in self.resources.values() if r.type in arm.AI_ML_TYPES]
+        return [r for r in self.resources.values() if r.type in AI_ML_TYPES]
 
     def ai_ml_resources_under(self, scope_key: str) -> list[Resource]:
         """AI/ML resources at or below a subscription, resource-group or resource scope."""
@@ -216,7 +217,7 @@ class InventoryBuilder:
         if raw_type is not None and not isinstance(raw_type, str):
             raise UnrecognisedRecord("type: expected a string")
         arm_type = raw_type if raw_type else arm.type_from_id(record_id)
-        canonical = arm.canonical_type(arm_type)
+        canonical = canonical_type(arm_type)
         if canonical is None:
             self._skipped[arm_type.lower() or "(no type)"] += 1
             return "skipped"

@@ -13,7 +13,7 @@ import yaml
 from auditor import arm
 from auditor.collect.snapshot import read_snapshots
 from auditor.collect.writer import snapshot_files
-from auditor.fields import DECLARATIONS, Kind, keep_declared
+from auditor.fields import AUDITED_TYPES, DECLARATIONS, Kind, keep_declared
 from auditor.inventory import InventoryBuilder
 from auditor.unresolved import unresolved
 from tests.conftest import write_json
@@ -298,7 +298,7 @@ def test_a_marker_keeps_only_its_expression_and_reason() -> None:
     assert "PLANTEDinmarker" not in json.dumps(kept)
 
 
-@pytest.mark.parametrize("arm_type", arm.AUDITED_TYPES)
+@pytest.mark.parametrize("arm_type", AUDITED_TYPES)
 def test_every_audited_type_has_a_declaration_with_its_identity(arm_type: str) -> None:
     """Each audited type declares at least id, name, type and tags; free text is typed as such."""
     declared = DECLARATIONS[arm_type]

@@ -34,6 +34,7 @@ from auditor.collect.templates.source import parse_json
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.errors import InputError
+from auditor.fields import AUDITED_TYPES
 from auditor.inventory import InventoryBuilder
 from tests.conftest import TEST_NOW
 from tests.test_report import validate
@@ -201,7 +202,7 @@ _PROPERTY_KEYS = [
     "sslEnabled",
     "authEnabled",
 ]
-_TYPES = [*arm.AUDITED_TYPES, "Microsoft.Storage/storageAccounts", "computes", "deployments"]
+_TYPES = [*AUDITED_TYPES, "Microsoft.Storage/storageAccounts", "computes", "deployments"]
 
 
 def _copy() -> st.SearchStrategy[Any]:

@@ -19,7 +19,7 @@ from auditor import arm
 from auditor.engine.evaluate import evaluate_rule, judge
 from auditor.engine.loader import load_rules
 from auditor.engine.outcome import EvalContext
-from auditor.fields import DECLARATIONS, Field, Kind, declared_at
+from auditor.fields import DECLARATIONS, Field, Kind, canonical_type, declared_at
 from auditor.fields.reader import traced
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.model import Result, Rule, SourceRef, Status
@@ -283,7 +283,7 @@ def _assignment_cases(rule: Rule) -> Iterator[Case]:
     assignments = [
         arm.normalise_id(r["id"])
         for r in records
-        if isinstance(r.get("type"), str) and arm.canonical_type(r["type"]) == arm.ROLE_ASSIGNMENT
+        if isinstance(r.get("type"), str) and canonical_type(r["type"]) == arm.ROLE_ASSIGNMENT
     ]
     if not assignments:
         return

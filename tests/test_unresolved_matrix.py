@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from auditor import arm
-from auditor.fields import Kind
+from auditor.fields import Kind, canonical_type
 from auditor.model import Result, Rule, Status
 from auditor.unresolved import unresolved
 from tests.conftest import FIXTURES
@@ -110,7 +110,7 @@ def _enum_cases() -> Iterator[OpenCase]:
         owner = next((r for r in records if arm.normalise_id(str(r.get("id"))) == case.owner), None)
         if owner is None or not isinstance(value_at(owner, case.path), str):
             continue
-        declared = _declared(arm.canonical_type(str(owner["type"])), case.path)
+        declared = _declared(canonical_type(str(owner["type"])), case.path)
         if declared.kind is Kind.ENUM:
             yield case
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
+from auditor.fields import AI_ML_TYPES, canonical_type
 from auditor.inventory import UnrecognisedRecord
 from auditor.unresolved import unresolved
 
@@ -78,7 +79,7 @@ def as_arm(record: object) -> object:
             return {**record, "properties": dict(PROPERTIES_MARKER)}
         return record
     record_type = record.get("type")
-    kind = arm.canonical_type(record_type) if isinstance(record_type, str) else None
+    kind = canonical_type(record_type) if isinstance(record_type, str) else None
     if kind == arm.ROLE_ASSIGNMENT and ("roleDefinitionId" in record or "principalId" in record):
         return _rebuilt(record, {name: name for name in _ASSIGNMENT_PROPERTIES})
     if kind == arm.ROLE_DEFINITION and ("roleName" in record or "permissions" in record):
@@ -93,8 +94,8 @@ def as_arm(record: object) -> object:
 
 def _ai_ml_type(record: Mapping[str, Any]) -> bool:
     record_type = record.get("type")
-    kind = arm.canonical_type(record_type) if isinstance(record_type, str) else None
-    return kind in arm.AI_ML_TYPES
+    kind = canonical_type(record_type) if isinstance(record_type, str) else None
+    return kind in AI_ML_TYPES
 
 
 def _rebuilt(record: Mapping[str, Any], properties: Mapping[str, str]) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor import arm
 from auditor.atomic import (
     create_file,
     make_folder,
@@ -35,21 +34,12 @@ from auditor.atomic import (
     with_signals_held,
 )
 from auditor.errors import InputError
+from auditor.fields import AUDITED
 from auditor.inventory import MANIFEST_KIND, Inventory
 from auditor.timeutil import iso
 from auditor.version import __version__
 
-FILE_NAMES: Mapping[str, str] = {
-    arm.WORKSPACE: "workspaces.json",
-    arm.COMPUTE: "computes.json",
-    arm.ONLINE_ENDPOINT: "online-endpoints.json",
-    arm.ONLINE_DEPLOYMENT: "deployments.json",
-    arm.WEB_SERVICE: "services.json",
-    arm.WORKSPACE_CONNECTION: "connections.json",
-    arm.AI_ACCOUNT: "ai-accounts.json",
-    arm.ROLE_ASSIGNMENT: "role-assignments.json",
-    arm.ROLE_DEFINITION: "role-definitions.json",
-}
+FILE_NAMES: Mapping[str, str] = {d.type: d.snapshot_file for d in AUDITED}
 ACTIVITY_LOG = "activity-log.json"
 TOP_LEVEL_FILES = frozenset(["manifest.json", "subscriptions.json"])
 TENANT_FOLDER = "tenant"

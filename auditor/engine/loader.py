@@ -17,11 +17,10 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from auditor import arm
 from auditor.engine import conditions
 from auditor.engine.predicates import PREDICATES
 from auditor.errors import RuleError
-from auditor.fields import declaration_for
+from auditor.fields import declaration_for, rule_target_type
 from auditor.model import Remediation, Rule, Severity, Status
 
 LIVE_STATE = "live_state"
@@ -165,7 +164,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
         raise RuleError(f"{path}: the file of rule {rule_id} must be named {rule_id}.yaml")
     types = []
     for raw in doc["resource_types"]:
-        canonical = arm.rule_target_type(raw)
+        canonical = rule_target_type(raw)
         if canonical is None:
             raise RuleError(f"{path}: resource type {raw!r} is not one the inventory holds")
         if canonical != raw:

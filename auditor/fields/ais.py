@@ -9,6 +9,7 @@ enums.py``), see ``docs/azure-facts.md`` section 2. Never kept: ``apiProperties`
 
 from __future__ import annotations
 
+from auditor import arm
 from auditor.fields.common import (
     CS_IDENTITY,
     ENVELOPE,
@@ -20,44 +21,51 @@ from auditor.fields.spec import (
     BOOLEAN,
     DATETIME,
     STRING,
-    Field,
+    AuditedType,
     array_of,
     enum_of,
     merge,
     obj,
 )
 
-AI_ACCOUNT: Field = merge(
-    ENVELOPE,
-    TRACKED,
-    CS_IDENTITY,
-    private_endpoint_connections("Pending", "Approved", "Rejected"),
-    obj(
-        {
-            "etag": STRING,
-            "properties.provisioningState": STRING,
-            "properties.endpoint": STRING,
-            "properties.customSubDomainName": STRING,
-            "properties.dateCreated": DATETIME,
-            "properties.disableLocalAuth": BOOLEAN,
-            "properties.publicNetworkAccess": enum_of("Enabled", "Disabled"),
-            "properties.networkAcls.defaultAction": enum_of("Allow", "Deny"),
-            "properties.networkAcls.bypass": enum_of("None", "AzureServices"),
-            "properties.networkAcls.ipRules": array_of(obj({"value": STRING})),
-            "properties.networkAcls.virtualNetworkRules": array_of(
-                obj({"id": ARM_ID, "state": STRING, "ignoreMissingVnetServiceEndpoint": BOOLEAN})
-            ),
-            "properties.encryption.keySource": enum_of(
-                "Microsoft.CognitiveServices", "Microsoft.KeyVault"
-            ),
-            "properties.encryption.keyVaultProperties.keyName": STRING,
-            "properties.encryption.keyVaultProperties.keyVersion": STRING,
-            "properties.encryption.keyVaultProperties.keyVaultUri": STRING,
-            "properties.encryption.keyVaultProperties.identityClientId": STRING,
-            "properties.restrictOutboundNetworkAccess": BOOLEAN,
-            "properties.allowedFqdnList": array_of(STRING),
-            "properties.dynamicThrottlingEnabled": BOOLEAN,
-            "properties.allowProjectManagement": BOOLEAN,
-        }
+AI_ACCOUNT = AuditedType(
+    arm.AI_ACCOUNT,
+    merge(
+        ENVELOPE,
+        TRACKED,
+        CS_IDENTITY,
+        private_endpoint_connections("Pending", "Approved", "Rejected"),
+        obj(
+            {
+                "etag": STRING,
+                "properties.provisioningState": STRING,
+                "properties.endpoint": STRING,
+                "properties.customSubDomainName": STRING,
+                "properties.dateCreated": DATETIME,
+                "properties.disableLocalAuth": BOOLEAN,
+                "properties.publicNetworkAccess": enum_of("Enabled", "Disabled"),
+                "properties.networkAcls.defaultAction": enum_of("Allow", "Deny"),
+                "properties.networkAcls.bypass": enum_of("None", "AzureServices"),
+                "properties.networkAcls.ipRules": array_of(obj({"value": STRING})),
+                "properties.networkAcls.virtualNetworkRules": array_of(
+                    obj(
+                        {"id": ARM_ID, "state": STRING, "ignoreMissingVnetServiceEndpoint": BOOLEAN}
+                    )
+                ),
+                "properties.encryption.keySource": enum_of(
+                    "Microsoft.CognitiveServices", "Microsoft.KeyVault"
+                ),
+                "properties.encryption.keyVaultProperties.keyName": STRING,
+                "properties.encryption.keyVaultProperties.keyVersion": STRING,
+                "properties.encryption.keyVaultProperties.keyVaultUri": STRING,
+                "properties.encryption.keyVaultProperties.identityClientId": STRING,
+                "properties.restrictOutboundNetworkAccess": BOOLEAN,
+                "properties.allowedFqdnList": array_of(STRING),
+                "properties.dynamicThrottlingEnabled": BOOLEAN,
+                "properties.allowProjectManagement": BOOLEAN,
+            }
+        ),
     ),
+    ai_ml=True,
+    snapshot_file="ai-accounts.json",
 )

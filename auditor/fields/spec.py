@@ -156,3 +156,20 @@ def merge(*objects: Field) -> Field:
             else:
                 members[name] = member
     return Field(Kind.OBJECT, members=members)
+
+
+@dataclass(frozen=True)
+class AuditedType:
+    """One audited ARM type, declared once: the inventory, the rules and the snapshot writer
+    all read what they need of it from here (see :data:`auditor.fields.AUDITED`)."""
+
+    type: str
+    """The canonical spelling of the ARM type (``Microsoft.CognitiveServices/accounts``)."""
+    fields: Field
+    """What is kept of a record of it: an allow-list, never a credential."""
+    ai_ml: bool
+    """An AI/ML resource itself (True), or an access-control record (False)."""
+    snapshot_file: str
+    """The file its records go to in each subscription folder of a saved snapshot."""
+    environment: tuple[str, ...] = ()
+    """The path of its environment-variable map, whose secret-looking values are redacted."""
