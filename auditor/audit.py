@@ -17,6 +17,8 @@ from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
 from auditor.engine.frameworks import compliance, load_framework, unknown_controls
 from auditor.engine.loader import load_rules
+from auditor.engine.parameters import settings as parameter_settings
+from auditor.engine.parameters import values as parameter_values
 from auditor.engine.ruleset import not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
@@ -73,6 +75,11 @@ def scan(config: ScanConfig) -> ScanOutcome:
     catalog = load_rules(config.rules_dirs)
     pin = pin_for(config.rule_set, catalog)
     rules = select_rules(catalog, config.select, config.ignore)
+    # Checked against the whole catalog: a config file may set a rule this scan does not run.
+    chosen = parameter_values(
+        parameter_settings(catalog, config.parameters, config.key_max_age_days)
+    )
+    used = {rule.id: chosen[rule.id] for rule in rules}
     framework = load_framework()
     problems = unknown_controls(framework, rules)
     if problems:
@@ -84,7 +91,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         horizon_from=max(started.date(), as_of.date()),
         max_days=config.max_suppression_days,
     )
-    results = evaluate(rules, inventory, as_of, {"key_max_age_days": config.key_max_age_days})
+    results = evaluate(rules, inventory, as_of, used)
     results, warnings = apply_suppressions(results, suppressions, as_of)
     baseline_section = None
     if baseline is not None:
@@ -132,6 +139,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         not_gating=frozenset(held_back),
         compliance=per_control,
         notes=notes,
+        parameters=used,
         settings={
             "fail_on": config.fail_on.value if config.fail_on else "none",
             "rule_set": str(pin) if pin else None,
