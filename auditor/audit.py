@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,6 +17,8 @@ from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
 from auditor.engine.frameworks import Framework, compliance, load_framework, unknown_controls
 from auditor.engine.loader import load_rules
+from auditor.engine.parameters import settings as parameter_settings
+from auditor.engine.parameters import values as parameter_values
 from auditor.engine.ruleset import Release, not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
@@ -70,7 +73,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if config.save_snapshot is not None:
         check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     baseline = load_report(config.baseline) if config.baseline else None
-    rules, pin, framework = _rules(config)
+    rules, pin, framework, used = _rules(config)
     inventory, reads = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
@@ -78,7 +81,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         horizon_from=max(started.date(), as_of.date()),
         max_days=config.max_suppression_days,
     )
-    results = evaluate(rules, inventory, as_of, {"key_max_age_days": config.key_max_age_days})
+    results = evaluate(rules, inventory, as_of, used)
     results, warnings = apply_suppressions(results, suppressions, as_of)
     baseline_section = None
     if baseline is not None:
@@ -115,6 +118,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         not_gating=frozenset(held_back),
         compliance=per_control,
         notes=notes,
+        parameters=used,
         settings=_settings(config, pin),
     )
 
@@ -152,17 +156,24 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
     }
 
 
-def _rules(config: ScanConfig) -> tuple[list[Rule], Release | None, Framework]:
-    """The rules to run, the ``--rule-set`` pin and the compliance framework, all checked
-    before any input is read (a bad rule file or pin costs no live read)."""
+def _rules(
+    config: ScanConfig,
+) -> tuple[list[Rule], Release | None, Framework, dict[str, Mapping[str, Any]]]:
+    """The rules to run, the ``--rule-set`` pin, the compliance framework and each rule's
+    parameter values, all checked before any input is read (a bad rule file, pin or parameter
+    costs no live read)."""
     catalog = load_rules(config.rules_dirs)
     pin = pin_for(config.rule_set, catalog)
     rules = select_rules(catalog, config.select, config.ignore)
+    # Checked against the whole catalog: a config file may set a rule this scan does not run.
+    chosen = parameter_values(
+        parameter_settings(catalog, config.parameters, config.key_max_age_days)
+    )
     framework = load_framework()
     problems = unknown_controls(framework, rules)
     if problems:
         raise RuleError("; ".join(problems))
-    return rules, pin, framework
+    return rules, pin, framework, {rule.id: chosen[rule.id] for rule in rules}
 
 
 def _demo_alone(config: ScanConfig) -> bool:

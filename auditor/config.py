@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.collect.live.settings import LiveSettings
+from auditor.engine.parameters import Given
 from auditor.model import Severity
 from auditor.timeutil import Clock, utc_now
 
@@ -44,7 +45,12 @@ class ScanConfig:
     rule_set: str | None = None
     """Gate on the rules of this release only (``--rule-set 0.1.0``); None gates on all."""
     include_passed: bool = False
-    key_max_age_days: int = 90
+    key_max_age_days: int | None = None
+    """``--key-max-age-days``: sets ``key_max_age_days`` of every rule that declares it
+    (AIS002, AML002) over ``parameters``; None leaves it to them or the rules' defaults."""
+    parameters: Given | None = None
+    """Rule parameters from the config file (``[parameters.AIS002]``), checked when the
+    rules are loaded."""
     as_of: dt.datetime | None = None
     """Judge as of this moment instead of now (re-checking old evidence)."""
     clock: Clock = utc_now

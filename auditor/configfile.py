@@ -7,7 +7,8 @@ no second list to maintain; they are written with dashes or underscores (``fail-
 flags take ``true``/``false``; every other value goes through the option's own converter, so
 the file accepts exactly what the command line accepts. Relative paths are relative to the
 config file's folder. The command line wins over the file, the file over the defaults; unknown
-keys are an error naming the key.
+keys are an error naming the key. One table is not an option: ``[parameters.RULE]`` sets the
+rule's parameters (:mod:`auditor.engine.parameters` checks them once the rules are loaded).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.engine.parameters import Given, Setting
 from auditor.errors import InputError
 from auditor.jsonio import read_text
 from auditor.suppress import suppressions_file
 
 CONFIG_NAMES = ("auditor.toml", "pyproject.toml")
+PARAMETERS = "parameters"
+"""The table of rule parameters: ``[parameters.AIS002]`` (``[tool.auditor.parameters.AIS002]``)."""
 NOT_CONFIGURABLE = frozenset({"help", "config", "version", "debug"})
 """Option destinations with no config key (``--config`` names the file itself; ``--debug``
 is for one run that went wrong, not a setting)."""
@@ -157,6 +161,8 @@ def config_values(options: Mapping[str, Option], config: ConfigFile | None) -> d
     actions = configurable(options)
     values: dict[str, Any] = {}
     for key, value in config.table.items():
+        if key == PARAMETERS:
+            continue
         dest = key.replace("-", "_")
         if dest not in actions:
             raise InputError(
@@ -169,6 +175,23 @@ def config_values(options: Mapping[str, Option], config: ConfigFile | None) -> d
     return values
 
 
+def parameter_tables(config: ConfigFile | None) -> Given | None:
+    """The file's ``[parameters.RULE]`` tables, their shape checked (a table of tables)."""
+    if config is None or PARAMETERS not in config.table:
+        return None
+    tables = config.table[PARAMETERS]
+    where = f"{config.path}: [{PARAMETERS}]"
+    if not isinstance(tables, dict):
+        raise InputError(f"{where} must be a table of rule tables ([{PARAMETERS}.AIS002])")
+    for rule, table in tables.items():
+        if not isinstance(table, dict):
+            raise InputError(
+                f"{config.path}: [{PARAMETERS}.{rule}] must be a table (parameter = value), "
+                f"found {type(table).__name__}"
+            )
+    return Given(str(config.path), tables)
+
+
 @dataclass(frozen=True)
 class Resolved:
     """Effective scan options and where each came from."""
@@ -178,6 +201,8 @@ class Resolved:
     sources: Mapping[str, str]
     """Destination -> ``default``, ``CLI`` or the config file's path."""
     config: ConfigFile | None
+    parameters: Given | None = None
+    """The config file's rule parameters, unchecked until the rules are loaded."""
 
 
 def resolve(
@@ -200,7 +225,7 @@ def resolve(
             sources[dest] = str(config.path) if config else "config"
         else:
             values[dest], sources[dest] = option.default, "default"
-    return Resolved(values, sources, config)
+    return Resolved(values, sources, config, parameter_tables(config))
 
 
 def display(value: Any) -> str:
@@ -220,8 +245,11 @@ def display(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def show_text(resolved: Resolved) -> str:
-    """Every scan setting: key, effective value and its source."""
+def show_text(
+    resolved: Resolved, parameters: Mapping[str, Mapping[str, Setting]] | None = None
+) -> str:
+    """Every scan setting: key, effective value and its source; then every rule parameter
+    (``parameters.AIS002.key_max_age_days``) with the value a scan would use."""
     width = max(len(dest) for dest in resolved.values)
     header = f"# config file: {resolved.config.path}" if resolved.config else "# config file: none"
     lines = [header]
@@ -231,4 +259,10 @@ def show_text(resolved: Resolved) -> str:
         if dest == "suppressions" and raw is None and (found := suppressions_file(None)):
             raw, source = found, "default (the file exists)"  # what a scan would apply
         lines.append(f"{key:<{width}} = {display(raw):<40} # {source}")
+    if parameters:
+        lines.append("# rule parameters ([parameters.RULE] tables; --key-max-age-days wins)")
+    for rule_id, by_name in (parameters or {}).items():
+        for name, setting in by_name.items():
+            key = f"{PARAMETERS}.{rule_id}.{name}"
+            lines.append(f"{key} = {display(setting.value)}  # {setting.source}")
     return "\n".join(lines)

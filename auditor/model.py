@@ -203,6 +203,24 @@ class Remediation:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """A named value a rule's predicate reads (a threshold, an allow-list), declared in its
+    YAML with a type and a default and settable per scan (``[parameters.RULE]``)."""
+
+    name: str
+    type: str
+    """``integer``, ``number``, ``boolean``, ``string`` or ``list`` (of strings)."""
+    default: Any
+    description: str
+    minimum: float | None = None
+    """Integer and number parameters: the smallest value allowed."""
+    maximum: float | None = None
+    """Integer and number parameters: the largest value allowed."""
+    choices: tuple[str, ...] | None = None
+    """String and list parameters: the only values allowed (each item, for a list)."""
+
+
+@dataclass(frozen=True)
 class Rule:
     """A validated rule, loaded from one YAML file under ``rules/``."""
 
@@ -226,7 +244,8 @@ class Rule:
     """Declarative filter; a resource for which it is false is ``not_applicable``."""
     missing: Status
     """What a field the condition needs but cannot find means: pass, fail or unknown."""
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)
+    """The parameters the rule declares, by name."""
     messages: Mapping[str, str] = field(default_factory=dict)
     """Message templates per status (``fail``, ``pass``, ...); ``{name}`` and ``{type}`` expand."""
     aliases: tuple[str, ...] = ()

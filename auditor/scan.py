@@ -75,6 +75,8 @@ class ScanOutcome:
     """Per framework control: its rules, their result counts and a verdict."""
     notes: Sequence[str] = ()
     """Said once on stderr, not part of the report: how the input limits what was judged."""
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Rule id -> parameter name -> the value the scan judged with."""
 
     def gates(self, result: Result) -> bool:
         """Whether the result may move the exit code (its rule is within ``rule_set``)."""

@@ -84,7 +84,7 @@ def read_and_judge(path: Path) -> str:
             assert "Traceback" not in str(exc)
             return "refused"
         inventory = builder.build()
-        evaluate(RULES, inventory, TEST_NOW, {"key_max_age_days": 90})
+        evaluate(RULES, inventory, TEST_NOW)
         for resource in inventory:
             json.dumps(resource.data)  # what the writers and --save-snapshot serialise
     return "read"

@@ -533,6 +533,38 @@ REFUSED_CONFIGS: list[tuple[str, bytes, str]] = [
     ("debug", b"debug = true\n", "unknown config key 'debug'"),
     ("an unknown format", b'format = ["json", "pdf"]\n', "format: unknown format 'pdf'"),
     ("an unknown stdout format", b'stdout = "pdf"\n', "stdout: unknown format 'pdf'"),
+    (
+        "parameters not a table",
+        b"parameters = 5\n",
+        "[parameters] must be a table of rule tables",
+    ),
+    (
+        "a rule's parameters not a table",
+        b"[parameters]\nAIS002 = 5\n",
+        "[parameters.AIS002] must be a table",
+    ),
+    (
+        "a parameter of the wrong type",
+        b'[parameters.AIS002]\nkey_max_age_days = "30"\n',
+        "[parameters.AIS002] key_max_age_days: must be a whole number, found a string",
+    ),
+    (
+        "a parameter below its minimum",
+        b"[parameters.AIS002]\nkey_max_age_days = 0\n",
+        "[parameters.AIS002] key_max_age_days: must be at least 1, found 0",
+    ),
+    (
+        "nan for an integer parameter",
+        b"[parameters.IAM003]\nmax_owners = nan\n",
+        "[parameters.IAM003] max_owners: must be a whole number, found a number",
+    ),
+    (
+        "a number in a list parameter",
+        b'[parameters.IAM002]\nwildcards = ["*", 5]\n',
+        "[parameters.IAM002] wildcards: must be a list of strings, found a list",
+    ),
+    ("an unknown parameter", b"[parameters.AIS002]\nmax_age = 30\n", "has no parameter 'max_age'"),
+    ("an unknown rule", b"[parameters.AIS999]\nx = 1\n", "[parameters.AIS999]: no rule 'AIS999'"),
 ]
 
 

@@ -46,7 +46,7 @@ def test_rule_outcomes_match_fixtures(rule: Any) -> None:
     inventory = builder.build()
     as_of = parse_timestamp(expected.get("as_of", "2026-11-01T00:00:00Z"))
     assert as_of is not None
-    results = evaluate([rule], inventory, as_of, expected.get("parameters", {}))
+    results = evaluate([rule], inventory, as_of, {rule.id: expected.get("parameters", {})})
     actual: dict[str, set[str]] = {s: set() for s in STATUSES}
     for result in results:
         actual[result.status.value].add(result.resource.name)

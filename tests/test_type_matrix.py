@@ -19,6 +19,7 @@ from auditor import arm
 from auditor.engine.evaluate import evaluate_rule, judge
 from auditor.engine.loader import load_rules
 from auditor.engine.outcome import EvalContext
+from auditor.engine.parameters import defaults
 from auditor.fields import DECLARATIONS, Field, Kind, canonical_type, declared_at
 from auditor.fields.reader import traced
 from auditor.inventory import Inventory, InventoryBuilder
@@ -166,7 +167,7 @@ def _fields_read(rule: Rule) -> Iterator[tuple[Result, dict[tuple[str, str], str
     records = _records(FIXTURES / "rules" / rule.id)
     inventory = _inventory(records)
     as_of = _as_of(rule)
-    context = EvalContext(inventory=inventory, as_of=as_of, parameters=dict(rule.parameters))
+    context = EvalContext(inventory=inventory, as_of=as_of, parameters=defaults(rule))
     results = evaluate_rule(rule, inventory, as_of, {})  # also builds the memoised indexes
     by_data = {id(r.data): r for r in inventory}
     for result in results:

@@ -17,6 +17,8 @@ from auditor.cli.scan_options import scan_parser
 from auditor.collect.live.settings import LiveSettings
 from auditor.config import ScanConfig
 from auditor.configfile import Option, Resolved, resolve, show_text
+from auditor.engine.loader import load_rules
+from auditor.engine.parameters import Given, Setting, settings
 from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
 from auditor.report.formats import parse_formats
@@ -57,7 +59,7 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
         cli.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "scan":
         resolved = _resolve(cli.scan, args, getattr(args, "config", None))
-        return run(scan_config(resolved.values, clock, resolved.sources))
+        return run(scan_config(resolved.values, clock, resolved.sources, resolved.parameters))
     if args.command == "rules":
         show = args.rule if args.rules_command == "show" else None
         return commands.rules(show, markdown=args.rules_format == "markdown")
@@ -72,7 +74,8 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
     if args.command == "config":  # `config show` takes the scan options, parsed as scan's
         parser, options = scan_parser()
         given = parser.parse_args(extra)
-        print(show_text(_resolve(options.table, given, getattr(given, "config", None))))
+        resolved = _resolve(options.table, given, getattr(given, "config", None))
+        print(show_text(resolved, _parameters(resolved)))
         return 0
     raise InputError(f"unknown command {args.command!r}")
 
@@ -83,6 +86,23 @@ def _resolve(
     """The scan settings: the command line, else the config file, else the defaults."""
     given = {dest: value for dest, value in vars(args).items() if dest in options}
     return resolve(options, given, config, Path.cwd())
+
+
+def _parameters(resolved: Resolved) -> dict[str, dict[str, Setting]]:
+    """The parameters of every rule with any, as a scan with these settings would use them."""
+    values = resolved.values
+    dirs = tuple(values["rules_dir"]) if values["rules_dir"] else None
+    chosen = settings(load_rules(dirs), resolved.parameters, _key_max_age(values, resolved.sources))
+    return {rule_id: by_name for rule_id, by_name in chosen.items() if by_name}
+
+
+def _key_max_age(values: Mapping[str, Any], sources: Mapping[str, str]) -> int | None:
+    """``--key-max-age-days`` when given (command line or config key): it then sets the
+    rules' parameter; left at its default, the ``[parameters]`` tables or the rules decide."""
+    if sources.get("key_max_age_days", "default") == "default":
+        return None
+    value: int = values["key_max_age_days"]
+    return value
 
 
 def _suppress(cli: CommandLine, args: argparse.Namespace, clock: Clock) -> int:
@@ -133,7 +153,10 @@ def _output(values: Mapping[str, Any], sources: Mapping[str, str]) -> tuple[list
 
 
 def scan_config(
-    values: Mapping[str, Any], clock: Clock, sources: Mapping[str, str] | None = None
+    values: Mapping[str, Any],
+    clock: Clock,
+    sources: Mapping[str, str] | None = None,
+    parameters: Given | None = None,
 ) -> ScanConfig:
     """The :class:`ScanConfig` of resolved scan settings (destination -> value)."""
     formats, to_stdout = _output(values, sources or {})
@@ -158,7 +181,8 @@ def scan_config(
         fail_on=values["fail_on"],
         rule_set=values["rule_set"],
         include_passed=values["include_passed"],
-        key_max_age_days=values["key_max_age_days"],
+        key_max_age_days=_key_max_age(values, sources or {}),
+        parameters=parameters,
         as_of=values["as_of"],
         clock=clock,
         allow_empty=values["allow_empty"],

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditor import arm
-from auditor.engine import conditions
+from auditor.engine import conditions, parameters
 from auditor.engine.outcome import EvalContext, Outcome
 from auditor.engine.predicates import PREDICATES
 from auditor.engine.reading import unjudged_reason
@@ -120,11 +120,13 @@ def judge(rule: Rule, resource: Resource, context: EvalContext) -> Outcome:
 
 
 def evaluate_rule(
-    rule: Rule, inventory: Inventory, as_of: dt.datetime, overrides: Mapping[str, Any]
+    rule: Rule, inventory: Inventory, as_of: dt.datetime, values: Mapping[str, Any]
 ) -> list[Result]:
-    """Evaluate one rule on every resource of its types."""
-    parameters = {k: overrides.get(k, v) for k, v in rule.parameters.items()}
-    context = EvalContext(inventory=inventory, as_of=as_of, parameters=parameters)
+    """Evaluate one rule on every resource of its types, its parameters at their defaults
+    except those ``values`` sets (checked already: see :mod:`auditor.engine.parameters`)."""
+    context = EvalContext(
+        inventory=inventory, as_of=as_of, parameters={**parameters.defaults(rule), **values}
+    )
     results: list[Result] = []
     resources = sorted(
         (r for t in rule.resource_types for r in _targets(inventory, t)), key=lambda r: r.key
@@ -198,10 +200,12 @@ def evaluate(
     rules: Iterable[Rule],
     inventory: Inventory,
     as_of: dt.datetime,
-    overrides: Mapping[str, Any] | None = None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Result]:
-    """Every rule on every resource of its types, ordered by rule id then resource id."""
+    """Every rule on every resource of its types, ordered by rule id then resource id;
+    ``values`` sets parameters by rule id (the others keep their defaults)."""
+    given = values or {}
     results: list[Result] = []
     for rule in sorted(rules, key=lambda r: r.id):
-        results.extend(evaluate_rule(rule, inventory, as_of, overrides or {}))
+        results.extend(evaluate_rule(rule, inventory, as_of, given.get(rule.id, {})))
     return results

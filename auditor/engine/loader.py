@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
-from auditor.engine import conditions
+from auditor.engine import conditions, parameters
 from auditor.engine.predicates import PREDICATES
 from auditor.errors import RuleError
 from auditor.fields import declaration_for, rule_target_type
@@ -178,6 +178,9 @@ def parse_rule(doc: object, path: Path) -> Rule:
         raise RuleError(
             f"{path}: unknown predicate {predicate!r} (known: {', '.join(sorted(PREDICATES))})"
         )
+    declared, problems = parameters.declared(doc.get("parameters") or {})
+    if problems:
+        raise RuleError(f"{path}: {'; '.join(problems)}")
     since, changed = doc.get("since"), doc.get("changed")
     if changed is not None and (since is None or _release(changed) <= _release(since)):
         raise RuleError(f"{path}: changed: {changed!r} must be a release later than since")
@@ -202,7 +205,7 @@ def parse_rule(doc: object, path: Path) -> Rule:
         predicate=predicate,
         applies_when=applies_when,
         missing=MISSING_CHOICES[doc.get("missing", "unknown")],
-        parameters=dict(doc.get("parameters", {})),
+        parameters=declared,
         messages=dict(doc.get("messages", {})),
         aliases=tuple(doc.get("aliases") or ()),
         tags=tuple(doc.get("tags") or ()),

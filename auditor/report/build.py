@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 from auditor.model import Result, Rule, Severity, Status
 from auditor.report.model import (
@@ -38,8 +40,9 @@ def remediation_of(rule: Rule) -> Remediation:
     return Remediation(summary=r.summary, portal=r.portal, cli=r.cli, bicep=r.bicep)
 
 
-def rule_info(rule: Rule) -> RuleInfo:
-    """A rule's metadata as reports show it."""
+def rule_info(rule: Rule, parameters: Mapping[str, Any] | None = None) -> RuleInfo:
+    """A rule's metadata as reports show it, with the parameter values the scan used (the
+    rule's defaults where ``parameters`` says nothing)."""
     return RuleInfo(
         id=rule.id,
         slug=rule.slug,
@@ -55,6 +58,9 @@ def rule_info(rule: Rule) -> RuleInfo:
         tags=tuple(rule.tags),
         since=rule.since,
         changed=rule.changed,
+        parameters={
+            name: (parameters or {}).get(name, p.default) for name, p in rule.parameters.items()
+        },
     )
 
 
@@ -132,7 +138,7 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
             settings=dict(outcome.settings),
         ),
         summary=_summary(outcome),
-        rules=tuple(rule_info(rule) for rule in outcome.rules),
+        rules=tuple(rule_info(rule, outcome.parameters.get(rule.id)) for rule in outcome.rules),
         findings=tuple(
             finding_of(r, outcome.gates(r)) for r in outcome.results if r.status in listed
         ),

@@ -7,6 +7,7 @@ Deterministic (no dates, no version): the checked-in ``docs/rules.md`` is compar
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -62,10 +63,6 @@ def _facts(rule: Rule) -> list[tuple[str, str]]:
         facts.append(("Needs", needs))
     if not rule.default_enabled:
         facts.append(("Opt-in", f"yes: runs only with `--select {rule.id}`"))
-    if rule.parameters:
-        facts.append(
-            ("Parameters", ", ".join(f"`{k}` = `{v}`" for k, v in rule.parameters.items()))
-        )
     if rule.aliases:
         facts.append(("Aliases", _code_list(rule.aliases)))
     mcsb = rule.controls.get("mcsb", ())
@@ -89,6 +86,8 @@ def rule_page(rule: Rule, level: int = 1) -> str:
     lines += [f"| {name} | {_cell(value)} |" for name, value in _facts(rule)]
     lines += ["", f"{sub} Description", "", rule.description, "", f"{sub} Rationale", ""]
     lines += [rule.rationale, ""]
+    if rule.parameters:
+        lines += [f"{sub} Parameters", "", *_parameter_table(rule), ""]
     if rule.applies_when is not None:
         lines += [f"{sub} Applies when", "", "```yaml", _yaml(rule.applies_when), "```", ""]
     if rule.condition is not None:
@@ -111,6 +110,23 @@ def rule_page(rule: Rule, level: int = 1) -> str:
             lines += [f"**{label}:**", "", f"```{language}", text.rstrip(), "```", ""]
     lines += [f"{sub} References", "", *(f"- <{url}>" for url in rule.references), ""]
     return "\n".join(lines)
+
+
+def _parameter_table(rule: Rule) -> list[str]:
+    """Name, type, default and description of each parameter, and how a scan sets them."""
+    lines = ["| Parameter | Type | Default | Description |", "| --- | --- | --- | --- |"]
+    for p in rule.parameters.values():
+        kind = "list of strings" if p.type == "list" else p.type
+        if p.minimum is not None:
+            kind += f", at least {p.minimum:g}"
+        if p.maximum is not None:
+            kind += f", at most {p.maximum:g}"
+        if p.choices is not None:
+            kind += f", one of {', '.join(p.choices)}"
+        default = _cell(json.dumps(p.default, ensure_ascii=False))
+        lines.append(f"| `{p.name}` | {_cell(kind)} | `{default}` | {_cell(p.description)} |")
+    lines += ["", f"Set them in the config file's `[parameters.{rule.id}]` table."]
+    return lines
 
 
 def _anchor(rule: Rule) -> str:

@@ -9,7 +9,7 @@ has them, so a report read back renders byte for byte as it was written.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.engine.frameworks import ControlResult
@@ -67,6 +67,8 @@ class RuleInfo:
     """The release that introduced the rule."""
     changed: str | None = None
     """The release that last changed what the rule means, if any did."""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """Each parameter of the rule and the value the scan judged with."""
 
     def to_document(self) -> dict[str, Any]:
         """The rule as the document's ``rules[]`` holds it."""
@@ -85,6 +87,7 @@ class RuleInfo:
             "tags": list(self.tags),
             "since": self.since,
             "changed": self.changed,
+            "parameters": dict(self.parameters),
         }
 
 

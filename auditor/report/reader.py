@@ -148,6 +148,7 @@ def _rule(data: object) -> RuleInfo | None:
         tags=_words(rule.get("tags")),
         since=_opt(rule.get("since")),
         changed=_opt(rule.get("changed")),
+        parameters=_obj(rule.get("parameters")),
     )
 
 
