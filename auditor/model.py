@@ -188,6 +188,13 @@ DATA_KINDS = (
     "role_definitions",
     "activity_log",
     "connections",
+    "serverless_endpoints",
+    "ai_projects",
+    "ai_connections",
+    "ai_deployments",
+    "rai_policies",
+    "capability_hosts",
+    "defender_ai_settings",
 )
 """Kinds of data a scan collects per subscription; coverage is tracked per kind."""
 

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from demo_foundry import FOUNDRY_KINDS, add_foundry
+
 OUT = Path(__file__).resolve().parent.parent / "auditor" / "demo" / "estate"
 
 S1 = "11111111-1111-4111-8111-111111111111"  # contoso-ml-prod
@@ -544,6 +546,7 @@ def build() -> dict[str, Any]:
             ),
         ]
     }
+    add_foundry(files, "s2-ai-dev", S2)
     hub = ws_id(S2, "rg-ai-dev", "hub-genai")
     files["s2-ai-dev/workspaces.json"] = workspace(
         S2, "rg-ai-dev", "hub-genai", "swedencentral", kind="Hub"
@@ -782,6 +785,7 @@ def build() -> dict[str, Any]:
                     "role_assignments",
                     "role_definitions",
                     "activity_log",
+                    *FOUNDRY_KINDS,
                 ],
             },
             {"subscription_id": S3, "collected": ["ai_accounts", "role_assignments"]},

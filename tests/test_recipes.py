@@ -20,60 +20,56 @@ import pytest
 
 from tests.conftest import REPO
 
-DEPLOYMENT = "Microsoft.CognitiveServices/accounts/deployments"
+PLAN = "Microsoft.CognitiveServices/accounts/commitmentPlans"
 ACCOUNT = (
     "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/resourceGroups/rg"
     "/providers/Microsoft.CognitiveServices/accounts/acct"
 )
 
 # The one declaration of the new type, as a maintainer writes it (field names, types and enum
-# from the REST spec: cognitiveservices.json 2025-06-01, `Deployment`, `DeploymentProperties`,
-# `DeploymentModel`, `Sku`, `DeploymentModelVersionUpgradeOption`).
+# from the REST spec: cognitiveservices.json 2025-06-01, `CommitmentPlan`,
+# `CommitmentPlanProperties`, `HostingModel`).
 DECLARATION = '''
-"""Kept fields of Azure AI Services model deployments."""
+"""Kept fields of Azure AI Services commitment plans."""
 
 from auditor.fields.common import ENVELOPE
-from auditor.fields.spec import STRING, AuditedType, enum_of, merge, obj
+from auditor.fields.spec import BOOLEAN, STRING, AuditedType, enum_of, merge, obj
 
-AI_DEPLOYMENT = AuditedType(
-    "Microsoft.CognitiveServices/accounts/deployments",
+AI_COMMITMENT_PLAN = AuditedType(
+    "Microsoft.CognitiveServices/accounts/commitmentPlans",
     merge(
         ENVELOPE,
         obj(
             {
-                "sku.name": STRING,
-                "properties.raiPolicyName": STRING,
-                "properties.versionUpgradeOption": enum_of(
-                    "OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"
+                "properties.planType": STRING,
+                "properties.autoRenew": BOOLEAN,
+                "properties.hostingModel": enum_of(
+                    "Web", "ConnectedContainer", "DisconnectedContainer", "ProvisionedWeb"
                 ),
-                "properties.model.format": STRING,
-                "properties.model.name": STRING,
-                "properties.model.version": STRING,
-                "properties.model.publisher": STRING,
             }
         ),
     ),
     ai_ml=True,
-    snapshot_file="ai-deployments.json",
+    snapshot_file="ai-commitment-plans.json",
 )
 '''
 
 RULE = """
 id: AIS900
-slug: ai-services-deployment-auto-upgrade
-title: AI Services model deployment upgrades its model version by itself
+slug: ai-services-commitment-plan-off-azure
+title: AI Services commitment plan runs its model outside Azure
 severity: low
 since: "0.1.0"
-resource_types: [Microsoft.CognitiveServices/accounts/deployments]
-description: The deployment's `properties.versionUpgradeOption` is not `NoAutoUpgrade`.
-rationale: A model version that changes under an application changes its answers unreviewed.
+resource_types: [Microsoft.CognitiveServices/accounts/commitmentPlans]
+description: The plan's `properties.hostingModel` is not `Web`.
+rationale: A container outside Azure sits outside the account's network and identity controls.
 condition:
-  field: properties.versionUpgradeOption
-  equals: NoAutoUpgrade
-  default: OnceNewDefaultVersionAvailable
+  field: properties.hostingModel
+  equals: Web
+  default: ConnectedContainer
 remediation:
-  summary: Pin the model version and set versionUpgradeOption to NoAutoUpgrade.
-references: [https://learn.microsoft.com/azure/ai-services/openai/concepts/model-versions]
+  summary: Host the model in Azure (hostingModel Web).
+references: [https://learn.microsoft.com/azure/ai-services/commitment-tier]
 controls: {}
 tags: [ai-services]
 """
@@ -93,12 +89,11 @@ WRITER = Writer(name="digest", filename="auditor-digest.txt", render=_render)
 '''
 
 
-def _deployment(name: str, properties: dict[str, object]) -> dict[str, object]:
+def _plan(name: str, properties: dict[str, object]) -> dict[str, object]:
     return {
-        "id": f"{ACCOUNT}/deployments/{name}",
+        "id": f"{ACCOUNT}/commitmentPlans/{name}",
         "name": name,
-        "type": DEPLOYMENT,
-        "sku": {"name": "Standard"},
+        "type": PLAN,
         "properties": properties,
     }
 
@@ -144,15 +139,15 @@ def test_a_new_resource_type_is_one_declaration_plus_its_rule_and_fixture(copy: 
     """One new module in auditor/fields/, one rule file and one snapshot fixture: the rule
     loads, judges the new type (pass, fail, and unknown naming the field), and every list of
     types (audited, AI/ML, parent link, casing, snapshot file) knows it."""
-    _add(copy, "auditor/fields/deployments.py", DECLARATION)
+    _add(copy, "auditor/fields/plans.py", DECLARATION)
     _add(copy, "rules/AIS900.yaml", RULE)
     records = [
-        _deployment("pinned", {"versionUpgradeOption": "noautoupgrade"}),
-        _deployment("auto", {"versionUpgradeOption": "OnceNewDefaultVersionAvailable"}),
-        _deployment("absent", {"model": {"format": "OpenAI", "name": "gpt-4o"}}),
-        _deployment("wrong", {"versionUpgradeOption": 3}),
+        _plan("pinned", {"hostingModel": "web"}),
+        _plan("auto", {"hostingModel": "DisconnectedContainer"}),
+        _plan("absent", {"planType": "TextAnalytics.TA"}),
+        _plan("wrong", {"hostingModel": 3}),
     ]
-    _add(copy, "snap/ai-deployments.json", json.dumps({"value": records}))
+    _add(copy, "snap/ai-commitment-plans.json", json.dumps({"value": records}))
 
     proc = _run(
         copy,
@@ -174,15 +169,15 @@ def test_a_new_resource_type_is_one_declaration_plus_its_rule_and_fixture(copy: 
     statuses = {f["resource_name"]: f["status"] for f in report["findings"]}
     assert statuses == {"pinned": "pass", "auto": "fail", "absent": "fail", "wrong": "unknown"}
     [wrong] = [f for f in report["findings"] if f["resource_name"] == "wrong"]
-    assert "properties.versionUpgradeOption is invalid" in wrong["message"]
-    assert report["scan"]["resources"][DEPLOYMENT] == 4
+    assert "properties.hostingModel is invalid" in wrong["message"]
+    assert report["scan"]["resources"][PLAN] == 4
 
     probe = f"""
 from auditor.collect.writer import FILE_NAMES
 from auditor.fields import AI_ML_TYPES, canonical_type, parent_type
 from auditor.inventory import InventoryBuilder
 from auditor.model import SourceRef
-t = canonical_type({DEPLOYMENT.upper()!r})
+t = canonical_type({PLAN.upper()!r})
 builder = InventoryBuilder()
 builder.add({records[0]!r}, SourceRef("snapshot"))
 [resource] = builder.build()
@@ -191,10 +186,10 @@ print(t, t in AI_ML_TYPES, parent_type(t), FILE_NAMES[t], resource.parent_key, s
     proc = _run(copy, "-c", probe)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().split("|") == [
-        DEPLOYMENT,
+        PLAN,
         "True",
         "Microsoft.CognitiveServices/accounts",
-        "ai-deployments.json",
+        "ai-commitment-plans.json",
         ACCOUNT.lower(),
     ]
 
@@ -204,12 +199,12 @@ def test_a_declaration_that_would_clash_is_refused_when_the_package_loads(copy: 
     once, naming the type, instead of mixing two types in one file."""
     _add(
         copy,
-        "auditor/fields/deployments.py",
-        DECLARATION.replace("ai-deployments.json", "workspaces.json"),
+        "auditor/fields/plans.py",
+        DECLARATION.replace("ai-commitment-plans.json", "workspaces.json"),
     )
     proc = _run(copy, "-m", "auditor", "rules")
     assert proc.returncode != 0
-    assert f"{DEPLOYMENT}: snapshot_file must be a unique .json file name" in proc.stderr
+    assert f"{PLAN}: snapshot_file must be a unique .json file name" in proc.stderr
 
 
 def test_a_new_output_format_is_one_module(copy: Path) -> None:

@@ -26,6 +26,7 @@ from auditor.fields.spec import (
     enum_of,
     merge,
     obj,
+    one_or_many,
 )
 
 AI_ACCOUNT = AuditedType(
@@ -63,6 +64,19 @@ AI_ACCOUNT = AuditedType(
                 "properties.allowedFqdnList": array_of(STRING),
                 "properties.dynamicThrottlingEnabled": BOOLEAN,
                 "properties.allowProjectManagement": BOOLEAN,
+                "properties.defaultProject": STRING,
+                "properties.associatedProjects": array_of(STRING),
+                "properties.storedCompletionsDisabled": BOOLEAN,
+                # An object in 2025-06-01, an array from 2025-09-01: kept as an array.
+                "properties.networkInjections": one_or_many(
+                    obj(
+                        {
+                            "scenario": enum_of("none", "agent"),
+                            "subnetArmId": ARM_ID,
+                            "useMicrosoftManagedNetwork": BOOLEAN,
+                        }
+                    )
+                ),
             }
         ),
     ),

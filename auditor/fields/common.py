@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from auditor.fields.spec import (
     ARM_ID,
+    BOOLEAN,
     DATETIME,
     INTEGER,
     STRING,
@@ -92,3 +93,51 @@ def private_endpoint_connections(*statuses: str) -> Field:
             )
         }
     )
+
+
+CONNECTION_AUTH_TYPES = (
+    "PAT",
+    "ManagedIdentity",
+    "UsernamePassword",
+    "None",
+    "SAS",
+    "AccountKey",
+    "ServicePrincipal",
+    "AccessKey",
+    "ApiKey",
+    "CustomKeys",
+    "OAuth2",
+    "AAD",
+    "DelegatedSAS",
+    "ProjectManagedIdentity",
+    "AccountManagedIdentity",
+    "UserEntraToken",
+    "AgentUserImpersonation",
+    "AgenticIdentityToken",
+    "AgenticUser",
+)
+"""``ConnectionAuthType``, the discriminator of a connection's properties (2025-12-01)."""
+
+CONNECTION: Field = obj(
+    {
+        # Only the kind of credential, never the credential: `credentials` and the older `value`
+        # are not declared, so they are dropped whatever they hold. `metadata` is free user text
+        # (it can carry a key too) and is not kept either.
+        "properties.authType": enum_of(*CONNECTION_AUTH_TYPES),
+        # `ConnectionCategory` is an extensible enum of 100+ values that grows every version:
+        # kept as a string, so a new category is not taken for an error.
+        "properties.category": STRING,
+        "properties.target": STRING,
+        "properties.isSharedToAll": BOOLEAN,
+        "properties.sharedUserList": array_of(STRING),
+        "properties.expiryTime": DATETIME,
+        "properties.group": STRING,
+        "properties.useWorkspaceManagedIdentity": BOOLEAN,
+        "properties.createdByWorkspaceArmId": ARM_ID,
+        "properties.peRequirement": STRING,
+        "properties.peStatus": STRING,
+    }
+)
+"""A connection's properties (``ConnectionPropertiesV2``): the same in ML workspaces
+(workspaceRP.json 2025-12-01) and in AI Services accounts and projects (cognitiveservices.json
+2025-06-01), where the spec defines the same discriminated union."""

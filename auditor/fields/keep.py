@@ -52,6 +52,8 @@ def keep(value: object, declared: Field) -> object:
             return {str(name): keep(member, declared.items) for name, member in value.items()}
         if kind is Kind.ARRAY and isinstance(value, list):
             return [keep(member, declared.items) for member in value]
+        if kind is Kind.ARRAY and declared.lone_object and isinstance(value, dict):
+            return [keep(value, declared.items)]
         return _hollow(value)
     if kind is Kind.ANY:
         raise ValueError("an untyped field cannot be kept")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from auditor import arm
 from auditor.fields.common import (
+    CONNECTION,
     ENVELOPE,
     ML_IDENTITY,
     TRACKED,
@@ -226,52 +227,35 @@ WEB_SERVICE = AuditedType(
     ),
 )
 
-CONNECTION_AUTH_TYPES = (
-    "PAT",
-    "ManagedIdentity",
-    "UsernamePassword",
-    "None",
-    "SAS",
-    "AccountKey",
-    "ServicePrincipal",
-    "AccessKey",
-    "ApiKey",
-    "CustomKeys",
-    "OAuth2",
-    "AAD",
-    "DelegatedSAS",
-    "ProjectManagedIdentity",
-    "AccountManagedIdentity",
-    "UserEntraToken",
-    "AgentUserImpersonation",
-    "AgenticIdentityToken",
-    "AgenticUser",
-)
-"""``ConnectionAuthType``, the discriminator of a connection's properties (2025-12-01)."""
-
 WORKSPACE_CONNECTION = AuditedType(
     arm.WORKSPACE_CONNECTION,
+    merge(ENVELOPE, CONNECTION),
+    ai_ml=True,
+    snapshot_file="connections.json",
+)
+
+SERVERLESS_ENDPOINT = AuditedType(
+    arm.SERVERLESS_ENDPOINT,
     merge(
-        ENVELOPE,
+        _BASE,
         obj(
             {
-                # Only the kind of credential, never the credential: `credentials` and the older
-                # `value` are not declared, so they are dropped whatever they hold.
-                "properties.authType": enum_of(*CONNECTION_AUTH_TYPES),
-                # `ConnectionCategory` is an extensible enum of 100+ values that grows every
-                # version: kept as a string, so a new category is not taken for an error.
-                "properties.category": STRING,
-                "properties.target": STRING,
-                "properties.isSharedToAll": BOOLEAN,
-                "properties.expiryTime": DATETIME,
-                "properties.group": STRING,
-                "properties.useWorkspaceManagedIdentity": BOOLEAN,
-                "properties.createdByWorkspaceArmId": ARM_ID,
-                "properties.peRequirement": STRING,
-                "properties.peStatus": STRING,
+                # mfe.json 2025-12-01 (`ServerlessInferenceEndpointAuthMode`) has only `Key`;
+                # `AAD` and `KeyAndAAD` are in azure-ai-ml 1.35.2's vendored 2025-12-01 models
+                # and in preview descriptions, so templates and newer tenants carry them.
+                "properties.authMode": enum_of("Key", "AAD", "KeyAndAAD"),
+                "properties.contentSafety.contentSafetyStatus": ENABLED_DISABLED,
+                # Newer previews only (2026-03-15-preview example: `Blocking`); no enum known.
+                "properties.contentSafety.contentSafetyLevel": STRING,
+                "properties.modelSettings.modelId": STRING,
+                "properties.endpointState": STRING,
+                "properties.provisioningState": STRING,
+                "properties.marketplaceSubscriptionId": STRING,
+                "properties.inferenceEndpoint.uri": STRING,
             }
         ),
     ),
     ai_ml=True,
-    snapshot_file="connections.json",
+    snapshot_file="serverless-endpoints.json",
 )
+"""Model-as-a-service endpoints of a workspace (``ServerlessEndpointTrackedResource``)."""

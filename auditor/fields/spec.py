@@ -51,6 +51,9 @@ class Field:
     """Declared members of an ``Kind.OBJECT``; every other member is dropped."""
     note: str = ""
     """What absence means, or where the spec says so, when it matters."""
+    lone_object: bool = False
+    """For an array: one object in its place is read as a one-element array (a property the
+    spec changed from an object to an array between versions, ``networkInjections``)."""
 
     def expected(self) -> str:
         """What a valid value looks like, for an ``invalid`` reason."""
@@ -113,6 +116,12 @@ def enum_of(*values: str, note: str = "") -> Field:
 def array_of(items: Field) -> Field:
     """An array whose elements are declared by ``items``."""
     return Field(Kind.ARRAY, items=items)
+
+
+def one_or_many(items: Field) -> Field:
+    """An array of objects that older api-versions spell as a single object: kept as an array
+    either way, so a rule reads one shape whatever version wrote it."""
+    return Field(Kind.ARRAY, items=items, lone_object=True)
 
 
 def map_of(values: Field) -> Field:
