@@ -106,6 +106,31 @@ def test_findings_are_placed_under_their_workspace() -> None:
     )
 
 
+def test_foundry_findings_are_placed_under_their_account_and_project() -> None:
+    """An AI Services account's deployments group under the account, a project's connections
+    and capability hosts under the account and the project, the account and project
+    themselves under their own headings."""
+    acct = (
+        "/subscriptions/s/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/fdy"
+    )
+    assert html_view.placement(acct, "rg-ai") == ("rg-ai › account fdy", "fdy")
+    assert html_view.placement(acct + "/deployments/gpt", "rg-ai") == (
+        "rg-ai › account fdy",
+        "deployments/gpt",
+    )
+    assert html_view.placement(acct + "/projects/p1", "rg-ai") == (
+        "rg-ai › account fdy › project p1",
+        "p1",
+    )
+    assert html_view.placement(acct + "/PROJECTS/p1/connections/key", "rg-ai") == (
+        "rg-ai › account fdy › project p1",
+        "connections/key",
+    )
+    assert html_view.placement(
+        acct + "/projects/p1/providers/Microsoft.Authorization/roleAssignments/ra3", "rg-ai"
+    ) == ("rg-ai › account fdy › project p1", "ra3")
+
+
 def test_compliance_verdicts_come_from_the_report() -> None:
     """The compliance view shows each control's verdict as the report holds it, never one
     worked out again from counts (a control with failures here reads as the report says)."""

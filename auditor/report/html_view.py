@@ -20,9 +20,14 @@ TOP_SUBSCRIPTIONS = 8
 TOP_RULES = 10
 UNKNOWN_EXAMPLES = 5
 
-_WORKSPACE_RE = re.compile(
-    r"/providers/microsoft\.machinelearningservices/workspaces/([^/]+)(/.*)?$", re.IGNORECASE
+_CONTAINER_RE = re.compile(
+    r"/providers/(?:microsoft\.machinelearningservices/(?P<ws>workspaces)"
+    r"|microsoft\.cognitiveservices/(?P<acct>accounts))/(?P<name>[^/]+)"
+    r"(?:/projects/(?P<project>[^/]+))?(?P<rest>/.*)?$",
+    re.IGNORECASE,
 )
+"""The containers findings group under: an ML workspace, or an AI Services account and, below
+it, a Foundry project (whose connections and capability hosts live under the project)."""
 
 
 def subscription_names(report: Report) -> dict[str, str]:
@@ -38,17 +43,22 @@ def subscription_label(sub_id: str | None, names: Mapping[str, str]) -> str:
 
 
 def placement(resource_id: str, resource_group: str | None) -> tuple[str, str]:
-    """(resource group / workspace label, resource label) for grouping a finding."""
+    """(container label, resource label) for grouping a finding: its resource group, then the
+    workspace, or the AI Services account and project, that it belongs to."""
     group = resource_group or "(subscription scope)"
-    match = _WORKSPACE_RE.search(resource_id)
+    match = _CONTAINER_RE.search(resource_id)
     if not match:
         return group, resource_id.rstrip("/").rsplit("/", 1)[-1]
-    workspace, rest = match.group(1), (match.group(2) or "").strip("/")
+    name, project = match.group("name"), match.group("project")
+    container = f"{group} › {'workspace' if match.group('ws') else 'account'} {name}"
+    if project:
+        container += f" › project {project}"
+    rest = (match.group("rest") or "").strip("/")
     if not rest:
-        return f"{group} › workspace {workspace}", workspace
-    if "providers/" in rest:  # an extension resource (e.g. a role assignment) on the workspace
-        return f"{group} › workspace {workspace}", rest.rsplit("/", 1)[-1]
-    return f"{group} › workspace {workspace}", rest
+        return container, project or name
+    if "providers/" in rest:  # an extension resource (e.g. a role assignment) on it
+        return container, rest.rsplit("/", 1)[-1]
+    return container, rest
 
 
 def duration_text(started: str, finished: str) -> str:
