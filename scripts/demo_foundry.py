@@ -108,3 +108,6 @@ def add_foundry(files: dict[str, Any], folder: str, sub: str) -> None:
     )
     files[f"{folder}/ai-projects.json"] = {"value": projects(sub)}
     # Each part of the Foundry estate adds its own files below (scripts/demo_*.py).
+    from demo_connections import add_connections  # it builds on this module's records
+
+    add_connections(files, folder, sub)

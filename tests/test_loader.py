@@ -215,13 +215,16 @@ def test_the_schema_and_the_condition_grammar_agree(condition: object) -> None:
 
 
 def test_bundled_rules_use_the_bundled_prefixes_and_are_dated() -> None:
-    """Bundled ids are AIS/AML/IAM; every one says it shipped in 0.1.0; `changed` only for the
-    rules whose meaning changed after it, each named in the CHANGELOG's rules changed."""
+    """Bundled ids are AIS/AML/IAM; every one says it shipped in 0.1.0 or, if new, 0.2.0;
+    `changed` only for the rules whose meaning changed after it, each named in the
+    CHANGELOG's rules changed."""
     rules = load_rules()
     assert {r.id[:3] for r in rules} == {"AIS", "AML", "IAM"}
-    assert {r.since for r in rules} == {"0.1.0"}
+    assert {r.since for r in rules} == {"0.1.0", "0.2.0"}
+    added = {r.id for r in rules if r.since == "0.2.0"}
+    assert added == {"AIS014", "AIS015", "AIS016", "AIS017", "AIS018", "AML026", "AML027"}
     changed = {r.id for r in rules if r.changed}
-    assert changed == {"AML005", "AML008", "AML020", "IAM001", "IAM005"}
+    assert changed == {"AIS008", "AML005", "AML008", "AML020", "IAM001", "IAM005"}
     assert {r.changed for r in rules if r.changed} == {"0.2.0"}
     changelog = (Path(__file__).parent.parent / "CHANGELOG.md").read_text(encoding="utf-8")
     sections = {part.split("]")[0]: part for part in changelog.split("\n## [")[1:]}

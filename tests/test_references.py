@@ -55,8 +55,9 @@ def test_resolve_takes_id_slug_and_alias_in_any_case() -> None:
 
 def test_resolve_names_close_choices() -> None:
     """An unknown name is an input error (exit 2) that suggests the names it is close to."""
-    with pytest.raises(InputError, match=r"no rule 'AIS01'.*did you mean ais001"):
-        RuleIndex(RULES).resolve("AIS01")
+    # `AIS01` would be as close to AIS010-AIS018 as to AIS001: a typo with one nearest rule.
+    with pytest.raises(InputError, match=r"no rule 'AIS-001'.*did you mean ais001"):
+        RuleIndex(RULES).resolve("AIS-001")
     with pytest.raises(InputError, match=r"no rule 'nothing-like-it' \(see `auditor rules`\)"):
         RuleIndex(RULES).resolve("nothing-like-it")
 

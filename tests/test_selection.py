@@ -33,7 +33,7 @@ def test_default_runs_every_rule_but_opt_in_ones() -> None:
         (("Azure.AI.DisableLocalAuth".lower(),), set()),  # equivalents are not aliases
         (("aml00[1-2]",), {"AML001", "AML002"}),
         (("severity:critical",), {"AML005"}),
-        (("tag:rotation",), {"AIS002", "AML002"}),
+        (("tag:rotation",), {"AIS002", "AIS016", "AML002"}),
     ],
 )
 def test_patterns(select: tuple[str, ...], expected: set[str]) -> None:

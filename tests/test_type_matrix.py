@@ -41,7 +41,10 @@ def bad_values(declared: Field) -> list[Any]:
     if kind is Kind.ARRAY:
         assert declared.items is not None
         wrong_item = "x" if declared.items.kind is Kind.OBJECT else 5
-        return ["*", 5, {}, [wrong_item]]
+        # A lone object stands for a one-element array there (`networkInjections`): {} is
+        # then a valid empty element, and "x" in its place is the wrong type.
+        lone = [] if declared.lone_object else [{}]
+        return ["*", 5, *lone, [wrong_item]]
     if kind in (Kind.OBJECT, Kind.MAP):
         return ["x", 5, []]
     wrong_types: list[Any] = [True, 5, {}, []]

@@ -52,6 +52,8 @@ NAMED_FIELD = re.compile(
 )
 NAMES_NOTHING = re.compile(r"missing: *(?:$|[;,)])")
 LABELS = ("workspace.", "hub.")
+# A child read with its parent names it by collection and name: `capabilityHosts[agents].`.
+CHILD_LABEL = re.compile(r"^[A-Za-z]+\[[^\]\s]+\]\.")
 
 
 def _declared(declaration: Field, path: str) -> bool:
@@ -69,6 +71,7 @@ def declared_anywhere(path: str) -> bool:
     """Whether a dotted path (its label taken off) is declared for some type."""
     for label in LABELS:
         path = path.removeprefix(label)
+    path = CHILD_LABEL.sub("", path)
     return any(_declared(declaration, path) for declaration in DECLARATIONS.values())
 
 
@@ -92,6 +95,8 @@ def names_what_it_lacks(reason: str | None) -> bool:
         "location missing",
         "no role assignments were collected for subscription s1",
         "v1 web services were not collected for subscription s1",
+        "value not valid for the spec: capabilityHosts[agents].properties.capabilityHostKind "
+        "is invalid: expected one of 'Agents'",
     ],
 )
 def test_the_check_accepts_a_reason_naming_a_field_or_data(reason: str) -> None:
