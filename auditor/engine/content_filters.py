@@ -191,11 +191,13 @@ class Effective:
                 return Lookup()
             if layer.base is None:
                 return Lookup(
-                    unknown=f"{layer.where} has no properties.basePolicyName to inherit the "
-                    "filters it lacks from"
+                    unknown=f"{layer.where} lacks these filters and has no base policy to "
+                    "inherit them from: properties.basePolicyName missing"
                 )
             name = layer.base
-        return Lookup(unknown=f"{' -> '.join(chain)}: properties.basePolicyName nests too deep")
+        return Lookup(
+            unknown=f"{' -> '.join(chain)}: properties.basePolicyName = {name} nests too deep"
+        )
 
 
 def effective(deployment: Resource, ctx: EvalContext, reads: Reads) -> Effective | str:
