@@ -106,7 +106,8 @@ def _grouped(unknowns: list[str]) -> str:
 def _start(resource: Resource, ctx: EvalContext) -> tuple[Reads, Effective | Outcome]:
     reads = Reads.of(resource)
     policy = content_filters.effective(resource, ctx, reads)
-    evidence: dict[str, Any] = {}
+    named = reads.shown("properties.raiPolicyName")
+    evidence: dict[str, Any] = {"properties.raiPolicyName": named.evidence}
     if (stop := reads.unknown(evidence)) is not None:
         return reads, stop
     if isinstance(policy, str):
