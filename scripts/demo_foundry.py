@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from demo_models import add_models
+
 CS = "Microsoft.CognitiveServices"
 FOUNDRY_GROUP = "rg-foundry"
 FOUNDRY_ACCOUNT = "foundry-prod"
@@ -108,6 +110,7 @@ def add_foundry(files: dict[str, Any], folder: str, sub: str) -> None:
     )
     files[f"{folder}/ai-projects.json"] = {"value": projects(sub)}
     # Each part of the Foundry estate adds its own files below (scripts/demo_*.py).
+    add_models(files, folder, account_id(sub))
     from demo_connections import add_connections  # it builds on this module's records
 
     add_connections(files, folder, sub)

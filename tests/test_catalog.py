@@ -28,7 +28,7 @@ def test_catalog_documents_every_rule_and_the_gaps() -> None:
         assert "#### Remediation" in section and "#### References" in section, rule.id
         assert rule.references and rule.remediation.summary
     assert "| LT-3 | Enable logging for security investigation | **gap: no rule** |" in page
-    assert "Opt-in rules, run only when `--select` names them: AIS006." in page
+    assert "Opt-in rules, run only when `--select` names them: AIS006, AIS011, AIS012." in page
 
 
 def test_cli_catalog_and_list_formats(run_cli: Any) -> None:

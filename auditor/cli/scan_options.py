@@ -249,8 +249,8 @@ def _add_selection_options(scan: argparse.ArgumentParser, options: Options) -> N
     selection = scan.add_argument_group(
         "rule selection",
         "PATTERN: rule id, slug or alias; a glob (AML*); severity:high (exactly) or "
-        "severity:medium+ (at or above); tag:NAME. Opt-in rules (AIS006) run only when "
-        "--select names them by id or slug.",
+        "severity:medium+ (at or above); tag:NAME. Opt-in rules (AIS006, AIS011, AIS012) run "
+        "only when --select names them by id or slug.",
     )
     options.add(
         selection,
