@@ -540,3 +540,14 @@ def test_bicep_nested_and_parent_children_point_at_their_declarations(
         "properties.authType"
     ]
     assert lines[auth_line - 1].strip() == "authType: 'AAD'"
+
+
+def test_serverless_endpoint_yaml_key_spellings(tmp_path: Path) -> None:
+    """`auth_mode: key` in any case, or null, is key auth; `aad_token` is not taken for it."""
+    for index, value in enumerate(("Key", "KEY", "null", "aad_token")):
+        spec = f"name: ep{index}\nmodel_id: azureml://registries/azureml/models/Phi-4\n"
+        (tmp_path / f"ep{index}.yml").write_text(f"{spec}auth_mode: {value}\n", "utf-8")
+    found = _by_name(_inventory(tmp_path))
+    modes = [_props(found[(arm.SERVERLESS_ENDPOINT, f"ep{i}")])["authMode"] for i in range(4)]
+    assert modes[:3] == ["Key", "Key", "Key"]
+    assert is_unresolved(modes[3]) and modes[3]["$unresolved"] == "auth_mode: aad_token"

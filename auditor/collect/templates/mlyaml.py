@@ -255,11 +255,11 @@ def serverless_endpoint_record(
     content safety (absent: "the default content safety settings will be configured")."""
     spec = document.value
     name = str(spec.get("name") or document.path.stem)
-    auth = spec.get("auth_mode", "key")
+    auth = spec.get("auth_mode")
     auth_mode: Any = "Key"
-    if str(auth).lower() != "key":
+    if auth is not None and str(auth).lower() != "key":
         auth_mode = unresolved(
-            f"auth_mode: {auth}",
+            f"auth_mode: {str(auth)[:80]}",
             "az ml (azure-ai-ml 1.35.2) does not send auth_mode when it creates a serverless "
             "endpoint; the service decides",
         )
