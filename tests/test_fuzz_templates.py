@@ -31,6 +31,7 @@ from auditor.collect.templates import read_templates
 from auditor.collect.templates.expressions import RUNTIME_FUNCTIONS, SUPPORTED_FUNCTIONS
 from auditor.collect.templates.functions import ARITY
 from auditor.collect.templates.source import parse_json
+from auditor.collect.templates.terraform import MAPPERS as TF_MAPPERS
 from auditor.engine.evaluate import evaluate
 from auditor.engine.loader import load_rules
 from auditor.errors import InputError
@@ -201,8 +202,28 @@ _PROPERTY_KEYS = [
     "environmentVariables",
     "sslEnabled",
     "authEnabled",
+    "isSharedToAll",
+    "expiryTime",
+    "model",
+    "raiPolicyName",
+    "versionUpgradeOption",
+    "contentFilters",
+    "networkInjections",
+    "customerSubnet",
+    "state",
+    "contentSafety",
 ]
 _TYPES = [*AUDITED_TYPES, "Microsoft.Storage/storageAccounts", "computes", "deployments"]
+_CHILD_TYPES = [
+    "computes",
+    "connections",
+    "deployments",
+    "projects",
+    "raiPolicies",
+    "capabilityHosts",
+    "defenderForAISettings",
+    "serverlessEndpoints",
+]
 
 
 def _copy() -> st.SearchStrategy[Any]:
@@ -224,8 +245,19 @@ resource = st.fixed_dictionaries(
         "copy": _copy(),
         "resources": st.lists(
             st.fixed_dictionaries(
-                {"type": st.sampled_from(["computes", "connections", "deployments"])},
-                optional={"name": st.text(max_size=6), "properties": json_value},
+                {"type": st.sampled_from(_CHILD_TYPES)},
+                optional={
+                    "name": st.text(max_size=6),
+                    "properties": json_value,
+                    # a grandchild: accounts/projects/connections, capabilityHosts
+                    "resources": st.lists(
+                        st.fixed_dictionaries(
+                            {"type": st.sampled_from(["connections", "capabilityHosts"])},
+                            optional={"name": st.text(max_size=6), "properties": json_value},
+                        ),
+                        max_size=1,
+                    ),
+                },
             ),
             max_size=2,
         ),
@@ -421,17 +453,8 @@ def test_fuzz_expressions(tmp_path_factory: pytest.TempPathFactory, text: str) -
     _count("expressions", read_and_judge(path))
 
 
-_TF_TYPES = [
-    "azurerm_cognitive_account",
-    "azurerm_ai_services",
-    "azurerm_machine_learning_workspace",
-    "azurerm_machine_learning_compute_cluster",
-    "azurerm_machine_learning_compute_instance",
-    "azurerm_machine_learning_inference_cluster",
-    "azurerm_role_assignment",
-    "azurerm_role_definition",
-    "azurerm_storage_account",
-]
+_TF_TYPES = [*sorted(TF_MAPPERS), "azurerm_storage_account"]
+"""Every azurerm type the plan reader maps, and one it passes over."""
 _TF_ATTRIBUTES = [
     "name",
     "id",
@@ -454,6 +477,26 @@ _TF_ATTRIBUTES = [
     "subnet_resource_id",
     "kind",
     "fqdns",
+    "cognitive_account_id",
+    "model",
+    "sku",
+    "scale",
+    "sku_name",
+    "rai_policy_name",
+    "version_upgrade_option",
+    "content_filter",
+    "base_policy_name",
+    "mode",
+    "category",
+    "target",
+    "api_key",
+    "custom_keys",
+    "network_injection",
+    "project_management_enabled",
+    "local_authentication_enabled",
+    "public_network_access",
+    "ai_services_hub_id",
+    "high_business_impact_enabled",
 ]
 
 _tf_values = st.fixed_dictionaries(
@@ -512,7 +555,9 @@ terraform_plan = st.fixed_dictionaries(
                         {
                             "address": "a.x",
                             "expressions": {
-                                "machine_learning_workspace_id": {"references": ["b.y.id", "b.y"]}
+                                "machine_learning_workspace_id": {"references": ["b.y.id", "b.y"]},
+                                "cognitive_account_id": {"references": ["b.y.id", "b.y"]},
+                                "ai_services_hub_id": {"references": ["d.w.id"]},
                             },
                         }
                     ]
@@ -551,11 +596,13 @@ _YAML_KEYS = [
     "sslEnabled",
     "environmentVariables",
     "location",
+    "model_id",
 ]
 _YAML_SCHEMAS = [
     "https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json",
     "https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json",
     "https://azuremlschemas.azureedge.net/latest/kubernetesOnlineEndpoint.schema.json",
+    "https://azuremlschemas.azureedge.net/latest/serverlessEndpoint.schema.json",
 ]
 
 yaml_spec = st.fixed_dictionaries(
@@ -563,7 +610,10 @@ yaml_spec = st.fixed_dictionaries(
     optional={
         "$schema": st.sampled_from(_YAML_SCHEMAS),
         "computeType": st.sampled_from(["aci", "aks", "ACI", "custom"]),
-        "auth_mode": st.one_of(st.sampled_from(["key", "aml_token", "aad_token"]), json_value),
+        "auth_mode": st.one_of(
+            st.sampled_from(["key", "aml_token", "aad_token", "aad"]), json_value
+        ),
+        "model_id": st.one_of(st.just("azureml://registries/azureml/models/Phi-4"), json_value),
         "endpoint_name": json_value,
     },
 ).flatmap(
@@ -598,6 +648,7 @@ _YAML_PIECES = [
     "\n",
     "  ",
     "endpoint_name: e\n",
+    "model_id: azureml://registries/azureml/models/Phi-4\n",
     "description: ",
     "environment_variables:\n",
 ]

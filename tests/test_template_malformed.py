@@ -126,6 +126,22 @@ def test_function_called_with_too_many_arguments(run_cli: Any, tmp_path: Path) -
         ({"resources": [_account(resources={})]}, ("resources[0].resources: must be an array",)),
         ({"resources": [_account(resources=[7])]}, ("resources[0].resources[0]",)),
         (
+            {
+                "resources": [
+                    _account(resources=[{"type": "projects", "name": "p", "resources": {}}])
+                ]
+            },
+            ("resources[0].resources[0].resources: must be an array",),
+        ),
+        (
+            {"resources": [_account(resources=[{"type": "projects", "resources": ["c"]}])]},
+            ("resources[0].resources[0].resources[0]: a resource must be an object",),
+        ),
+        (
+            {"resources": [_account(resources=[{"type": "deployments", "copy": 3}])]},
+            ("resources[0].resources[0].copy: a copy loop must be",),
+        ),
+        (
             {"resources": [_account(properties={"copy": 5})]},
             ("resources[0].properties.copy: must be an array",),
         ),
@@ -321,9 +337,61 @@ def test_terraform_values_of_the_wrong_type_are_read(run_cli: Any, tmp_path: Pat
     assert statuses.get("AIS001") != "pass"
 
 
+def test_foundry_terraform_values_of_the_wrong_type_are_read(run_cli: Any, tmp_path: Path) -> None:
+    """Foundry attributes of the wrong type (a number for content_filter, a string for model,
+    an object for network_injection) are read and judged, never a crash; every record kept."""
+    account = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.CognitiveServices/accounts/a"
+    changes = [
+        (
+            "azurerm_cognitive_deployment.d",
+            {
+                "name": "d",
+                "cognitive_account_id": 5,
+                "model": "gpt",
+                "sku": [5],
+                "scale": {},
+                "version_upgrade_option": ["x"],
+            },
+        ),
+        (
+            "azurerm_cognitive_account_rai_policy.p",
+            {"name": "p", "cognitive_account_id": account, "content_filter": 5},
+        ),
+        (
+            "azurerm_cognitive_account_rai_policy.q",
+            {
+                "name": "q",
+                "cognitive_account_id": account,
+                "content_filter": [5, {"name": ["Hate"], "filter_enabled": "yes"}],
+            },
+        ),
+        (
+            "azurerm_cognitive_account.c",
+            {
+                "name": "c",
+                "network_injection": {"scenario": 1},
+                "project_management_enabled": "true",
+            },
+        ),
+        ("azurerm_cognitive_account_connection_api_key.k", {"name": ["k"], "category": 5}),
+        ("azurerm_ai_foundry_project.f", {"name": "f", "ai_services_hub_id": []}),
+    ]
+    plan = _plan(
+        resource_changes=[
+            {"address": a, "type": a.split(".")[0], "change": {"actions": ["create"], "after": v}}
+            for a, v in changes
+        ]
+    )
+    _, result = _scan(run_cli, tmp_path, plan, name="plan.json")
+    assert result.code in (0, 1, 3), result.err
+    assert result.report()["scan"]["sources"][0]["records"] == len(changes)
+
+
 @pytest.mark.parametrize(
     ("text", "words"),
     [
+        ("name: e\nmodel_id: !!binary aGVsbG8=\n", ("model_id", "bytes")),
+        ("name: e\nmodel_id: m\nauth_mode: .nan\n", ("auth_mode", "not a JSON number")),
         ("name: e\nauth_mode: key\ndescription: !!binary aGVsbG8=\n", ("description", "bytes")),
         ("name: e\nauth_mode: key\ndescription: .nan\n", ("description", "not a JSON number")),
         ("name: e\nauth_mode: key\ntraffic: !!set {a, b}\n", ("traffic",)),

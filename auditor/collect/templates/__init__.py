@@ -2,7 +2,8 @@
 
 ``read_templates`` takes files or folders and recognises each file by content: ARM
 deployment templates (with parameters), Bicep files (compiled with the ``bicep`` CLI),
-Azure ML v2 online endpoint/deployment YAML, v1 deploy configs and Terraform plan JSON.
+Azure ML v2 online endpoint/deployment and serverless endpoint YAML, v1 deploy configs and
+Terraform plan JSON.
 Each becomes ARM-shaped JSON added with ``SourceRef(kind=SourceKind.TEMPLATE, path, line)``, so the
 same rules judge a template and a live resource.
 """
@@ -247,6 +248,7 @@ class _Reader:
         builders = {
             "ml-endpoint": mlyaml.endpoint_record,
             "ml-deployment": mlyaml.deployment_record,
+            "ml-serverless-endpoint": mlyaml.serverless_endpoint_record,
             "v1-deploy-config": v1config.service_record,
         }
         if kind in builders:
@@ -300,8 +302,8 @@ def read_templates(
                 if path.is_file():
                     raise InputError(
                         f"{file}: not a recognised template (ARM template or parameters, "
-                        "Bicep, Azure ML online endpoint/deployment YAML, v1 deploy config, "
-                        "Terraform plan JSON)"
+                        "Bicep, Azure ML online endpoint/deployment or serverless endpoint "
+                        "YAML, v1 deploy config, Terraform plan JSON)"
                     )
                 continue
             kinds[kind] = kinds.get(kind, 0) + 1

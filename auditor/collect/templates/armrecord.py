@@ -38,6 +38,11 @@ def record_of(
     record["name"] = name.rsplit("/", 1)[-1]
     record.pop("apiVersion", None)
     record.pop("dependsOn", None)
+    if arm_type.lower() == "microsoft.cognitiveservices/accounts/raipolicies":
+        # Read-only; the service marks every policy a template creates UserManaged.
+        props = record.setdefault("properties", {})
+        if isinstance(props, dict) and not is_unresolved(props):
+            props.setdefault("type", "UserManaged")
     if arm_type.lower() == "microsoft.authorization/roleassignments":
         props = record.setdefault("properties", {})
         if isinstance(props, dict) and "scope" not in props:

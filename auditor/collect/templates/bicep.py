@@ -21,7 +21,8 @@ from auditor.errors import InputError
 
 BICEP_TIMEOUT_SECONDS = 120
 _MODULE_RE = re.compile(r"^\s*module\s+\w+\s+'([^']+\.bicep)'", re.MULTILINE)
-_RESOURCE_RE = re.compile(r"^\s*resource\s+\w+\s+'([^'@]+)@[^']*'", re.IGNORECASE)
+# A nested child names no API version: it takes its parent's (`resource dep 'deployments'`).
+_RESOURCE_RE = re.compile(r"^\s*resource\s+\w+\s+'([^'@]+)(?:@[^']*)?'", re.IGNORECASE)
 _DECLARATION_RE = re.compile(r"^\s*(resource|module)\s", re.IGNORECASE)
 
 
@@ -79,11 +80,21 @@ class SourceMap:
         lines = text.splitlines()
         self.lines[path] = lines
         starts = [i for i, line in enumerate(lines) if _DECLARATION_RE.match(line)]
+        enclosing: list[tuple[int, str]] = []  # (indent, full type) of the open declarations
         for position, index in enumerate(starts):
             match = _RESOURCE_RE.match(lines[index])
             if match:
                 end = starts[position + 1] if position + 1 < len(starts) else len(lines)
-                self.declarations[match.group(1).lower()].append(Declaration(path, index + 1, end))
+                indent = len(lines[index]) - len(lines[index].lstrip())
+                while enclosing and enclosing[-1][0] >= indent:
+                    enclosing.pop()
+                arm_type = match.group(1)
+                if "." not in arm_type.split("/", 1)[0] and enclosing:
+                    # A nested child (`resource dep 'deployments' = {` inside its account)
+                    # names only its own type segment; Bicep compiles it to the full type.
+                    arm_type = f"{enclosing[-1][1]}/{arm_type}"
+                enclosing.append((indent, arm_type))
+                self.declarations[arm_type.lower()].append(Declaration(path, index + 1, end))
         for module in _MODULE_RE.findall(text):
             self._read(path.parent / module, depth + 1)
 

@@ -1,4 +1,5 @@
-"""Azure ML v2 YAML specs (``az ml online-endpoint/online-deployment create -f``) as ARM JSON.
+"""Azure ML v2 YAML specs (``az ml online-endpoint/online-deployment/serverless-endpoint
+create -f``) as ARM JSON.
 
 The YAML uses the CLI's snake_case names and lower-case enum values (``auth_mode: key``);
 they are mapped to the REST names and ARM enum values the rules read
@@ -9,6 +10,8 @@ When the optional ``azure-ai-ml`` package is installed (``pip install 'auditor[a
 the spec is loaded with its ``load_online_endpoint``/``load_online_deployment`` first, so a spec
 ``az ml`` would reject is rejected here too (exit 2, with the SDK's message), and the values
 the rules read are taken from the loaded entity. Without it the YAML is read directly.
+A serverless endpoint spec is always read directly (its azure-ai-ml entity is a plain
+mapping of the same keys: ``name``, ``model_id``, ``auth_mode``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from auditor import arm
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
 from auditor.errors import InputError
+from auditor.unresolved import unresolved
 
 ENDPOINT_SCHEMAS = ("managedonlineendpoint", "kubernetesonlineendpoint")
 DEPLOYMENT_SCHEMAS = ("managedonlinedeployment", "kubernetesonlinedeployment")
+SERVERLESS_SCHEMA = "serverlessendpoint"
+"""``https://azuremlschemas.azureedge.net/latest/serverlessEndpoint.schema.json``"""
 
 AUTH_MODES = {"key": "Key", "aml_token": "AMLToken", "aad_token": "AADToken"}
 IDENTITY_TYPES = {
@@ -38,16 +44,20 @@ DEFAULT_AUTH_MODE = "key"
 
 
 def spec_kind(value: object) -> str | None:
-    """``endpoint`` or ``deployment`` for an online endpoint/deployment spec, else None."""
+    """``endpoint``, ``deployment`` or ``serverless-endpoint`` for those specs, else None."""
     if not isinstance(value, dict):
         return None
     schema = str(value.get("$schema") or "").lower()
+    if SERVERLESS_SCHEMA in schema:
+        return "serverless-endpoint"
     if any(s in schema for s in ENDPOINT_SCHEMAS):
         return "endpoint"
     if any(s in schema for s in DEPLOYMENT_SCHEMAS):
         return "deployment"
     if schema:  # another Azure ML spec (a batch endpoint, a compute, ...)
         return None
+    if "model_id" in value and "name" in value and "endpoint_name" not in value:
+        return "serverless-endpoint"  # Learn's examples carry no $schema
     if "auth_mode" in value and "name" in value:
         return "endpoint"
     if "endpoint_name" in value and "name" in value:
@@ -231,6 +241,46 @@ def deployment_record(
         line = document.lines.get(("environment_variables", key))
         if line is not None:
             lines[f"properties.environmentVariables.{key}"] = line
+    return record, lines
+
+
+def serverless_endpoint_record(
+    document: Document, context: DeploymentContext
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """A serverless (model-as-a-service) endpoint spec as ARM JSON, and its property lines.
+
+    ``auth_mode`` defaults to ``key`` (azure-ai-ml 1.35.2 ``ServerlessEndpoint``). Any other
+    value is left unresolved: that entity's ``_to_rest_object`` sends no ``authMode`` at all,
+    so what the endpoint gets is the service's choice, not the YAML's. The spec cannot set
+    content safety (absent: "the default content safety settings will be configured")."""
+    spec = document.value
+    name = str(spec.get("name") or document.path.stem)
+    auth = spec.get("auth_mode")
+    auth_mode: Any = "Key"
+    if auth is not None and str(auth).lower() != "key":
+        auth_mode = unresolved(
+            f"auth_mode: {str(auth)[:80]}",
+            "az ml (azure-ai-ml 1.35.2) does not send auth_mode when it creates a serverless "
+            "endpoint; the service decides",
+        )
+    properties: dict[str, Any] = {"authMode": auth_mode}
+    if spec.get("model_id") is not None:
+        properties["modelSettings"] = {"modelId": spec["model_id"]}
+    record: dict[str, Any] = {
+        "id": (
+            f"{context.resource_group_id}/providers/Microsoft.MachineLearningServices/"
+            f"workspaces/{context.workspace}/serverlessEndpoints/{name}"
+        ),
+        "name": name,
+        "type": arm.SERVERLESS_ENDPOINT,
+        "location": context.location,
+        "sku": {"name": "Consumption"},  # what azure-ai-ml always sends
+        "properties": properties,
+    }
+    lines = _lines(
+        document,
+        {"properties.authMode": "auth_mode", "properties.modelSettings.modelId": "model_id"},
+    )
     return record, lines
 
 

@@ -17,202 +17,42 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import arm
+from auditor.collect.templates import terraform_foundry
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
+from auditor.collect.templates.tfmapper import (
+    ML_WORKSPACE_PATH,
+    Mapper,
+    enabled,
+    identity,
+    name_of,
+    negate,
+    workspace_record,
+)
 from auditor.collect.templates.tfplan import PlannedResource, planned_resources
 from auditor.roles import BUILT_IN_NAMES
-from auditor.unresolved import is_unresolved, unresolved
+from auditor.unresolved import unresolved
 
 _ROLE_GUIDS = {name.lower(): guid for guid, name in BUILT_IN_NAMES.items()}
-_ML = "Microsoft.MachineLearningServices/workspaces"
 _TF_NAMESPACE = uuid.UUID("5f6d2a3c-8d0e-4c55-9a39-3c1f1b0e7a11")
 
 
-def _first_block(values: Mapping[str, Any], name: str) -> dict[str, Any] | None:
-    block = values.get(name)
-    if isinstance(block, list) and block and isinstance(block[0], dict):
-        return block[0]
-    return block if isinstance(block, dict) and not is_unresolved(block) else None
-
-
-def _negate(value: Any) -> Any:
-    return (not value) if isinstance(value, bool) else value
-
-
-def _enabled(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "Enabled" if value else "Disabled"
-    return value
-
-
-def _identity(values: Mapping[str, Any]) -> dict[str, Any] | None:
-    block = _first_block(values, "identity")
-    if block is None:
-        return None
-    identity: dict[str, Any] = {"type": block.get("type")}
-    ids = block.get("identity_ids")
-    if isinstance(ids, list):
-        identity["userAssignedIdentities"] = {str(i): {} for i in ids}
-    return identity
-
-
-class _Mapper:
-    """Builds ARM records from planned values, remembering which attribute fed which path."""
-
-    def __init__(self, context: DeploymentContext, ids: Mapping[str, str]) -> None:
-        self.context = context
-        self.ids = ids
-        self.sources: dict[str, str] = {}
-
-    def put(self, target: dict[str, Any], path: str, value: Any, attribute: str) -> None:
-        """Set ``path`` (dotted, under ``target``) unless the value is absent."""
-        if value is None:
-            return
-        *parents, last = path.split(".")
-        node = target
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-        self.sources[path] = attribute
-
-    def base_id(self, values: Mapping[str, Any], arm_type_path: str) -> str:
-        known = values.get("id")
-        if isinstance(known, str) and known.startswith("/subscriptions/"):
-            return known
-        group = values.get("resource_group_name")
-        group = group if isinstance(group, str) else self.context.resource_group
-        name = _name(values)
-        return (
-            f"/subscriptions/{self.context.subscription_id}/resourceGroups/{group}/providers/"
-            f"{arm_type_path}/{name}"
-        )
-
-    def workspace_id(self, resource: PlannedResource) -> str:
-        known = resource.values.get("machine_learning_workspace_id")
-        if isinstance(known, str):
-            return known
-        for ref in resource.references.get("machine_learning_workspace_id", []):
-            address = ref[: -len(".id")] if ref.endswith(".id") else ref
-            if address in self.ids:
-                return self.ids[address]
-        return (
-            f"{self.context.resource_group_id}/providers/{_ML}/"
-            f"{{{resource.address}.machine_learning_workspace_id}}"
-        )
-
-
-def _name(values: Mapping[str, Any]) -> str:
-    """The resource's name attribute; a plan holding anything but a string names none."""
-    name = values.get("name")
-    return name if isinstance(name, str) else "unnamed"
-
-
-def _cognitive_account(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
+def _workspace(r: PlannedResource, m: Mapper) -> dict[str, Any]:
     v = r.values
-    record: dict[str, Any] = {
-        "id": m.base_id(v, "Microsoft.CognitiveServices/accounts"),
-        "type": arm.AI_ACCOUNT,
-        "name": _name(v),
-        "location": v.get("location"),
-        "kind": v.get("kind"),
-    }
-    m.put(
-        record,
-        "properties.disableLocalAuth",
-        _negate(v.get("local_auth_enabled", True)),
-        "local_auth_enabled",
-    )
+    record = workspace_record(r, m, v.get("kind"), "high_business_impact")
     m.put(
         record,
         "properties.publicNetworkAccess",
-        _enabled(v.get("public_network_access_enabled", True)),
+        enabled(v.get("public_network_access_enabled", True)),
         "public_network_access_enabled",
     )
-    acls = _first_block(v, "network_acls")
-    if acls is not None:
-        m.put(
-            record,
-            "properties.networkAcls.defaultAction",
-            acls.get("default_action"),
-            "network_acls",
-        )
-    m.put(
-        record,
-        "properties.customSubDomainName",
-        v.get("custom_subdomain_name"),
-        "custom_subdomain_name",
-    )
-    m.put(
-        record,
-        "properties.restrictOutboundNetworkAccess",
-        v.get("outbound_network_access_restricted"),
-        "outbound_network_access_restricted",
-    )
-    m.put(record, "properties.allowedFqdnList", v.get("fqdns"), "fqdns")
-    cmk = _first_block(v, "customer_managed_key")
-    if cmk is not None:
-        m.put(
-            record,
-            "properties.encryption",
-            {
-                "keySource": "Microsoft.KeyVault",
-                "keyVaultProperties": {
-                    "keyIdentifier": cmk.get("key_vault_key_id"),
-                    "identityClientId": cmk.get("identity_client_id"),
-                },
-            },
-            "customer_managed_key",
-        )
-    m.put(record, "identity", _identity(v), "identity")
     return record
 
 
-def _workspace(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
-    v = r.values
-    record: dict[str, Any] = {
-        "id": m.base_id(v, _ML),
-        "type": arm.WORKSPACE,
-        "name": _name(v),
-        "location": v.get("location"),
-        "kind": v.get("kind"),
-    }
-    m.put(
-        record,
-        "properties.publicNetworkAccess",
-        _enabled(v.get("public_network_access_enabled", True)),
-        "public_network_access_enabled",
-    )
-    m.put(record, "properties.hbiWorkspace", v.get("high_business_impact"), "high_business_impact")
-    encryption = _first_block(v, "encryption")
-    if encryption is not None:
-        m.put(
-            record,
-            "properties.encryption",
-            {
-                "status": "Enabled",
-                "keyVaultProperties": {
-                    "keyVaultArmId": encryption.get("key_vault_id"),
-                    "keyIdentifier": encryption.get("key_id"),
-                },
-            },
-            "encryption",
-        )
-    network = _first_block(v, "managed_network")
-    if network is not None:
-        m.put(
-            record,
-            "properties.managedNetwork.isolationMode",
-            network.get("isolation_mode"),
-            "managed_network",
-        )
-    m.put(record, "identity", _identity(v), "identity")
-    return record
-
-
-def _compute(compute_type: str) -> Callable[[PlannedResource, _Mapper], dict[str, Any]]:
-    def build(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
+def _compute(compute_type: str) -> Callable[[PlannedResource, Mapper], dict[str, Any]]:
+    def build(r: PlannedResource, m: Mapper) -> dict[str, Any]:
         v = r.values
-        name = _name(v)
+        name = name_of(v)
         record: dict[str, Any] = {
             "id": f"{m.workspace_id(r)}/computes/{name}",
             "type": arm.COMPUTE,
@@ -232,7 +72,7 @@ def _compute(compute_type: str) -> Callable[[PlannedResource, _Mapper], dict[str
             m.put(
                 record,
                 "properties.disableLocalAuth",
-                _negate(v.get("local_auth_enabled", True)),
+                negate(v.get("local_auth_enabled", True)),
                 "local_auth_enabled",
             )
             subnet = v.get("subnet_resource_id")
@@ -244,13 +84,13 @@ def _compute(compute_type: str) -> Callable[[PlannedResource, _Mapper], dict[str
                 v.get("node_public_ip_enabled"),
                 "node_public_ip_enabled",
             )
-        m.put(record, "identity", _identity(v), "identity")
+        m.put(record, "identity", identity(v), "identity")
         return record
 
     return build
 
 
-def _role_assignment(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
+def _role_assignment(r: PlannedResource, m: Mapper) -> dict[str, Any]:
     v = r.values
     scope = v.get("scope")
     scope_text = scope if isinstance(scope, str) else m.context.resource_group_id
@@ -290,7 +130,7 @@ def _role_assignment(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
     return record
 
 
-def _role_definition(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
+def _role_definition(r: PlannedResource, m: Mapper) -> dict[str, Any]:
     v = r.values
     raw_scope = v.get("scope")
     scope = raw_scope if isinstance(raw_scope, str) else m.context.resource_group_id
@@ -321,17 +161,22 @@ def _role_definition(r: PlannedResource, m: _Mapper) -> dict[str, Any]:
     return record
 
 
-MAPPERS: Mapping[str, Callable[[PlannedResource, _Mapper], dict[str, Any]]] = {
-    "azurerm_cognitive_account": _cognitive_account,
-    "azurerm_ai_services": _cognitive_account,
+MAPPERS: Mapping[str, Callable[[PlannedResource, Mapper], dict[str, Any]]] = {
     "azurerm_machine_learning_workspace": _workspace,
     "azurerm_machine_learning_compute_cluster": _compute("AmlCompute"),
     "azurerm_machine_learning_compute_instance": _compute("ComputeInstance"),
     "azurerm_machine_learning_inference_cluster": _compute("AKS"),
     "azurerm_role_assignment": _role_assignment,
     "azurerm_role_definition": _role_definition,
+    **terraform_foundry.MAPPERS,
 }
 """The azurerm resource types read from a plan; others are counted as skipped."""
+
+PARENT_PATHS = {
+    "azurerm_machine_learning_workspace": ML_WORKSPACE_PATH,
+    **terraform_foundry.PARENT_PATHS,
+}
+"""Types whose id children find by the address they reference (before computes map)."""
 
 
 @dataclass(frozen=True)
@@ -346,13 +191,15 @@ class MappedResource:
 
 
 def map_plan(document: Document, context: DeploymentContext) -> list[MappedResource]:
-    """Every planned resource, mapped to ARM JSON (workspaces first, so computes find them)."""
+    """Every planned resource, mapped to ARM JSON (parents first, so children find them)."""
     planned = list(planned_resources(document))
     ids: dict[str, str] = {}
     for resource in planned:
-        if resource.tf_type == "azurerm_machine_learning_workspace":
-            mapper = _Mapper(context, {})
-            ids[resource.address.split("[", 1)[0]] = mapper.base_id(resource.values, _ML)
+        parent_path = PARENT_PATHS.get(resource.tf_type)
+        if parent_path is not None:
+            ids[resource.address.split("[", 1)[0]] = Mapper(context, {}).base_id(
+                resource.values, parent_path
+            )
     out: list[MappedResource] = []
     for resource in planned:
         builder = MAPPERS.get(resource.tf_type)
@@ -360,7 +207,7 @@ def map_plan(document: Document, context: DeploymentContext) -> list[MappedResou
         if builder is None:
             out.append(MappedResource(None, resource.tf_type, line, {}))
             continue
-        mapper = _Mapper(context, ids)
+        mapper = Mapper(context, ids)
         record = builder(resource, mapper)
         lines = {
             path: found
