@@ -50,16 +50,16 @@ def _findings(run_cli: Any, args: list[str]) -> dict[str, dict[str, Any]]:
     return {f["rule_id"]: f for f in result.report()["findings"]}
 
 
-def test_a_template_that_leaves_sharing_and_expiry_unset_is_not_judged_on_them(
-    run_cli: Any, tmp_path: Path
-) -> None:
+def test_a_template_that_leaves_sharing_and_expiry_unset(run_cli: Any, tmp_path: Path) -> None:
     """A key connection whose template sets neither isSharedToAll nor expiryTime (all azurerm
-    can write) fails AIS014 but is not_applicable to AIS015/AIS016, never a pass."""
+    can write) fails AIS014, is not_applicable to AIS015 (what sharing becomes is not stated),
+    and fails AIS016: the connection it creates has no expiry."""
     found = _findings(run_cli, ["--template", str(_template(tmp_path, {}))])
     assert found["AIS014"]["status"] == "fail"
-    for rule in ("AIS015", "AIS016"):
-        assert found[rule]["status"] == "not_applicable", found[rule]
-        assert "judged on live data only" in found[rule]["reason"]
+    assert found["AIS015"]["status"] == "not_applicable", found["AIS015"]
+    assert "judged on live data only" in found["AIS015"]["reason"]
+    assert found["AIS016"]["status"] == "fail", found["AIS016"]
+    assert "no expiryTime" in found["AIS016"]["message"]
 
 
 def test_a_template_that_shares_a_key_fails(run_cli: Any, tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ read what hangs under an account (AIS017 agent network, AIS018 Defender for AI).
 Connections: the credential kind (``authType``) is all that is kept, never the credential; the
 rules' ``applies_when`` keeps them to the kinds that store one. ``isSharedToAll`` and
 ``expiryTime`` have no default in the spec, and azurerm's connection resources cannot set
-either, so a template that leaves them unset is judged on live data only.
+either. A connection created without ``expiryTime`` has none, whatever wrote it, so a missing
+one fails everywhere; what ``isSharedToAll`` becomes when unset is not stated, so a template
+that leaves it unset is judged on live data only.
 """
 
 from __future__ import annotations
@@ -80,8 +82,6 @@ def connection_credential_expiry(resource: Resource, ctx: EvalContext) -> Outcom
     if (stop := reads.unknown(evidence)) is not None:
         return stop
     if isinstance(expiry_read, Missing):
-        if (unset := _template_leaves_unset(resource, _EXPIRY)) is not None:
-            return unset
         return Outcome(
             Status.FAIL,
             f"connection {resource.name} stores a credential with no expiryTime",
