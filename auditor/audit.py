@@ -15,7 +15,13 @@ from auditor.collect.writer import check_destination, write_snapshot
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
-from auditor.engine.frameworks import Framework, compliance, load_framework, unknown_controls
+from auditor.engine.frameworks import (
+    Framework,
+    choose,
+    compliance,
+    shipped_frameworks,
+    unknown_controls,
+)
 from auditor.engine.loader import load_rules
 from auditor.engine.parameters import settings as parameter_settings
 from auditor.engine.parameters import values as parameter_values
@@ -73,7 +79,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     if config.save_snapshot is not None:
         check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     baseline = load_report(config.baseline) if config.baseline else None
-    rules, pin, framework, used = _rules(config)
+    rules, pin, frameworks, used = _rules(config)
     inventory, reads = build_inventory(config)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
     suppressions = load_suppressions(
@@ -86,7 +92,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
     baseline_section = None
     if baseline is not None:
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
-    per_control = compliance(framework, rules, results)
+    views = [compliance(framework, rules, results) for framework in frameworks]
     if config.save_snapshot is not None:
         # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
         tenant = next((r.tenant for r in reads if r.tenant is not None), None)
@@ -116,7 +122,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         fail_on_new_only=config.fail_on_new_only,
         rule_set=str(pin) if pin else None,
         not_gating=frozenset(held_back),
-        compliance=per_control,
+        compliance=views,
         notes=notes,
         parameters=used,
         settings=_settings(config, pin),
@@ -153,15 +159,16 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
         "max_suppression_days": config.max_suppression_days,
         "select": list(config.select),
         "ignore": list(config.ignore),
+        "frameworks": list(config.frameworks),
     }
 
 
 def _rules(
     config: ScanConfig,
-) -> tuple[list[Rule], Release | None, Framework, dict[str, Mapping[str, Any]]]:
-    """The rules to run, the ``--rule-set`` pin, the compliance framework and each rule's
-    parameter values, all checked before any input is read (a bad rule file, pin or parameter
-    costs no live read)."""
+) -> tuple[list[Rule], Release | None, list[Framework], dict[str, Mapping[str, Any]]]:
+    """The rules to run, the ``--rule-set`` pin, the compliance frameworks the report carries
+    and each rule's parameter values, all checked before any input is read (a bad rule file,
+    framework file, pin or parameter costs no live read)."""
     catalog = load_rules(config.rules_dirs)
     pin = pin_for(config.rule_set, catalog)
     rules = select_rules(catalog, config.select, config.ignore)
@@ -169,11 +176,13 @@ def _rules(
     chosen = parameter_values(
         parameter_settings(catalog, config.parameters, config.key_max_age_days)
     )
-    framework = load_framework()
-    problems = unknown_controls(framework, rules)
+    shipped = shipped_frameworks()
+    chosen_views = choose(shipped, config.frameworks)
+    # Every shipped framework, selected or not: a rule's mapping is valid or not on its own.
+    problems = [p for framework in shipped for p in unknown_controls(framework, rules)]
     if problems:
         raise RuleError("; ".join(problems))
-    return rules, pin, framework, {rule.id: chosen[rule.id] for rule in rules}
+    return rules, pin, chosen_views, {rule.id: chosen[rule.id] for rule in rules}
 
 
 def _demo_alone(config: ScanConfig) -> bool:

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from auditor.engine.frameworks import load_framework
+from auditor.engine.frameworks import coverage, shipped_frameworks
 from auditor.engine.loader import load_rules
 from auditor.engine.references import RuleIndex, is_glob
 from auditor.errors import InputError, ReportError
@@ -35,12 +35,28 @@ def rules(show: str | None = None, markdown: bool = False) -> int:
         print(rule_page(find_rule(catalog, show)), end="")
         return 0
     if markdown:
-        print(catalog_page(catalog, load_framework()), end="")
+        print(catalog_page(catalog, shipped_frameworks()), end="")
         return 0
     width = max(len(r.slug) for r in catalog)
     for rule in catalog:
         opt_in = "  (opt-in)" if not rule.default_enabled else ""
         print(f"{rule.id:<8} {rule.slug:<{width}}  {rule.severity.value:<8}  {rule.title}{opt_in}")
+    return 0
+
+
+def frameworks() -> int:
+    """``auditor frameworks``: each shipped framework with how much of it the rules cover."""
+    catalog = load_rules()
+    rows = [coverage(framework, catalog) for framework in shipped_frameworks()]
+    width = max(len(row.framework.name) for row in rows)
+    print(f"{'name':<{width}}  controls  with rules  gaps (no rule yet)  not assessable  title")
+    for row in rows:
+        f = row.framework
+        print(
+            f"{f.name:<{width}}  {len(f.controls):>8}  {row.with_rules:>10}  {row.gaps:>18}  "
+            f"{row.not_assessable:>14}  {f.title}"
+        )
+    print("\nSelect views with `auditor scan --framework NAME` (default: all of them).")
     return 0
 
 

@@ -66,6 +66,8 @@ class ScanConfig:
     ``tag:X``; empty runs every default rule (see :mod:`auditor.engine.selection`)."""
     ignore: tuple[str, ...] = ()
     """Rule patterns to skip (``--ignore``), same syntax."""
+    frameworks: tuple[str, ...] = ()
+    """Compliance views the report carries (``--framework``); empty carries every shipped one."""
     live: LiveSettings | None = None
     """Scan a tenant live through the Azure SDK (``auditor scan`` without other sources)."""
     save_snapshot: Path | None = None

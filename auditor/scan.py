@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.engine.frameworks import ControlResult
+from auditor.engine.frameworks import FrameworkResult
 from auditor.model import CollectionError, Result, Rule, Severity, Status, Subscription
 
 
@@ -71,8 +71,8 @@ class ScanOutcome:
     """The release ``--rule-set`` pins the gate to; None gates on every rule."""
     not_gating: frozenset[str] = frozenset()
     """Ids of rules newer than the pin: they run and report but do not move the exit code."""
-    compliance: Sequence[ControlResult] = ()
-    """Per framework control: its rules, their result counts and a verdict."""
+    compliance: Sequence[FrameworkResult] = ()
+    """Per framework the report carries, per control: its rules, result counts and a verdict."""
     notes: Sequence[str] = ()
     """Said once on stderr, not part of the report: how the input limits what was judged."""
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

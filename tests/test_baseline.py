@@ -140,7 +140,7 @@ def test_fail_on_new_only_needs_a_baseline(run_cli: Any) -> None:
         ("{broken", "invalid JSON"),
         (json.dumps({"hello": 1}), "not an auditor JSON report"),
         (
-            json.dumps({"tool": {"name": "auditor"}, "schema_version": "2.0", "findings": []}),
+            json.dumps({"tool": {"name": "auditor"}, "schema_version": "3.0", "findings": []}),
             "not compatible",
         ),
         (

@@ -317,6 +317,36 @@ def test_compliance_view_shows_controls_and_gaps(
     assert opened.visible_findings() == sum(1 for f in doc["findings"] if f["rule_id"] == "AIS001")
 
 
+def test_framework_switcher_shows_one_view_at_a_time(open_report: Any, demo_html: Path) -> None:
+    """The tabs switch the compliance view between frameworks (click and arrow keys), offline,
+    and MCSB v2's AI-7 reads as not assessable from configuration, not as a gap."""
+    doc = demo_document(demo_html)
+    names = [b["framework"] for b in doc["compliance"]]
+    opened = open_report(demo_html)
+    page = opened.page
+
+    def shown() -> list[str]:
+        views = page.locator(".fw-view")
+        return [
+            views.nth(i).get_attribute("data-framework") or ""
+            for i in range(views.count())
+            if views.nth(i).is_visible()
+        ]
+
+    assert page.locator(".fw-switch [role=tab]").count() == len(names)
+    assert shown() == [names[0]]
+    page.locator(".fw-switch [data-framework=mcsb-v2]").click()
+    assert shown() == ["mcsb-v2"]
+    assert page.locator("#fw-tab-mcsb-v2").get_attribute("aria-selected") == "true"
+    row = page.locator("#fw-mcsb-v2 table.compliance tr", has=page.locator("code", has_text="AI-7"))
+    assert "not assessable from configuration" in row.inner_text().lower()
+    assert "gap" not in (row.get_attribute("class") or "")
+    page.keyboard.press("ArrowRight")
+    following = names[(names.index("mcsb-v2") + 1) % len(names)]
+    assert shown() == [following]
+    assert opened.requests == [opened.url] and opened.errors == []
+
+
 def test_chart_bar_filters_failures(open_report: Any, demo_html: Path) -> None:
     """Selecting the 'critical' bar shows exactly the critical failures."""
     doc = demo_document(demo_html)
@@ -432,6 +462,10 @@ def test_without_javascript_the_findings_are_a_table(browser: Browser, demo_html
         assert rows.count() == len(doc["findings"])
         assert not page.locator("#filterbox").is_visible()
         assert page.locator("#chart-severity svg").is_visible()
-        assert page.locator("table.compliance").is_visible()
+        tables = page.locator("table.compliance")
+        # every framework's view shows, one after the other; the switcher needs the script
+        assert tables.count() == len(doc["compliance"]) > 1
+        assert all(tables.nth(i).is_visible() for i in range(tables.count()))
+        assert not page.locator(".fw-switch").is_visible()
     finally:
         context.close()

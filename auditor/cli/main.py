@@ -63,6 +63,8 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
     if args.command == "rules":
         show = args.rule if args.rules_command == "show" else None
         return commands.rules(show, markdown=args.rules_format == "markdown")
+    if args.command == "frameworks":
+        return commands.frameworks()
     if args.command == "collect":
         live = {dest: getattr(args, dest, option.default) for dest, option in cli.collect.items()}
         config = ScanConfig(live=_live_settings(live), quiet=args.quiet, clock=clock)
@@ -190,6 +192,7 @@ def scan_config(
         quiet=values["quiet"],
         select=split_patterns(values["select"]),
         ignore=split_patterns(values["ignore"]),
+        frameworks=tuple(values["framework"]),
     )
 
 

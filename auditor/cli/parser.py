@@ -51,6 +51,12 @@ def command_line() -> CommandLine:
     scan_options = Options()
     add_scan_options(scan, scan_options)
     _add_rules_command(sub, commands)
+    commands.add(
+        sub,
+        "frameworks",
+        help="list the compliance frameworks with coverage: controls with rules, gaps (no rule "
+        "yet), not assessable from configuration",
+    )
     _add_suppress_command(sub, commands)
     _add_diff_command(sub, commands)
     _add_config_command(sub, commands)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from auditor.cli import arguments
 from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT
 from auditor.configfile import Option
+from auditor.engine.frameworks import framework_name
 from auditor.model import Severity
 from auditor.report.formats import parse_formats, writers
 from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH
@@ -59,6 +60,7 @@ def add_scan_options(scan: argparse.ArgumentParser, options: Options) -> None:
     _add_gate_options(scan, options)
     _add_rule_options(scan, options)
     _add_selection_options(scan, options)
+    _add_framework_options(scan, options)
     add_live_options(scan, options, save_snapshot=True)
 
 
@@ -267,6 +269,20 @@ def _add_selection_options(scan: argparse.ArgumentParser, options: Options) -> N
         default=[],
         metavar="PATTERNS",
         help="skip rules matching these comma-separated patterns; repeatable",
+    )
+
+
+def _add_framework_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    compliance = scan.add_argument_group("compliance views")
+    options.add(
+        compliance,
+        "--framework",
+        action="append",
+        default=[],
+        metavar="NAME",
+        type=framework_name,
+        help="carry this framework's compliance view in the reports (auditor frameworks lists "
+        "them); repeatable; default: every shipped framework",
     )
 
 

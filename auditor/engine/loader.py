@@ -133,9 +133,13 @@ def _problem(error: ValidationError) -> str:
     return str(error.message)
 
 
-def schema_problems(doc: Mapping[str, Any]) -> list[str]:
-    """Every way the document breaks ``rules/schema.json``, each naming its element path."""
-    errors = sorted(_validator().iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
+def schema_problems(
+    doc: Mapping[str, Any], validator: Draft202012Validator | None = None
+) -> list[str]:
+    """Every way the document breaks ``rules/schema.json`` (or the schema of ``validator``,
+    such as the framework files'), each naming its element path."""
+    checker = validator or _validator()
+    errors = sorted(checker.iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path])
     return list(
         dict.fromkeys(f"{_where(e)}: {_problem(e)}" if _where(e) else _problem(e) for e in errors)
     )

@@ -22,7 +22,9 @@ from auditor.report.model import SCHEMA_VERSION, Finding, Gate, Report, gate_ver
 from auditor.report.reader import read_document
 from auditor.scan import BaselineSummary
 
-COMPATIBLE_MAJOR = SCHEMA_VERSION.split(".")[0]
+COMPATIBLE_MAJORS = ("1", SCHEMA_VERSION.split(".")[0])
+"""Report schemas read as baselines and by ``diff``: 2.x and the 1.x before it (2.0 only
+regrouped ``compliance``, which :mod:`auditor.report.reader` reads in both shapes)."""
 _GROUP = {Status.FAIL: "problem", Status.SUPPRESSED: "problem", Status.UNKNOWN: "unknown"}
 """Statuses compared; a suppressed failure is the same problem as an open one."""
 _FAILED = (Status.FAIL, Status.SUPPRESSED)
@@ -36,10 +38,11 @@ def load_report(path: Path) -> Report:
     if data["tool"].get("name") != "auditor":
         raise InputError(f"{path}: not an auditor JSON report (auditor.json)")
     version = data.get("schema_version")
-    if not isinstance(version, str) or version.split(".")[0] != COMPATIBLE_MAJOR:
+    if not isinstance(version, str) or version.split(".")[0] not in COMPATIBLE_MAJORS:
+        readable = " and ".join(f"{major}.x" for major in COMPATIBLE_MAJORS)
         raise InputError(
             f"{path}: report schema_version {version!r} is not compatible "
-            f"(this auditor reads {COMPATIBLE_MAJOR}.x)"
+            f"(this auditor reads {readable})"
         )
     return read_document(data, str(path))
 

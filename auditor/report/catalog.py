@@ -67,6 +67,9 @@ def _facts(rule: Rule) -> list[tuple[str, str]]:
         facts.append(("Aliases", _code_list(rule.aliases)))
     mcsb = rule.controls.get("mcsb", ())
     facts.append(("MCSB v1", ", ".join(mcsb) if mcsb else "none"))
+    for key, ids in rule.controls.items():
+        if key not in ("mcsb", "azure_policy"):
+            facts.append((f"Controls: {key}", ", ".join(ids)))
     policies = rule.controls.get("azure_policy", ())
     if policies:
         facts.append(("Azure Policy", _code_list(policies)))
@@ -133,8 +136,34 @@ def _anchor(rule: Rule) -> str:
     return f"{rule.id}-{rule.slug}".lower()
 
 
-def catalog_page(rules: Sequence[Rule], framework: Framework) -> str:
-    """The whole catalog: summary table, MCSB v1 coverage (gaps shown), then every rule."""
+def _coverage(rules: Sequence[Rule], framework: Framework) -> list[str]:
+    lines = [
+        "",
+        f"## {framework.title} coverage",
+        "",
+        f"Controls of `{framework.name}` that concern Azure ML and AI Services, and the rules "
+        f"that assess them (rules name them under `controls.{framework.rule_key}`). Controls "
+        "with no rule are coverage gaps; controls no resource configuration can show are "
+        "marked not assessable. Every JSON report carries the framework's block under "
+        "`compliance` (select with `--framework`), with per-control verdicts.",
+        "",
+        "| control | title | rules |",
+        "| --- | --- | --- |",
+    ]
+    known = {r.id for r in rules}
+    for control in framework.controls:
+        mapped = [r for r in control.rules if r in known]
+        if not control.assessable:
+            cell = f"not assessable from configuration: {control.why}"
+        else:
+            cell = ", ".join(mapped) if mapped else "**gap: no rule**"
+        lines.append(f"| {control.id} | {_cell(control.title)} | {_cell(cell)} |")
+    return lines
+
+
+def catalog_page(rules: Sequence[Rule], frameworks: Sequence[Framework]) -> str:
+    """The whole catalog: summary table, each framework's coverage (gaps and controls not
+    assessable from configuration shown), then every rule."""
     opt_in = [r.id for r in rules if not r.default_enabled]
     lines = [
         "# Rule catalog",
@@ -164,24 +193,8 @@ def catalog_page(rules: Sequence[Rule], framework: Framework) -> str:
             f"{_cell(rule.title)} | {', '.join(rule.controls.get('mcsb', ())) or '-'} | "
             f"{'<br>'.join(f'`{p}`' for p in policies) or '-'} |"
         )
-    lines += [
-        "",
-        f"## {framework.title} coverage",
-        "",
-        f"Controls of `{framework.name}` that concern Azure ML and AI Services, and the rules "
-        "that assess them. Controls with no rule are coverage gaps; every JSON report carries "
-        "the same list under `compliance`, with per-control verdicts.",
-        "",
-        "| control | title | rules |",
-        "| --- | --- | --- |",
-    ]
-    known = {r.id for r in rules}
-    for control in framework.controls:
-        mapped = [r for r in control.rules if r in known]
-        lines.append(
-            f"| {control.id} | {_cell(control.title)} | "
-            f"{', '.join(mapped) if mapped else '**gap: no rule**'} |"
-        )
+    for framework in frameworks:
+        lines += _coverage(rules, framework)
     lines += ["", "## Rules", ""]
     for rule in rules:
         lines.append(rule_page(rule, level=3))

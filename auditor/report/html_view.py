@@ -190,31 +190,40 @@ class ControlRow:
     """(rule id, that rule's status counts) per mapped rule."""
     counts: Mapping[Status, int]
     verdict: Verdict
+    why: str | None = None
+    """Why no configuration can show the control (``not_assessable`` only)."""
 
 
 @dataclass(frozen=True)
 class Compliance:
-    """The compliance view: a row per control and how many controls have each verdict."""
+    """One framework's compliance view: a row per control and how many have each verdict."""
 
+    framework: str
+    title: str
+    url: str | None
     rows: tuple[ControlRow, ...]
     verdicts: dict[Verdict, int]
 
 
-def compliance(report: Report) -> Compliance:
-    """Per control, as the report judged it, with each mapped rule's counts."""
+def compliance(report: Report) -> tuple[Compliance, ...]:
+    """Per framework the report carries, per control as the report judged it, with each mapped
+    rule's counts."""
     by_rule = report.summary.by_rule
-    rows = tuple(
-        ControlRow(
-            control_id=c.control_id,
-            title=c.title,
-            rules=tuple((r, by_rule.get(r, {})) for r in c.rules),
-            counts=c.counts,
-            verdict=c.verdict,
+    views = []
+    for view in report.compliance:
+        rows = tuple(
+            ControlRow(
+                control_id=c.control_id,
+                title=c.title,
+                rules=tuple((r, by_rule.get(r, {})) for r in c.rules),
+                counts=c.counts,
+                verdict=c.verdict,
+                why=c.why,
+            )
+            for c in view.controls
         )
-        for c in report.compliance
-    )
-    verdicts = Counter(r.verdict for r in rows)
-    return Compliance(rows, {v: verdicts[v] for v in Verdict})
+        views.append(Compliance(view.framework, view.title, view.url, rows, view.verdicts()))
+    return tuple(views)
 
 
 @dataclass(frozen=True)

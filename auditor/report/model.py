@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.engine.frameworks import ControlResult
+from auditor.engine.frameworks import ControlResult, FrameworkResult
 from auditor.model import CollectionError, Severity, Status
 from auditor.scan import BaselineSummary
 
-SCHEMA_VERSION = "1.3"
-"""1.3 added ``rules[].since``/``changed``, ``findings[].gating`` and the gate's rule-set pin."""
+SCHEMA_VERSION = "2.0"
+"""2.0 made ``compliance`` one block per framework (``framework``, ``title``, ``url``,
+``verdicts``, ``controls``) and added the ``not_assessable`` verdict with its ``why``; 1.3 added
+``rules[].since``/``changed``, ``findings[].gating`` and the gate's rule-set pin."""
 
 
 def _lists(mapping: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
@@ -306,7 +308,8 @@ class Report:
     errors: tuple[CollectionError, ...]
     warnings: tuple[ReportWarning, ...]
     baseline: BaselineSummary | None
-    compliance: tuple[ControlResult, ...]
+    compliance: tuple[FrameworkResult, ...]
+    """One compliance view per framework the scan carried (``--framework``)."""
     schema_version: str = SCHEMA_VERSION
 
     def to_document(self) -> dict[str, Any]:
@@ -331,15 +334,26 @@ class Report:
             "errors": [e.as_record() for e in self.errors],
             "warnings": [w.to_document() for w in self.warnings],
             "baseline": self.baseline.to_document() if self.baseline is not None else None,
-            "compliance": [
-                {
-                    "framework": c.framework,
-                    "control_id": c.control_id,
-                    "title": c.title,
-                    "rules": list(c.rules),
-                    "counts": _counts(c.counts),
-                    "verdict": c.verdict.value,
-                }
-                for c in self.compliance
-            ],
+            "compliance": [_framework_document(view) for view in self.compliance],
         }
+
+
+def _framework_document(view: FrameworkResult) -> dict[str, Any]:
+    return {
+        "framework": view.framework,
+        "title": view.title,
+        "url": view.url,
+        "verdicts": {v.value: n for v, n in view.verdicts().items()},
+        "controls": [_control_document(c) for c in view.controls],
+    }
+
+
+def _control_document(control: ControlResult) -> dict[str, Any]:
+    return {
+        "control_id": control.control_id,
+        "title": control.title,
+        "rules": list(control.rules),
+        "counts": _counts(control.counts),
+        "verdict": control.verdict.value,
+        "why": control.why,
+    }

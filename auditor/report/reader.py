@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from auditor.engine.frameworks import ControlResult, Verdict
+from auditor.engine.frameworks import ControlResult, FrameworkResult, Verdict
 from auditor.errors import InputError
 from auditor.model import CollectionError, Severity, Status
 from auditor.report.model import (
@@ -236,18 +236,48 @@ def _baseline(value: object) -> BaselineSummary | None:
     )
 
 
-def _control(data: Mapping[str, Any]) -> ControlResult | None:
+def _control(data: Mapping[str, Any], framework: str) -> ControlResult | None:
     verdict = _enum(Verdict, data.get("verdict"))
     if not isinstance(data.get("control_id"), str) or verdict is None:
         return None
     return ControlResult(
-        framework=_text(data.get("framework")),
+        framework=framework,
         control_id=data["control_id"],
         title=_text(data.get("title")),
         rules=_words(data.get("rules")),
         counts=_counts(data.get("counts")),
         verdict=verdict,
+        why=_opt(data.get("why")),
     )
+
+
+def _view(data: Mapping[str, Any]) -> FrameworkResult | None:
+    name = data.get("framework")
+    if not isinstance(name, str):
+        return None
+    controls = (_control(c, name) for c in map(_obj, _items(data.get("controls"))))
+    return FrameworkResult(
+        framework=name,
+        title=_text(data.get("title"), name),
+        url=_opt(data.get("url")),
+        controls=tuple(c for c in controls if c is not None),
+    )
+
+
+def _compliance(items: list[Any]) -> tuple[FrameworkResult, ...]:
+    """Schema 2.x: one block per framework. Before 2.0 (1.x): one flat list of controls, each
+    naming its framework, regrouped here so old reports render and compare as new ones do."""
+    entries = [_obj(item) for item in items]
+    if all("controls" in entry for entry in entries):
+        views = (_view(entry) for entry in entries)
+        return tuple(v for v in views if v is not None)
+    grouped: dict[str, list[ControlResult]] = {}
+    for entry in entries:
+        name = _text(entry.get("framework"))
+        control = _control(entry, name)
+        if control is not None:
+            grouped.setdefault(name, []).append(control)
+    return tuple(FrameworkResult(name, name, None, tuple(c)) for name, c in grouped.items())
 
 
 def read_document(data: Mapping[str, Any], path: str) -> Report:
@@ -259,7 +289,6 @@ def read_document(data: Mapping[str, Any], path: str) -> Report:
     scan, summary = _scan(path, data.get("scan")), _summary(path, data.get("summary"))
     tool = _obj(data.get("tool"))
     rules = (_rule(r) for r in _items(data.get("rules")))
-    controls = (_control(c) for c in map(_obj, _items(data.get("compliance"))))
     return Report(
         tool_name=_text(tool.get("name")),
         tool_version=_text(tool.get("version")),
@@ -270,6 +299,6 @@ def read_document(data: Mapping[str, Any], path: str) -> Report:
         errors=tuple(_error(e) for e in map(_obj, _items(data.get("errors")))),
         warnings=tuple(_warning(w) for w in map(_obj, _items(data.get("warnings")))),
         baseline=_baseline(data.get("baseline")),
-        compliance=tuple(c for c in controls if c is not None),
+        compliance=_compliance(_items(data.get("compliance"))),
         schema_version=_text(data.get("schema_version"), SCHEMA_VERSION),
     )

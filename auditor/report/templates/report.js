@@ -404,3 +404,33 @@
   document.documentElement.setAttribute("data-ready", "1");
   setTimeout(function () { warm(0); }, 50);
 })();
+
+/* The compliance framework switcher: without script every framework's view shows, one after
+   the other; with it, one at a time, chosen with the tabs (arrow keys move between them). */
+(function () {
+  "use strict";
+  var bar = document.querySelector(".fw-switch");
+  if (!bar) { return; }
+  var tabs = Array.prototype.slice.call(bar.querySelectorAll("button[role=tab]"));
+  function show(tab) {
+    tabs.forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      var panel = document.getElementById(t.getAttribute("aria-controls"));
+      if (panel) { panel.hidden = !on; }
+    });
+  }
+  tabs.forEach(function (t, i) {
+    t.addEventListener("click", function () { show(t); });
+    t.addEventListener("keydown", function (e) {
+      var step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+      if (!step) { return; }
+      var next = tabs[(i + step + tabs.length) % tabs.length];
+      show(next);
+      next.focus();
+    });
+  });
+  bar.hidden = false;
+  show(tabs[0]);
+})();

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from auditor.engine.frameworks import Verdict
 from auditor.model import Status
 from auditor.report.formats import Writer
 from auditor.report.model import Finding, Report, gate_verdict
@@ -81,6 +82,21 @@ def _findings_table(findings: Sequence[Finding], with_baseline: bool) -> list[st
     return lines
 
 
+def _compliance_table(report: Report) -> list[str]:
+    """One row per framework the report carries: how many controls have each verdict."""
+    verdicts = list(Verdict)
+    lines = [
+        "| framework | controls | " + " | ".join(escape(v.count_label) for v in verdicts) + " |",
+        "| --- | ---: | " + " | ".join("---:" for _ in verdicts) + " |",
+    ]
+    for view in report.compliance:
+        counts = view.verdicts()
+        cells = " | ".join(str(counts[v]) for v in verdicts)
+        name = f"{escape(view.title)} ({_code_span(view.framework, True)})"
+        lines.append(f"| {name} | {len(view.controls)} | {cells} |")
+    return lines
+
+
 def render_markdown(report: Report) -> str:
     """Render a short Markdown summary of the report."""
     summary, scan, baseline = report.summary, report.scan, report.baseline
@@ -108,6 +124,9 @@ def render_markdown(report: Report) -> str:
             f"Compared with the baseline: **{baseline.new} new**, {baseline.existing} "
             f"existing, {baseline.fixed} fixed.",
         ]
+    if report.compliance:
+        lines += ["", "### Compliance", ""]
+        lines += _compliance_table(report)
     failing = sorted(
         (f for f in report.findings if f.status is Status.FAIL),
         key=lambda f: (

@@ -86,9 +86,11 @@ def _help_text(rule: RuleInfo) -> str:
 
 def _tags(rule: RuleInfo) -> list[str]:
     tags = ["security", "azure", *rule.tags]
+    # Every compliance framework's control ids (mcsb, mcsb-v2, eu-ai-act, ...), not the Azure
+    # Policy definition ids, which are GUIDs and name no control.
     for framework, controls in sorted(rule.controls.items()):
-        if framework == "mcsb":
-            tags += [f"external/mcsb/{control}" for control in controls]
+        if framework != "azure_policy":
+            tags += [f"external/{framework}/{control}" for control in controls]
     return list(dict.fromkeys(tags))
 
 
