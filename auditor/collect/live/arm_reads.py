@@ -8,7 +8,8 @@ and drops AKS compute fields. So these go through an ``azure-mgmt-core`` pipelin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -95,3 +96,27 @@ def to_arm_json(model: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TypeError(f"{type(model).__name__} serialised to {type(data).__name__}")
     return data
+
+
+Records = Callable[[], Iterator[dict[str, Any]]]
+
+
+def no_children(record: dict[str, Any]) -> list[ChildList]:
+    """A list whose records lead to no further reads."""
+    return []
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """One list read under a resource: what it reads, what its failure leaves unread, and the
+    reads each of its records leads to (an endpoint's deployments, a project's connections)."""
+
+    scope: str
+    """The parent resource id (the error's scope when the read fails)."""
+    operation: str
+    kinds: tuple[str, ...]
+    """The data kinds left unread when this read fails."""
+    fetch: Records
+    """The records, as ARM JSON."""
+    children: Callable[[dict[str, Any]], list[ChildList]] = field(default=no_children)
+    """The reads one fetched record leads to."""
