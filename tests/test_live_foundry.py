@@ -278,3 +278,31 @@ def test_requests_a_live_scan_adds_per_account_and_project(
             f"(+1 a further page: {per_workspace} for the hub's 3 endpoints at 2 a page)"
         )
     assert (per_account, per_project, per_openai, per_workspace) == (6, 2, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("path", "operation", "kind"),
+    [
+        (DEPLOYMENTS, "list model deployments", "ai_deployments"),
+        (CAPABILITY_HOSTS, "list capability hosts", "capability_hosts"),
+        (f"{PROJECT_A}/connections", "list project connections", "ai_connections"),
+    ],
+)
+@pytest.mark.parametrize(
+    "body",
+    [{"values": []}, {"value": [7]}, {"value": None}],
+    ids=["values-misspelt", "number-item", "value-null"],
+)
+def test_a_200_that_is_not_a_list_page_under_an_account_is_an_error(
+    emulator: ArmEmulator, path: str, operation: str, kind: str, body: Any
+) -> None:
+    """SDK and raw Foundry lists alike: a bad 200 body is an error naming scope and kind."""
+    emulator.fail_always(path, Fault(body=body))
+    inventory, _ = collect_inventory(emulator)
+    [error] = inventory.coverage.errors
+    assert (error.scope, error.operation, error.data_kinds) == (
+        path.rsplit("/", 1)[0],
+        operation,
+        (kind,),
+    )
+    assert not inventory.has_data(kind, SUB_A)

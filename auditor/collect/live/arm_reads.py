@@ -1,4 +1,5 @@
-"""Plain ARM GETs for the Machine Learning resources, and turning SDK models back into ARM JSON.
+"""Plain ARM GETs for the Machine Learning resources (and the AI Foundry capability hosts), the
+:class:`ChildList` every child read is planned as, and turning SDK models back into ARM JSON.
 
 No published SDK serves the ML reads we need: ``azure-mgmt-machinelearningservices`` is pinned
 to api-version 2020-08-01 (no online endpoints), and ``azure-ai-ml`` is workspace-scoped, heavy
@@ -120,3 +121,24 @@ class ChildList:
     """The records, as ARM JSON."""
     children: Callable[[dict[str, Any]], list[ChildList]] = field(default=no_children)
     """The reads one fetched record leads to."""
+
+
+def child_list(
+    client: ARMPipelineClient[Any, Any],
+    endpoint: str,
+    parent_id: str,
+    child: str,
+    kinds: tuple[str, ...],
+    api_version: str,
+    children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
+    operation: str | None = None,
+) -> ChildList:
+    """A raw GET of a child collection (``{parent_id}/{child}``) as one list read."""
+    path = ml_path(parent_id, child)
+    return ChildList(
+        parent_id,
+        operation or f"list {child}",
+        kinds,
+        lambda: list_all(client, endpoint, path, api_version),
+        children,
+    )

@@ -26,8 +26,8 @@ from auditor.collect.live import arm_reads
 from auditor.collect.live.arm_reads import (
     ArmReadError,
     ChildList,
+    child_list,
     list_all,
-    ml_path,
     no_children,
     to_arm_json,
 )
@@ -299,14 +299,9 @@ class LiveCollector:
         children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
         api: str = arm_reads.ML_API_VERSION,
     ) -> ChildList:
-        operation = "list v1 web services" if child == "services" else f"list {child}"
-        return ChildList(
-            parent_id,
-            operation,
-            kinds,
-            lambda: list_all(self._ml, self._factory.endpoint, ml_path(parent_id, child), api),
-            children,
-        )
+        operation = "list v1 web services" if child == "services" else None
+        endpoint = self._factory.endpoint
+        return child_list(self._ml, endpoint, parent_id, child, kinds, api, children, operation)
 
     def _accounts(self, sub: str) -> None:
         found: list[dict[str, Any]] = []

@@ -26,7 +26,7 @@ from typing import Any
 
 from azure.mgmt.core import ARMPipelineClient
 
-from auditor.collect.live.arm_reads import ChildList, list_all, ml_path, no_children, to_arm_json
+from auditor.collect.live.arm_reads import ChildList, child_list, no_children, to_arm_json
 
 CAPABILITY_HOST_API_VERSION = "2026-03-01"
 """The first stable api-version that lists project capability hosts (research §1.10)."""
@@ -167,8 +167,14 @@ class FoundryReads:
         return ChildList(scope, operation, (kind,), fetch, children)
 
     def _capability_hosts(self, parent_id: str) -> ChildList:
-        def fetch() -> Iterator[dict[str, Any]]:
-            path = ml_path(parent_id, "capabilityHosts")
-            return list_all(self._arm, self._endpoint, path, CAPABILITY_HOST_API_VERSION)
-
-        return ChildList(parent_id, "list capability hosts", ("capability_hosts",), fetch)
+        kinds = ("capability_hosts",)
+        api = CAPABILITY_HOST_API_VERSION
+        return child_list(
+            self._arm,
+            self._endpoint,
+            parent_id,
+            "capabilityHosts",
+            kinds,
+            api,
+            operation="list capability hosts",
+        )
