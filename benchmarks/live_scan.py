@@ -204,6 +204,11 @@ def generate(size: Size) -> Any:
     return estate
 
 
+MODEL_LISTS = ("deployments", "raipolicies", "defenderforaisettings")
+FOUNDRY_LISTS = ("connections", "projects", "capabilityhosts")
+"""The lists a live scan reads under an OpenAI account, and also under an AIServices one."""
+
+
 def minimum_requests(estate: Any, page_size: int) -> int:
     """One request per page of every list a complete scan must read (an empty list is 1)."""
 
@@ -217,6 +222,17 @@ def minimum_requests(estate: Any, page_size: int) -> int:
         cs = f"/subscriptions/{sub}/providers/microsoft.cognitiveservices/accounts"
         total += pages(len(estate.collections.get(ml, [])))
         total += pages(len(estate.collections.get(cs, [])))
+        for account in estate.collections.get(cs, []):
+            key = str(account["id"]).lower()
+            kind = str(account.get("kind", "")).lower()
+            lists = {"openai": MODEL_LISTS, "aiservices": MODEL_LISTS + FOUNDRY_LISTS}
+            for child in lists.get(kind, ()):
+                total += pages(len(estate.collections.get(f"{key}/{child}", [])))
+            if kind == "aiservices":
+                for project in estate.collections.get(f"{key}/projects", []):
+                    for child in ("connections", "capabilityhosts"):
+                        path = f"{str(project['id']).lower()}/{child}"
+                        total += pages(len(estate.collections.get(path, [])))
         total += pages(len(estate.role_assignments.get(sub, [])))
         total += 1  # custom role definitions (none generated)
         for provider in ("microsoft.cognitiveservices", "microsoft.machinelearningservices"):
@@ -228,7 +244,7 @@ def minimum_requests(estate: Any, page_size: int) -> int:
             total += pages(len(events))
         for ws in estate.collections.get(ml, []):
             ws_key = str(ws["id"]).lower()
-            for child in ("computes", "services", "connections"):
+            for child in ("computes", "services", "connections", "serverlessendpoints"):
                 total += pages(len(estate.collections.get(f"{ws_key}/{child}", [])))
             eps = estate.collections.get(f"{ws_key}/onlineendpoints", [])
             total += pages(len(eps))

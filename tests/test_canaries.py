@@ -485,3 +485,26 @@ def test_input_errors_quoting_a_canary_print_none(run_cli: Any, tmp_path: Path, 
         assert result.code == 2
         assert str(path) in result.err
         assert_no_leak({"stdout": result.out, "stderr": result.err}, [canary])
+
+
+def test_foundry_estate_credentials_leave_no_trace(
+    run_cli: Any, emulator: ArmEmulator, tmp_path: Path
+) -> None:
+    """The reference Foundry estate answers every connection with credentials and its serverless
+    endpoints with keys: no report format, saved snapshot, collect folder or stream holds one."""
+    from tests.emulator.foundry_estate import CREDENTIAL_CANARIES
+
+    saved, collected = tmp_path / "saved", tmp_path / "collected"
+    args = ["--arm-endpoint", emulator.url, "--auth", "token"]
+    report_args = ["--format", ALL_FORMATS, "--include-passed", "--as-of", AS_OF]
+    result = run_cli(
+        ["scan", *args, "--save-snapshot", str(saved), *report_args],
+        output_dir=tmp_path / "live",
+    )
+    assert result.code == 1, result.err
+    assert "search-shared-key" in (result.output_dir / "auditor.json").read_text("utf-8")
+    done = run_cli(["collect", *args, "--output", str(collected)])
+    assert done.code == 0, done.err
+    texts = texts_of(result.output_dir, saved, collected, streams=result)
+    texts.update({"collect stdout": done.out, "collect stderr": done.err})
+    assert_no_leak(texts, CREDENTIAL_CANARIES)

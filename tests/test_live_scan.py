@@ -14,7 +14,7 @@ from auditor.collect.live.settings import LiveSettings
 from auditor.config import ScanConfig
 from auditor.model import DATA_KINDS
 from tests.conftest import write_json
-from tests.emulator import ArmEmulator, Fault
+from tests.emulator import ArmEmulator, Fault, foundry_estate
 from tests.emulator.__main__ import denied
 from tests.emulator.fixtures import (
     ESTATE_DIR,
@@ -62,6 +62,11 @@ def full_manifest(tmp_path: Path) -> Path:
     )
 
 
+def foundry_snapshot(tmp_path: Path) -> Path:
+    """The reference Foundry estate the emulator serves besides ESTATE_DIR, as a snapshot file."""
+    return write_json(tmp_path / "foundry" / "foundry.json", {"value": foundry_estate.records()})
+
+
 def test_live_scan_finds_what_a_snapshot_scan_of_the_same_resources_finds(
     emulator: ArmEmulator, run_cli: Any, tmp_path: Path
 ) -> None:
@@ -72,6 +77,8 @@ def test_live_scan_finds_what_a_snapshot_scan_of_the_same_resources_finds(
             "scan",
             "--snapshot",
             str(ESTATE_DIR),
+            "--snapshot",
+            str(foundry_snapshot(tmp_path)),
             "--snapshot",
             str(full_manifest(tmp_path)),
             "--as-of",
@@ -141,7 +148,7 @@ def test_paging_follows_next_link(emulator: ArmEmulator, run_cli: Any) -> None:
     result = run_cli(live_args(emulator))
     counts = result.report()["scan"]["resources"]
     assert counts["Microsoft.MachineLearningServices/workspaces/computes"] == 5
-    assert counts["Microsoft.CognitiveServices/accounts"] == 5
+    assert counts["Microsoft.CognitiveServices/accounts"] == 6  # 5 + foundry-ref
     paged = {r.path.rsplit("/", 1)[-1] for r in emulator.log if "$skiptoken" in r.query}
     assert {"subscriptions", "computes", "accounts", "roleAssignments"} <= paged
 
@@ -156,10 +163,10 @@ def test_throttling_and_transient_errors_are_retried(emulator: ArmEmulator, run_
     report = result.report()
     assert report["errors"] == []
     assert [r.status for r in emulator.requests_for(accounts)][:2] == [429, 200]
-    assert [r.status for r in emulator.requests_for(workspaces)] == [503, 200]
+    assert [r.status for r in emulator.requests_for(workspaces)] == [503, 200, 200]  # + page 2
     [source] = report["scan"]["sources"]
     assert source["retries"] == 2
-    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 3
+    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 4
 
 
 def test_403_on_one_subscription_is_reported_and_exits_3(
@@ -191,7 +198,7 @@ def test_403_on_one_subscription_is_reported_and_exits_3(
     assert owners["status"] == "unknown"
     assert "roleAssignments/read" in owners["reason"]
     # Subscription C's workspace (and everything else) was still read.
-    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 3
+    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 4
 
 
 def test_exhausted_retries_become_an_error_for_that_scope_only(emulator: ArmEmulator) -> None:
@@ -212,7 +219,7 @@ def test_exhausted_retries_become_an_error_for_that_scope_only(emulator: ArmEmul
     assert set(error.data_kinds) >= {"workspaces", "computes", "online_endpoints"}
     assert len(emulator.requests_for(workspaces)) == 3
     assert outcome.exit_code() in (1, 3)
-    assert outcome.resource_counts["Microsoft.CognitiveServices/accounts"] == 5
+    assert outcome.resource_counts["Microsoft.CognitiveServices/accounts"] == 6
 
 
 def test_a_slow_answer_past_the_read_timeout_is_retried(emulator: ArmEmulator) -> None:
@@ -223,7 +230,7 @@ def test_a_slow_answer_past_the_read_timeout_is_retried(emulator: ArmEmulator) -
     outcome = scan(ScanConfig(live=settings, quiet=True))
     assert list(outcome.errors) == []
     assert len(emulator.requests_for(accounts)) >= 2
-    assert outcome.resource_counts["Microsoft.CognitiveServices/accounts"] == 5
+    assert outcome.resource_counts["Microsoft.CognitiveServices/accounts"] == 6
 
 
 def test_only_reads_are_sent(emulator: ArmEmulator, run_cli: Any) -> None:

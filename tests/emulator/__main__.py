@@ -22,6 +22,7 @@ if importlib.util.find_spec("trustme") is None:  # a plain install has no test e
     sys.exit("the emulator needs the test extra for its TLS certificate: pip install '.[test]'")
 
 from tests.emulator.estate import Estate
+from tests.emulator.fixtures import fixture_estate
 from tests.emulator.server import ArmEmulator, Fault
 
 DEFAULT_ESTATE = Path(__file__).resolve().parent / "estate"
@@ -65,8 +66,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        # The default estate includes the reference Foundry estate, built in code.
+        estate = (
+            fixture_estate() if args.estate == DEFAULT_ESTATE else Estate.from_folder(args.estate)
+        )
         server = ArmEmulator(
-            Estate.from_folder(args.estate),
+            estate,
             Path(tmp),
             token=args.token,
             page_size=args.page_size,

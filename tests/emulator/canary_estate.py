@@ -2,7 +2,8 @@
 
 One subscription, ``ROUNDS`` workspaces, and per workspace one compute of each type, an online
 endpoint with a deployment, a v1 service, three connections (key-like credentials, CustomKeys,
-the older ``value``), plus AI Services accounts and custom roles. Single-valued fields take
+the older ``value``), a serverless endpoint, plus AI Services accounts (an AI Foundry one per
+round with an account connection and a project with a connection) and custom roles. Single-valued fields take
 the canaries in turn, so each canary sits in several fields; maps (environment variables,
 tags, connection ``credentials.keys``) hold every canary. Canaries no detector can recognise
 (plain passwords) go only where the field or the name says "secret".
@@ -14,11 +15,13 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
 
+from auditor.arm import type_from_id
 from tests.canaries import Canary, generate
 
 SUB = "e0e0e0e0-0000-4000-8000-00000000000e"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-canary"
 WS = f"{RG}/providers/Microsoft.MachineLearningServices/workspaces"
+FOUNDRY = f"{RG}/providers/Microsoft.CognitiveServices/accounts"
 ROUNDS = 6
 CANARIES = generate()
 
@@ -63,6 +66,15 @@ SLOTS: tuple[tuple[str, str, bool], ...] = (
     ("connection", "properties.target", False),
     ("connection", "properties.metadata.note", False),
     ("legacy-connection", "properties.value", True),
+    ("ai-connection", "properties.credentials.key", True),
+    ("ai-connection", "properties.credentials.clientSecret", True),
+    ("ai-connection", "properties.target", False),
+    ("project-connection", "properties.credentials.sas", True),
+    ("project-connection", "properties.credentials.password", True),
+    ("project-connection", "properties.credentials.refreshToken", True),
+    ("serverless", "properties.inferenceEndpoint.headers.api-key", True),
+    ("serverless", "properties.primaryKey", True),
+    ("serverless", "properties.description", False),
     ("account", "properties.apiProperties.qnaAzureSearchEndpointKey", True),
     ("account", "properties.apiProperties.qnaRuntimeEndpoint", False),
     ("role", "properties.description", False),
@@ -202,6 +214,32 @@ def _records(dealer: _Dealer) -> Iterator[dict[str, Any]]:
                 "tags": tags(CANARIES),
                 "properties": {"disableLocalAuth": True, "publicNetworkAccess": "Disabled"},
             },
+            "foundry": {
+                "id": f"{FOUNDRY}/fdy-canary-{r}",
+                "name": f"fdy-canary-{r}",
+                "type": "Microsoft.CognitiveServices/accounts",
+                "location": "eastus",
+                "kind": "AIServices",
+                "sku": {"name": "S0"},
+                "properties": {"disableLocalAuth": True, "allowProjectManagement": True},
+            },
+            "ai-connection": _foundry_child(
+                f"{FOUNDRY}/fdy-canary-{r}/connections/search-{r}",
+                {"authType": "ApiKey", "category": "CognitiveSearch", "isSharedToAll": True},
+            ),
+            "project": _foundry_child(f"{FOUNDRY}/fdy-canary-{r}/projects/proj-{r}", {}),
+            "project-connection": _foundry_child(
+                f"{FOUNDRY}/fdy-canary-{r}/projects/proj-{r}/connections/blob-{r}",
+                {
+                    "authType": "UsernamePassword",
+                    "category": "AzureBlob",
+                    "credentials": {
+                        "keys": {f"k{c.index:03d}": c.value for c in CANARIES},
+                        "username": "canary",
+                    },
+                },
+            ),
+            "serverless": _child(ws, "serverlessEndpoints", f"maas-{r}", {"authMode": "Key"}),
             "role": {
                 "id": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/e0000000-0000-4000-8000-0000000000{r:02d}",
                 "name": f"e0000000-0000-4000-8000-0000000000{r:02d}",
@@ -247,6 +285,16 @@ def _child(
     }
 
 
+def _foundry_child(resource_id: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """A record under an AI Services account; its type follows from its id."""
+    return {
+        "id": resource_id,
+        "name": resource_id.rsplit("/", 1)[-1],
+        "type": type_from_id(resource_id),
+        "properties": properties,
+    }
+
+
 def build() -> tuple[list[dict[str, Any]], dict[int, list[str]]]:
     """The records, and per canary index the single-valued fields it was planted in."""
     dealer = _Dealer()
@@ -262,6 +310,10 @@ FILES = {
     "Microsoft.MachineLearningServices/workspaces/services": "services.json",
     "Microsoft.MachineLearningServices/workspaces/connections": "connections.json",
     "Microsoft.CognitiveServices/accounts": "ai-accounts.json",
+    "Microsoft.CognitiveServices/accounts/connections": "ai-account-connections.json",
+    "Microsoft.CognitiveServices/accounts/projects": "ai-projects.json",
+    "Microsoft.CognitiveServices/accounts/projects/connections": "ai-project-connections.json",
+    "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints": "serverless-endpoints.json",
     "Microsoft.Authorization/roleDefinitions": "role-definitions.json",
     "Microsoft.Authorization/roleAssignments": "role-assignments.json",
 }

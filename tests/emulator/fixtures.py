@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.emulator import foundry_estate
 from tests.emulator.estate import Estate
 from tests.emulator.server import ArmEmulator
 
@@ -19,10 +20,17 @@ SUB_D = "d0d0d0d0-0000-4000-8000-00000000000d"
 """Disabled: never scanned."""
 
 
+def fixture_estate() -> Estate:
+    """The fixture estate's files plus the reference Foundry estate (built with canaries)."""
+    estate = Estate.from_folder(ESTATE_DIR)
+    estate.add_all(foundry_estate.records())
+    return estate
+
+
 @pytest.fixture
 def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmEmulator]:
     """The fixture estate on https://127.0.0.1:PORT, with the CA and token in the environment."""
-    server = ArmEmulator(Estate.from_folder(ESTATE_DIR), tmp_path, token=TOKEN, page_size=2)
+    server = ArmEmulator(fixture_estate(), tmp_path, token=TOKEN, page_size=2)
     server.start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_file))
     monkeypatch.setenv("AUDITOR_ACCESS_TOKEN", TOKEN)

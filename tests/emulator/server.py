@@ -22,10 +22,34 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
+from auditor.arm import type_from_id
 from tests.emulator.estate import ACTIVITY_LOG, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS, Estate
 
 _PROVIDER_RE = re.compile(r"resourceProvider eq '([^']+)'", re.IGNORECASE)
 _TYPE_FILTER_RE = re.compile(r"type eq '([^']+)'", re.IGNORECASE)
+
+
+_CS_VERSIONS = frozenset({"2025-06-01", "2025-09-01", "2025-12-01", "2026-03-01"})
+LIST_API_VERSIONS: dict[str, frozenset[str]] = {
+    **{
+        f"microsoft.cognitiveservices/accounts/{child}": _CS_VERSIONS
+        for child in (
+            "deployments",
+            "raipolicies",
+            "connections",
+            "projects",
+            "defenderforaisettings",
+            "projects/connections",
+        )
+    },
+    # CS 2025-06-01 and 2025-09-01 have no capability host list; 2026-03-01 lists them.
+    "microsoft.cognitiveservices/accounts/capabilityhosts": frozenset({"2026-03-01"}),
+    "microsoft.cognitiveservices/accounts/projects/capabilityhosts": frozenset({"2026-03-01"}),
+    "microsoft.machinelearningservices/workspaces/serverlessendpoints": frozenset(
+        {"2024-10-01", "2025-06-01", "2025-12-01"}
+    ),
+}
+"""The api-versions the emulator lists the Foundry collections at; others get ARM's 400."""
 
 
 Body = Any | Callable[[str], Any]
@@ -161,6 +185,9 @@ class ArmEmulator:
         lowered = path.lower().rstrip("/")
         if lowered == "/subscriptions":
             return 200, self._page(self.estate.subscriptions, path, query)
+        refused = _api_version_refusal(path, query["api-version"][0])
+        if refused is not None:
+            return 400, refused
         items = self._special(lowered, query)
         if isinstance(items, tuple):
             return items
@@ -224,6 +251,21 @@ class _QuietServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Ignore broken connections."""
+
+
+def _api_version_refusal(path: str, version: str) -> dict[str, Any] | None:
+    """ARM's answer to a list at an api-version the type does not serve (None: served)."""
+    arm_type = type_from_id(path.rstrip("/") + "/x").lower()
+    allowed = LIST_API_VERSIONS.get(arm_type)
+    if allowed is None or version in allowed:
+        return None
+    child = arm_type.partition("/")[2]
+    return _error(
+        "NoRegisteredProviderFound",
+        f"No registered resource provider found for location 'swedencentral' and API version "
+        f"'{version}' for type '{child}'. The supported api-versions are "
+        f"'{', '.join(sorted(allowed))}'.",
+    )
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Plain ARM GETs for the Machine Learning resources, and turning SDK models back into ARM JSON.
+"""Plain ARM GETs for the Machine Learning resources (and the AI Foundry capability hosts), the
+:class:`ChildList` every child read is planned as, and turning SDK models back into ARM JSON.
 
 No published SDK serves the ML reads we need: ``azure-mgmt-machinelearningservices`` is pinned
 to api-version 2020-08-01 (no online endpoints), and ``azure-ai-ml`` is workspace-scoped, heavy
@@ -8,7 +9,8 @@ and drops AKS compute fields. So these go through an ``azure-mgmt-core`` pipelin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -95,3 +97,48 @@ def to_arm_json(model: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise TypeError(f"{type(model).__name__} serialised to {type(data).__name__}")
     return data
+
+
+Records = Callable[[], Iterator[dict[str, Any]]]
+
+
+def no_children(record: dict[str, Any]) -> list[ChildList]:
+    """A list whose records lead to no further reads."""
+    return []
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """One list read under a resource: what it reads, what its failure leaves unread, and the
+    reads each of its records leads to (an endpoint's deployments, a project's connections)."""
+
+    scope: str
+    """The parent resource id (the error's scope when the read fails)."""
+    operation: str
+    kinds: tuple[str, ...]
+    """The data kinds left unread when this read fails."""
+    fetch: Records
+    """The records, as ARM JSON."""
+    children: Callable[[dict[str, Any]], list[ChildList]] = field(default=no_children)
+    """The reads one fetched record leads to."""
+
+
+def child_list(
+    client: ARMPipelineClient[Any, Any],
+    endpoint: str,
+    parent_id: str,
+    child: str,
+    kinds: tuple[str, ...],
+    api_version: str,
+    children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
+    operation: str | None = None,
+) -> ChildList:
+    """A raw GET of a child collection (``{parent_id}/{child}``) as one list read."""
+    path = ml_path(parent_id, child)
+    return ChildList(
+        parent_id,
+        operation or f"list {child}",
+        kinds,
+        lambda: list_all(client, endpoint, path, api_version),
+        children,
+    )

@@ -23,9 +23,17 @@ from azure.core.exceptions import (
 
 from auditor import arm
 from auditor.collect.live import arm_reads
-from auditor.collect.live.arm_reads import ArmReadError, list_all, ml_path, to_arm_json
+from auditor.collect.live.arm_reads import (
+    ArmReadError,
+    ChildList,
+    child_list,
+    list_all,
+    no_children,
+    to_arm_json,
+)
 from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
+from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
@@ -57,6 +65,7 @@ WORKSPACE_KINDS = (
     "online_deployments",
     "web_services",
     "connections",
+    "serverless_endpoints",
 )
 _SKIPPED_STATES = {"disabled", "deleted"}
 
@@ -92,6 +101,7 @@ class LiveCollector:
         self._failed: dict[str, set[str]] = {}
         self._pool = TaskPool(factory.settings.concurrency, self._report_progress, self._scope_done)
         self._ml = factory.arm()
+        self._foundry = FoundryReads(factory.cognitive_services, self._ml, factory.endpoint)
         self._subscription_total = 0
 
     def _scope_done(self, key: str) -> None:
@@ -260,62 +270,67 @@ class LiveCollector:
             self._add(workspace)
             ws_id = str(workspace["id"])
             keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
-            endpoint_kinds = ("online_endpoints", "online_deployments")
             with self._pool.holding(keys):
-                self._pool.submit(keys, self._children, keys, ws_id, "computes", ("computes",))
-                self._pool.submit(
-                    keys, self._children, keys, ws_id, "onlineEndpoints", endpoint_kinds
-                )
-                self._pool.submit(keys, self._services, ws_id)
-                self._pool.submit(
-                    keys, self._children, keys, ws_id, "connections", ("connections",)
-                )
+                for child in self._workspace_lists(ws_id):
+                    self._pool.submit(keys, self._child_list, keys, child)
 
-    def _children(
-        self, keys: tuple[str, ...], parent_id: str, child: str, kinds: tuple[str, ...]
-    ) -> None:
-        found: list[dict[str, Any]] = []
+    def _workspace_lists(self, ws_id: str) -> list[ChildList]:
+        def endpoint_deployments(endpoint: dict[str, Any]) -> list[ChildList]:
+            return [self._ml_list(str(endpoint["id"]), "deployments", ("online_deployments",))]
 
-        def read() -> None:
-            path = ml_path(parent_id, child)
-            found.extend(list_all(self._ml, self._factory.endpoint, path, arm_reads.ML_API_VERSION))
+        endpoint_kinds = ("online_endpoints", "online_deployments")
+        return [
+            self._ml_list(ws_id, "computes", ("computes",)),
+            self._ml_list(ws_id, "onlineEndpoints", endpoint_kinds, endpoint_deployments),
+            self._ml_list(ws_id, "connections", ("connections",)),
+            self._ml_list(ws_id, "serverlessEndpoints", ("serverless_endpoints",)),
+            # Services_ListByWorkspace documents one answer for a workspace without v1
+            # services: 200 with an empty ``value``. Any 400/404 (a retired api-version,
+            # throttling, a workspace gone) is an error, or a critical finding on a v1 service
+            # would vanish.
+            self._ml_list(ws_id, "services", ("web_services",), api=arm_reads.SERVICES_API_VERSION),
+        ]
 
-        if not self._guard(parent_id, f"list {child}", kinds, read):
-            return
-        for item in found:
-            self._add(item)
-            if child == "onlineEndpoints":
-                self._pool.submit(
-                    keys,
-                    self._children,
-                    keys,
-                    str(item["id"]),
-                    "deployments",
-                    ("online_deployments",),
-                )
-
-    def _services(self, workspace_id: str) -> None:
-        found: list[dict[str, Any]] = []
-
-        # Services_ListByWorkspace documents one answer for a workspace without v1 services:
-        # 200 with an empty ``value``. Any 400/404 (a retired api-version, throttling, a
-        # workspace gone) is an error, or a critical finding on a v1 service would vanish.
-        def read() -> None:
-            path = ml_path(workspace_id, "services")
-            api = arm_reads.SERVICES_API_VERSION
-            found.extend(list_all(self._ml, self._factory.endpoint, path, api))
-
-        if self._guard(workspace_id, "list v1 web services", ("web_services",), read):
-            for item in found:
-                self._add(item)
+    def _ml_list(
+        self,
+        parent_id: str,
+        child: str,
+        kinds: tuple[str, ...],
+        children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
+        api: str = arm_reads.ML_API_VERSION,
+    ) -> ChildList:
+        operation = "list v1 web services" if child == "services" else None
+        endpoint = self._factory.endpoint
+        return child_list(self._ml, endpoint, parent_id, child, kinds, api, children, operation)
 
     def _accounts(self, sub: str) -> None:
+        found: list[dict[str, Any]] = []
+
         def read() -> None:
             client = self._factory.cognitive_services(sub)
             for account in client.accounts.list():
-                self._add(to_arm_json(account))
+                found.append(to_arm_json(account))
+                self._add(found[-1])
 
-        self._guard(f"/subscriptions/{sub}", "list AI Services accounts", ("ai_accounts",), read)
+        # Only a complete list is read further: without it the kinds under accounts are
+        # undeclared anyway (the error names them).
+        scope = f"/subscriptions/{sub}"
+        if self._guard(scope, "list AI Services accounts", ACCOUNT_KINDS, read):
+            for account in found:
+                for child in self._foundry.of_account(account):
+                    self._pool.submit((sub,), self._child_list, (sub,), child)
+
+    def _child_list(self, keys: tuple[str, ...], read: ChildList) -> None:
+        """One list under a resource; the lists its records lead to are queued after it."""
+        found: list[dict[str, Any]] = []
+        if not self._guard(
+            read.scope, read.operation, read.kinds, lambda: found.extend(read.fetch())
+        ):
+            return
+        for record in found:
+            self._add(record)
+            for child in read.children(record):
+                self._pool.submit(keys, self._child_list, keys, child)
 
     def _role_assignments(self, sub: str) -> None:
         def read() -> None:
