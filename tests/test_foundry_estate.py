@@ -6,7 +6,6 @@ and no credential value reaches any file."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +69,7 @@ def _scan(run_cli: Any, out: Path, *args: str) -> dict[str, Any]:
         output_dir=out,
     )
     assert result.code in (0, 1, 3), result.err
-    report: dict[str, Any] = json.loads((out / "auditor-report.json").read_text(encoding="utf-8"))
+    report: dict[str, Any] = result.report()
     return report
 
 
@@ -105,3 +104,18 @@ def test_each_input_gives_the_expected_verdicts(
 def test_live_snapshot_and_template_agree(three_ways: dict[str, dict[str, Any]]) -> None:
     """Live and its saved snapshot agree on every Foundry verdict, not only the named ones."""
     assert _verdicts(three_ways["live"]) == _verdicts(three_ways["snapshot"])
+
+
+def test_terraform_twin_never_passes_what_fails(run_cli: Any, tmp_path: Path) -> None:
+    """The Terraform plan of the same estate (what azurerm can express) gives the expected
+    verdict wherever it holds the resource and the field, and otherwise unknown,
+    not_applicable or nothing: never a pass where the estate fails."""
+    plan = FIXTURES / "templates" / "foundry-estate-tf" / "plan.json"
+    verdicts = _verdicts(_scan(run_cli, tmp_path / "tf", "--template", str(plan), *CONTEXT))
+    same = {key for key, status in EXPECTED.items() if verdicts.get(key) == status}
+    assert {("AIS009", "gpt-weak"), ("AIS010", "gpt-weak"), ("AIS014", "search-shared-key")} <= same
+    for key, status in EXPECTED.items():
+        assert verdicts.get(key) in (status, "unknown", "not_applicable", None), key
+        if status == "fail":
+            assert verdicts.get(key) != "pass", key
+    assert verdicts[("AIS015", "search-shared-key")] == "unknown"  # azurerm cannot say
