@@ -166,7 +166,12 @@ def approved_private_endpoint(resource_id: str) -> list[dict[str, Any]]:
 
 
 def deployment(
-    ep: str, name: str, location: str, env: dict[str, str], egress: str = "Enabled"
+    ep: str,
+    name: str,
+    location: str,
+    env: dict[str, str],
+    egress: str = "Enabled",
+    model: str = "azureml:fraud-gbm:3",
 ) -> dict[str, Any]:
     return {
         "id": f"{ep}/deployments/{name}",
@@ -180,6 +185,7 @@ def deployment(
             "instanceType": "Standard_DS3_v2",
             "environmentVariables": env,
             "egressPublicNetworkAccess": egress,
+            "model": model,
             "provisioningState": "Succeeded",
         },
     }
@@ -403,7 +409,13 @@ def build() -> dict[str, Any]:
                 },
                 egress="Disabled",
             ),
-            deployment(ep_aml, "main", "westeurope", {}),
+            deployment(
+                ep_aml,
+                "main",
+                "westeurope",
+                {},
+                model="azureml://registries/azureml/models/Phi-4/versions/7",
+            ),
         ]
     }
     files["s1-ml-prod/services.json"] = {
