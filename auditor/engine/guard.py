@@ -11,6 +11,7 @@ against the declaration of its own kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,10 +51,18 @@ def _protected_accounts(inventory: Inventory, sub: str) -> list[str]:
     )
 
 
+_PLAN_AT_SUBSCRIPTION = re.compile(
+    rf"^/subscriptions/([^/]+)(?:/resourcegroups/[^/]+)?/providers/{arm.DEFENDER_PLAN}/{AI_PLAN}$",
+    re.IGNORECASE,
+)
+"""The subscription's plan; an ARM template deployed to a resource group names it under the
+group (the plan is the subscription's all the same). A plan under a resource is not it."""
+
+
 def _ai_plan(inventory: Inventory, sub: str) -> Resource | None:
-    scope = f"/subscriptions/{sub}/providers/{arm.DEFENDER_PLAN}/{AI_PLAN}".lower()
     for plan in inventory.of_type(arm.DEFENDER_PLAN):
-        if plan.key.lower() == scope:
+        match = _PLAN_AT_SUBSCRIPTION.match(plan.key)
+        if match and match.group(1).lower() == sub.lower():
             return plan
     return None
 
