@@ -26,6 +26,10 @@ RAI_POLICY = "Microsoft.CognitiveServices/accounts/raiPolicies"
 AI_CAPABILITY_HOST = "Microsoft.CognitiveServices/accounts/capabilityHosts"
 AI_PROJECT_CAPABILITY_HOST = "Microsoft.CognitiveServices/accounts/projects/capabilityHosts"
 DEFENDER_AI_SETTING = "Microsoft.CognitiveServices/accounts/defenderForAISettings"
+# Threat protection and network guard rails (issue 13).
+DEFENDER_PLAN = "Microsoft.Security/pricings"
+OUTBOUND_RULE = "Microsoft.MachineLearningServices/workspaces/outboundRules"
+NSP_CONFIGURATION = "Microsoft.CognitiveServices/accounts/networkSecurityPerimeterConfigurations"
 ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITION = "Microsoft.Authorization/roleDefinitions"
 

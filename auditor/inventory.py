@@ -217,6 +217,10 @@ class InventoryBuilder:
         if raw_type is not None and not isinstance(raw_type, str):
             raise UnrecognisedRecord("type: expected a string")
         arm_type = raw_type if raw_type else arm.type_from_id(record_id)
+        if "." not in arm_type.partition("/")[0]:
+            # Not namespaced: the outbound-rule list answers `workspace/outboundRules`; the
+            # id says what the record is.
+            arm_type = arm.type_from_id(record_id)
         canonical = canonical_type(arm_type)
         if canonical is None:
             self._skipped[arm_type.lower() or "(no type)"] += 1

@@ -195,6 +195,9 @@ DATA_KINDS = (
     "rai_policies",
     "capability_hosts",
     "defender_ai_settings",
+    "defender_plans",
+    "outbound_rules",
+    "nsp_configurations",
 )
 """Kinds of data a scan collects per subscription; coverage is tracked per kind."""
 

@@ -204,7 +204,12 @@ def generate(size: Size) -> Any:
     return estate
 
 
-MODEL_LISTS = ("deployments", "raipolicies", "defenderforaisettings")
+MODEL_LISTS = (
+    "deployments",
+    "raipolicies",
+    "defenderforaisettings",
+    "networksecurityperimeterconfigurations",
+)
 FOUNDRY_LISTS = ("connections", "projects", "capabilityhosts")
 """The lists a live scan reads under an OpenAI account, and also under an AIServices one."""
 
@@ -235,6 +240,8 @@ def minimum_requests(estate: Any, page_size: int) -> int:
                         total += pages(len(estate.collections.get(path, [])))
         total += pages(len(estate.role_assignments.get(sub, [])))
         total += 1  # custom role definitions (none generated)
+        pricings = f"/subscriptions/{sub}/providers/microsoft.security/pricings"
+        total += pages(len(estate.collections.get(pricings, [])))  # Defender plans
         for provider in ("microsoft.cognitiveservices", "microsoft.machinelearningservices"):
             events = [
                 e
@@ -246,6 +253,9 @@ def minimum_requests(estate: Any, page_size: int) -> int:
             ws_key = str(ws["id"]).lower()
             for child in ("computes", "services", "connections", "serverlessendpoints"):
                 total += pages(len(estate.collections.get(f"{ws_key}/{child}", [])))
+            network = (ws.get("properties") or {}).get("managedNetwork") or {}
+            if str(network.get("isolationMode", "")).lower() == "allowonlyapprovedoutbound":
+                total += pages(len(estate.collections.get(f"{ws_key}/outboundrules", [])))
             eps = estate.collections.get(f"{ws_key}/onlineendpoints", [])
             total += pages(len(eps))
             for ep in eps:

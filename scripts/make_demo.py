@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from demo_foundry import FOUNDRY_KINDS, add_foundry
+from demo_guard import add_guard
 
 OUT = Path(__file__).resolve().parent.parent / "auditor" / "demo" / "estate"
 
@@ -818,6 +819,7 @@ def build() -> dict[str, Any]:
             }
         ],
     }
+    add_guard(files, S1, S2, S3)
     return files
 
 

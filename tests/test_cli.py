@@ -90,14 +90,24 @@ def defender_setting(state: str = "Enabled") -> dict[str, object]:
     }
 
 
+def defender_plan(tier: str = "Standard") -> dict[str, object]:
+    sub = str(keyless_account()["id"]).split("/")[2]
+    return {
+        "id": f"/subscriptions/{sub}/providers/Microsoft.Security/pricings/AI",
+        "type": "Microsoft.Security/pricings",
+        "name": "AI",
+        "properties": {"pricingTier": tier},
+    }
+
+
 def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
-    """A compliant keyless account with Defender for AI on, in a subscription with two Owners,
-    passes: exit 0.
+    """A compliant keyless account with Defender for AI on (the account's setting and the
+    subscription's plan), in a subscription with two Owners, passes: exit 0.
 
     IAM001 reports every Owner over AI resources, the two designated ones included (teams
     suppress those), so it is ignored here.
     """
-    records = [keyless_account(), defender_setting(), owner("g1"), owner("g2")]
+    records = [keyless_account(), defender_setting(), defender_plan(), owner("g1"), owner("g2")]
     path = write_json(tmp_path / "in" / "a.json", records)
     result = run_cli(["scan", "--snapshot", str(path), "--ignore", "IAM001"])
     assert result.code == 0, result.err
@@ -106,7 +116,9 @@ def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
 
 def test_no_role_data_is_unknown_not_pass(run_cli: Any, tmp_path: Path) -> None:
     """Without role assignments the Owner count cannot be judged: unknown, exit 3."""
-    path = write_json(tmp_path / "in" / "a.json", [keyless_account(), defender_setting()])
+    path = write_json(
+        tmp_path / "in" / "a.json", [keyless_account(), defender_setting(), defender_plan()]
+    )
     result = run_cli(["scan", "--snapshot", str(path)])
     assert result.code == 3
     [unknown] = [f for f in result.report()["findings"] if f["status"] == "unknown"]

@@ -190,7 +190,15 @@ def test_demo_report_carries_every_framework(run_cli: Any) -> None:
     assert by_id["DP-4"]["verdict"] == "no_rules"
     assert "AIS006" not in by_id["DP-5"]["rules"]  # opt-in, not selected
     eu = {c["control_id"]: c for c in blocks["eu-ai-act"]["controls"]}
-    assert eu["15.5"]["rules"] == ["AIS003", "AIS004", "AIS010", "AIS017", "AIS018"]
+    assert eu["15.5"]["rules"] == [
+        "AIS003",
+        "AIS004",
+        "AIS010",
+        "AIS017",
+        "AIS018",
+        "AIS020",
+        "AIS021",
+    ]
     assert eu["15.5"]["verdict"] == "fail"
     assert eu["12.1"]["verdict"] == "no_rules"
     assert report["scan"]["settings"]["frameworks"] == []
@@ -198,7 +206,7 @@ def test_demo_report_carries_every_framework(run_cli: Any) -> None:
 
 def test_framework_option_selects_views(run_cli: Any) -> None:
     """``--framework mcsb-v2`` carries only that view: AI-3/AI-5/AI-7 not assessable with a
-    why, LT-3 still a gap until its logging rules exist, AI-6 assessed by AIS018 (which fails
+    why, LT-3 still a gap until its logging rules exist, AI-6 assessed by AIS018 and AIS020 (which fail
     in the demo); a repeat keeps the order given."""
     result = run_cli(["scan", "--demo", "--framework", "mcsb-v2"])
     report = result.report()
@@ -209,7 +217,7 @@ def test_framework_option_selects_views(run_cli: Any) -> None:
     for control in ("AI-3", "AI-5", "AI-7"):
         assert by_id[control]["verdict"] == "not_assessable" and by_id[control]["why"]
     assert by_id["LT-3"]["verdict"] == "no_rules"
-    assert by_id["AI-6"]["rules"] == ["AIS018"] and by_id["AI-6"]["verdict"] == "fail"
+    assert by_id["AI-6"]["rules"] == ["AIS018", "AIS020"] and by_id["AI-6"]["verdict"] == "fail"
     assert by_id["IM-1"]["verdict"] == "fail" and by_id["IM-1"]["why"] is None
     assert block["verdicts"]["not_assessable"] == 3
     assert report["scan"]["settings"]["frameworks"] == ["mcsb-v2"]

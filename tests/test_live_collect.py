@@ -187,7 +187,7 @@ def test_progress_line_on_a_terminal(emulator: ArmEmulator) -> None:
     LiveCollector(factory, InventoryBuilder(), Progress(stream)).run()
     text = stream.getvalue()
     assert "\r" in text
-    assert "subscriptions 3/3  workspaces 4/4" in text
+    assert "subscriptions 3/3  workspaces 6/6" in text
     assert "skipping subscription d0d0d0d0-0000-4000-8000-00000000000d: it is disabled" in text
     assert f"subscription {SUB_B} done" not in text  # per-subscription lines are for logs
 

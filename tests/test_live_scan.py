@@ -166,7 +166,8 @@ def test_throttling_and_transient_errors_are_retried(emulator: ArmEmulator, run_
     assert [r.status for r in emulator.requests_for(workspaces)] == [503, 200, 200]  # + page 2
     [source] = report["scan"]["sources"]
     assert source["retries"] == 2
-    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 4
+    # 4, and subscription C's two managed-network workspaces (tests/emulator: guard).
+    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 6
 
 
 def test_403_on_one_subscription_is_reported_and_exits_3(
@@ -198,7 +199,8 @@ def test_403_on_one_subscription_is_reported_and_exits_3(
     assert owners["status"] == "unknown"
     assert "roleAssignments/read" in owners["reason"]
     # Subscription C's workspace (and everything else) was still read.
-    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 4
+    # 4, and subscription C's two managed-network workspaces (tests/emulator: guard).
+    assert report["scan"]["resources"]["Microsoft.MachineLearningServices/workspaces"] == 6
 
 
 def test_exhausted_retries_become_an_error_for_that_scope_only(emulator: ArmEmulator) -> None:

@@ -206,8 +206,8 @@ def test_an_open_isolation_mode_makes_aml010_aml013_aml019_unknown(
     open_value: str,
 ) -> None:
     """A workspace whose managedNetwork.isolationMode (or whole managedNetwork) a template
-    leaves open: AML010, and AML013 and AML019 that ask it of their workspace, are unknown with
-    the exact reason naming the field and the expression, not fail."""
+    leaves open: AML010 and AML038, and AML013 and AML019 that ask it of their workspace, are
+    unknown with the exact reason naming the field and the expression, not fail."""
     path = write_json(tmp_path / "t.json", _ml_template(managed_network, parameter))
     report = run_cli(["scan", "--template", str(path), "--format", "json"]).report()
     assert report["errors"] == []
@@ -224,6 +224,7 @@ def test_an_open_isolation_mode_makes_aml010_aml013_aml019_unknown(
             "cluster",
         ): f"value not resolved: workspace.{field} = <unresolved: {open_value}>",
         ("AML019", "blue"): f"value not resolved: workspace.{field} = <unresolved: {open_value}>",
+        ("AML038", "ws"): f"value not resolved: {field} = <unresolved: {open_value}>",
     }
 
 

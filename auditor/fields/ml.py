@@ -18,6 +18,7 @@ from auditor.fields.common import (
     TRACKED,
     private_endpoint_connections,
 )
+from auditor.fields.guard import OUTBOUND_RULE_KEPT
 from auditor.fields.spec import (
     ARM_ID,
     BOOLEAN,
@@ -69,6 +70,7 @@ WORKSPACE = AuditedType(
                 ),
                 "properties.managedNetwork.status.status": enum_of("Inactive", "Active"),
                 "properties.managedNetwork.firewallSku": enum_of("Standard", "Basic"),
+                "properties.managedNetwork.outboundRules": map_of(OUTBOUND_RULE_KEPT),
                 "properties.encryption.status": ENABLED_DISABLED,
                 "properties.encryption.keyVaultProperties.keyVaultArmId": ARM_ID,
                 "properties.encryption.keyVaultProperties.keyIdentifier": STRING,

@@ -48,6 +48,12 @@ LIST_API_VERSIONS: dict[str, frozenset[str]] = {
     "microsoft.machinelearningservices/workspaces/serverlessendpoints": frozenset(
         {"2024-10-01", "2025-06-01", "2025-12-01"}
     ),
+    # The guard rails: pricings at the versions azurerm (2023-01-01) and we (2024-01-01) use.
+    "microsoft.security/pricings": frozenset({"2023-01-01", "2024-01-01"}),
+    "microsoft.machinelearningservices/workspaces/outboundrules": frozenset(
+        {"2024-10-01", "2025-06-01", "2025-12-01"}
+    ),
+    "microsoft.cognitiveservices/accounts/networksecurityperimeterconfigurations": _CS_VERSIONS,
 }
 """The api-versions the emulator lists the Foundry collections at; others get ARM's 400."""
 

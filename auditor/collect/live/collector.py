@@ -34,6 +34,7 @@ from auditor.collect.live.arm_reads import (
 from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
 from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
+from auditor.collect.live.guard import GuardReads
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
@@ -102,6 +103,7 @@ class LiveCollector:
         self._pool = TaskPool(factory.settings.concurrency, self._report_progress, self._scope_done)
         self._ml = factory.arm()
         self._foundry = FoundryReads(factory.cognitive_services, self._ml, factory.endpoint)
+        self._guards = GuardReads(self._ml, factory.endpoint)
         self._subscription_total = 0
 
     def _scope_done(self, key: str) -> None:
@@ -252,6 +254,7 @@ class LiveCollector:
             self._pool.submit(keys, self._accounts, sub)
             self._pool.submit(keys, self._role_assignments, sub)
             self._pool.submit(keys, self._role_definitions_custom, sub)
+            self._pool.submit(keys, self._child_list, keys, self._guards.of_subscription(sub))
             for provider in ACTIVITY_PROVIDERS:
                 self._pool.submit(keys, self._activity_log, sub, provider)
 
@@ -271,7 +274,7 @@ class LiveCollector:
             ws_id = str(workspace["id"])
             keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
             with self._pool.holding(keys):
-                for child in self._workspace_lists(ws_id):
+                for child in self._workspace_lists(ws_id) + self._guards.of_workspace(workspace):
                     self._pool.submit(keys, self._child_list, keys, child)
 
     def _workspace_lists(self, ws_id: str) -> list[ChildList]:
@@ -317,7 +320,7 @@ class LiveCollector:
         scope = f"/subscriptions/{sub}"
         if self._guard(scope, "list AI Services accounts", ACCOUNT_KINDS, read):
             for account in found:
-                for child in self._foundry.of_account(account):
+                for child in self._foundry.of_account(account) + self._guards.of_account(account):
                     self._pool.submit((sub,), self._child_list, (sub,), child)
 
     def _child_list(self, keys: tuple[str, ...], read: ChildList) -> None:

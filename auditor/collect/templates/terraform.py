@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import arm
-from auditor.collect.templates import terraform_foundry
+from auditor.collect.templates import terraform_foundry, terraform_guard
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
 from auditor.collect.templates.tfmapper import (
@@ -169,6 +169,7 @@ MAPPERS: Mapping[str, Callable[[PlannedResource, Mapper], dict[str, Any]]] = {
     "azurerm_role_assignment": _role_assignment,
     "azurerm_role_definition": _role_definition,
     **terraform_foundry.MAPPERS,
+    **terraform_guard.MAPPERS,
 }
 """The azurerm resource types read from a plan; others are counted as skipped."""
 
