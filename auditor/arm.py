@@ -28,6 +28,8 @@ AI_PROJECT_CAPABILITY_HOST = "Microsoft.CognitiveServices/accounts/projects/capa
 DEFENDER_AI_SETTING = "Microsoft.CognitiveServices/accounts/defenderForAISettings"
 ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITION = "Microsoft.Authorization/roleDefinitions"
+DIAGNOSTIC_SETTING = "Microsoft.Insights/diagnosticSettings"
+ML_REGISTRY = "Microsoft.MachineLearningServices/registries"
 
 SUBSCRIPTION = "Microsoft.Resources/subscriptions"
 """Not an inventory record type: rules on it judge each subscription seen in the input."""

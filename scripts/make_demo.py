@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from demo_foundry import FOUNDRY_KINDS, add_foundry
+from demo_logging import add_logging
 
 OUT = Path(__file__).resolve().parent.parent / "auditor" / "demo" / "estate"
 
@@ -806,6 +807,7 @@ def build() -> dict[str, Any]:
             }
         ],
     }
+    add_logging(files)
     return files
 
 

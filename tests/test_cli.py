@@ -90,14 +90,33 @@ def defender_setting(state: str = "Enabled") -> dict[str, object]:
     }
 
 
+def audit_logs_setting() -> dict[str, object]:
+    account = str(keyless_account()["id"])
+    return {
+        "id": f"{account}/providers/Microsoft.Insights/diagnosticSettings/audit",
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "name": "audit",
+        "properties": {
+            "workspaceId": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law",
+            "logs": [{"categoryGroup": "audit", "enabled": True}],
+        },
+    }
+
+
 def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
-    """A compliant keyless account with Defender for AI on, in a subscription with two Owners,
-    passes: exit 0.
+    """A compliant keyless account with Defender for AI on and its audit logs sent to Log
+    Analytics, in a subscription with two Owners, passes: exit 0.
 
     IAM001 reports every Owner over AI resources, the two designated ones included (teams
     suppress those), so it is ignored here.
     """
-    records = [keyless_account(), defender_setting(), owner("g1"), owner("g2")]
+    records = [
+        keyless_account(),
+        defender_setting(),
+        audit_logs_setting(),
+        owner("g1"),
+        owner("g2"),
+    ]
     path = write_json(tmp_path / "in" / "a.json", records)
     result = run_cli(["scan", "--snapshot", str(path), "--ignore", "IAM001"])
     assert result.code == 0, result.err
@@ -106,7 +125,8 @@ def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
 
 def test_no_role_data_is_unknown_not_pass(run_cli: Any, tmp_path: Path) -> None:
     """Without role assignments the Owner count cannot be judged: unknown, exit 3."""
-    path = write_json(tmp_path / "in" / "a.json", [keyless_account(), defender_setting()])
+    records = [keyless_account(), defender_setting(), audit_logs_setting()]
+    path = write_json(tmp_path / "in" / "a.json", records)
     result = run_cli(["scan", "--snapshot", str(path)])
     assert result.code == 3
     [unknown] = [f for f in result.report()["findings"] if f["status"] == "unknown"]
