@@ -32,6 +32,8 @@ OUTBOUND_RULE = "Microsoft.MachineLearningServices/workspaces/outboundRules"
 NSP_CONFIGURATION = "Microsoft.CognitiveServices/accounts/networkSecurityPerimeterConfigurations"
 ROLE_ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
 ROLE_DEFINITION = "Microsoft.Authorization/roleDefinitions"
+DIAGNOSTIC_SETTING = "Microsoft.Insights/diagnosticSettings"
+ML_REGISTRY = "Microsoft.MachineLearningServices/registries"
 
 SUBSCRIPTION = "Microsoft.Resources/subscriptions"
 """Not an inventory record type: rules on it judge each subscription seen in the input."""

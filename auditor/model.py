@@ -198,6 +198,8 @@ DATA_KINDS = (
     "defender_plans",
     "outbound_rules",
     "nsp_configurations",
+    "diagnostic_settings",
+    "ml_registries",
 )
 """Kinds of data a scan collects per subscription; coverage is tracked per kind."""
 

@@ -214,8 +214,9 @@ FOUNDRY_LISTS = ("connections", "projects", "capabilityhosts")
 """The lists a live scan reads under an OpenAI account, and also under an AIServices one."""
 
 
-def minimum_requests(estate: Any, page_size: int) -> int:
-    """One request per page of every list a complete scan must read (an empty list is 1)."""
+def minimum_requests(estate: Any, page_size: int, diagnostic_settings: bool = True) -> int:
+    """One request per page of every list a complete scan must read (an empty list is 1);
+    with ``diagnostic_settings``, one more per account, workspace, endpoint and registry."""
 
     def pages(n: int) -> int:
         return max(1, math.ceil(n / page_size))
@@ -225,8 +226,13 @@ def minimum_requests(estate: Any, page_size: int) -> int:
     for sub in subs:
         ml = f"/subscriptions/{sub}/providers/microsoft.machinelearningservices/workspaces"
         cs = f"/subscriptions/{sub}/providers/microsoft.cognitiveservices/accounts"
+        registries = f"/subscriptions/{sub}/providers/microsoft.machinelearningservices/registries"
         total += pages(len(estate.collections.get(ml, [])))
         total += pages(len(estate.collections.get(cs, [])))
+        total += pages(len(estate.collections.get(registries, [])))
+        if diagnostic_settings:  # one GET of each logged resource's settings (not paged)
+            total += len(estate.collections.get(cs, [])) + len(estate.collections.get(ml, []))
+            total += len(estate.collections.get(registries, []))
         for account in estate.collections.get(cs, []):
             key = str(account["id"]).lower()
             kind = str(account.get("kind", "")).lower()
@@ -257,7 +263,7 @@ def minimum_requests(estate: Any, page_size: int) -> int:
             if str(network.get("isolationMode", "")).lower() == "allowonlyapprovedoutbound":
                 total += pages(len(estate.collections.get(f"{ws_key}/outboundrules", [])))
             eps = estate.collections.get(f"{ws_key}/onlineendpoints", [])
-            total += pages(len(eps))
+            total += pages(len(eps)) + (len(eps) if diagnostic_settings else 0)
             for ep in eps:
                 total += pages(
                     len(estate.collections.get(f"{str(ep['id']).lower()}/deployments", []))
@@ -265,14 +271,16 @@ def minimum_requests(estate: Any, page_size: int) -> int:
     return total
 
 
-def _serve(size: Size, latency: float, page_size: int, cert_dir: str, conn: Any) -> None:
+def _serve(
+    size: Size, latency: float, page_size: int, cert_dir: str, conn: Any, diagnostics: bool
+) -> None:
     from tests.emulator import ArmEmulator
 
     estate = generate(size)
     server = ArmEmulator(
         estate, Path(cert_dir), token="bench", page_size=page_size, latency=latency
     ).start()
-    conn.send((server.url, str(server.ca_file), minimum_requests(estate, page_size)))
+    conn.send((server.url, str(server.ca_file), minimum_requests(estate, page_size, diagnostics)))
     conn.recv()  # until the parent is done
     conn.send(len(server.log))
     server.stop()
@@ -284,13 +292,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument(
+        "--no-diagnostic-settings",
+        action="store_true",
+        help="skip the per-resource diagnostic-settings reads, as the scan option does",
+    )
     args = parser.parse_args(argv)
+    diagnostics = not args.no_diagnostic_settings
     size = SIZES[args.size]
 
     with tempfile.TemporaryDirectory() as tmp:
         parent, child = multiprocessing.Pipe()
         server = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(size, args.latency, args.page_size, tmp, child), daemon=True
+            target=_serve,
+            args=(size, args.latency, args.page_size, tmp, child, diagnostics),
+            daemon=True,
         )
         server.start()
         url, ca_file, needed = parent.recv()
@@ -301,7 +317,12 @@ def main(argv: list[str] | None = None) -> int:
         from auditor.collect.live.settings import LiveSettings
         from auditor.config import ScanConfig
 
-        settings = LiveSettings(auth="token", arm_endpoint=url, concurrency=args.concurrency)
+        settings = LiveSettings(
+            auth="token",
+            arm_endpoint=url,
+            concurrency=args.concurrency,
+            diagnostic_settings=diagnostics,
+        )
         started = time.perf_counter()
         outcome = scan(ScanConfig(live=settings, quiet=True, fail_on=None))
         wall = time.perf_counter() - started

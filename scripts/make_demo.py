@@ -12,6 +12,7 @@ from typing import Any
 
 from demo_foundry import FOUNDRY_KINDS, add_foundry
 from demo_guard import add_guard
+from demo_logging import add_logging
 
 OUT = Path(__file__).resolve().parent.parent / "auditor" / "demo" / "estate"
 
@@ -820,6 +821,7 @@ def build() -> dict[str, Any]:
         ],
     }
     add_guard(files, S1, S2, S3)
+    add_logging(files)
     return files
 
 

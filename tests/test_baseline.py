@@ -17,27 +17,45 @@ AI_DEV = "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg-
 def new_account(tmp_path: Path, name: str = "brand-new") -> Path:
     """A snapshot folder with one more AI Services account that accepts keys.
 
-    It follows every network and identity rule, so its only failures are key auth (AIS001),
-    keys never rotated (AIS002) and the Owners who can read its keys (IAM005).
+    It follows every network, identity and logging rule (its audit logs go to Log Analytics),
+    so its only failures are key auth (AIS001), keys never rotated (AIS002) and the Owners who
+    can read its keys (IAM005).
     """
+    account = f"{AI_DEV}/providers/Microsoft.CognitiveServices/accounts/{name}"
+    audit_logs = {
+        "id": f"{account}/providers/Microsoft.Insights/diagnosticSettings/audit",
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "name": "audit",
+        "properties": {
+            "workspaceId": f"{AI_DEV}/providers/Microsoft.OperationalInsights/workspaces/law",
+            "logs": [{"category": "Audit", "enabled": True}],
+        },
+    }
     return write_json(
         tmp_path / "extra" / f"{name}.json",
-        {
-            "id": f"{AI_DEV}/providers/Microsoft.CognitiveServices/accounts/{name}",
-            "type": "Microsoft.CognitiveServices/accounts",
-            "name": name,
-            "kind": "OpenAI",
-            "location": "eastus",
-            "identity": {"type": "SystemAssigned", "principalId": "p-brand-new"},
-            "properties": {
-                "disableLocalAuth": False,
-                "publicNetworkAccess": "Disabled",
-                "restrictOutboundNetworkAccess": True,
-                "privateEndpointConnections": [
-                    {"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}}
-                ],
+        [
+            {
+                "id": account,
+                "type": "Microsoft.CognitiveServices/accounts",
+                "name": name,
+                "kind": "OpenAI",
+                "location": "eastus",
+                "identity": {"type": "SystemAssigned", "principalId": "p-brand-new"},
+                "properties": {
+                    "disableLocalAuth": False,
+                    "publicNetworkAccess": "Disabled",
+                    "restrictOutboundNetworkAccess": True,
+                    "privateEndpointConnections": [
+                        {
+                            "properties": {
+                                "privateLinkServiceConnectionState": {"status": "Approved"}
+                            }
+                        }
+                    ],
+                },
             },
-        },
+            audit_logs,
+        ],
     ).parent
 
 

@@ -27,7 +27,9 @@ def test_catalog_documents_every_rule_and_the_gaps() -> None:
         section = page.split(f"### {rule.id} {rule.slug}\n", 1)[1].split("\n### ", 1)[0]
         assert "#### Remediation" in section and "#### References" in section, rule.id
         assert rule.references and rule.remediation.summary
-    assert "| LT-3 | Enable logging for security investigation | **gap: no rule** |" in page
+    assert (
+        "| PV-6 | Rapidly and automatically remediate vulnerabilities | **gap: no rule** |" in page
+    )
     assert "Opt-in rules, run only when `--select` names them: AIS006, AIS011, AIS012." in page
     assert "## Microsoft cloud security benchmark v2 (preview) coverage" in page
     assert (

@@ -100,14 +100,35 @@ def defender_plan(tier: str = "Standard") -> dict[str, object]:
     }
 
 
+def audit_logs_setting() -> dict[str, object]:
+    account = str(keyless_account()["id"])
+    return {
+        "id": f"{account}/providers/Microsoft.Insights/diagnosticSettings/audit",
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "name": "audit",
+        "properties": {
+            "workspaceId": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law",
+            "logs": [{"categoryGroup": "audit", "enabled": True}],
+        },
+    }
+
+
 def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
     """A compliant keyless account with Defender for AI on (the account's setting and the
-    subscription's plan), in a subscription with two Owners, passes: exit 0.
+    subscription's plan) and its audit logs sent to Log Analytics, in a subscription with two
+    Owners, passes: exit 0.
 
     IAM001 reports every Owner over AI resources, the two designated ones included (teams
     suppress those), so it is ignored here.
     """
-    records = [keyless_account(), defender_setting(), defender_plan(), owner("g1"), owner("g2")]
+    records = [
+        keyless_account(),
+        defender_setting(),
+        defender_plan(),
+        audit_logs_setting(),
+        owner("g1"),
+        owner("g2"),
+    ]
     path = write_json(tmp_path / "in" / "a.json", records)
     result = run_cli(["scan", "--snapshot", str(path), "--ignore", "IAM001"])
     assert result.code == 0, result.err
@@ -116,9 +137,8 @@ def test_clean_scan_exits_0(run_cli: Any, tmp_path: Path) -> None:
 
 def test_no_role_data_is_unknown_not_pass(run_cli: Any, tmp_path: Path) -> None:
     """Without role assignments the Owner count cannot be judged: unknown, exit 3."""
-    path = write_json(
-        tmp_path / "in" / "a.json", [keyless_account(), defender_setting(), defender_plan()]
-    )
+    records = [keyless_account(), defender_setting(), defender_plan(), audit_logs_setting()]
+    path = write_json(tmp_path / "in" / "a.json", records)
     result = run_cli(["scan", "--snapshot", str(path)])
     assert result.code == 3
     [unknown] = [f for f in result.report()["findings"] if f["status"] == "unknown"]

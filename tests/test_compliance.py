@@ -133,10 +133,10 @@ def test_verdicts() -> None:
     }
     assert by_id["PV-2"].verdict is Verdict.NOT_ASSESSED
     assert by_id["DP-6"].verdict is Verdict.NOT_ASSESSED  # only a suppressed failure
-    assert by_id["LT-3"] == ControlResult(
+    assert by_id["DP-4"] == ControlResult(
         framework="mcsb-v1",
-        control_id="LT-3",
-        title="Enable logging for security investigation",
+        control_id="DP-4",
+        title=by_id["DP-4"].title,
         rules=(),
         counts=dict.fromkeys(Status, 0),
         verdict=Verdict.NO_RULES,
@@ -149,12 +149,12 @@ def test_verdicts() -> None:
 
 
 def test_not_assessable_is_not_a_gap() -> None:
-    """AI-3 is not_assessable with its why, whatever ran; LT-3 (no rule yet) is a gap."""
+    """AI-3 is not_assessable with its why, whatever ran; PV-6 (no rule yet) is a gap."""
     view = compliance(MCSB_V2, RULES, [_result("AML001", Status.FAIL)])
     by_id = {c.control_id: c for c in view.controls}
     assert by_id["AI-3"].verdict is Verdict.NOT_ASSESSABLE
     assert by_id["AI-3"].why and "system (meta) prompt" in by_id["AI-3"].why
-    assert by_id["LT-3"].verdict is Verdict.NO_RULES and by_id["LT-3"].why is None
+    assert by_id["PV-6"].verdict is Verdict.NO_RULES and by_id["PV-6"].why is None
     assert view.verdicts()[Verdict.NOT_ASSESSABLE] == 3
 
 
@@ -196,18 +196,19 @@ def test_demo_report_carries_every_framework(run_cli: Any) -> None:
         "AIS010",
         "AIS017",
         "AIS018",
+        "AIS019",
         "AIS020",
         "AIS021",
     ]
     assert eu["15.5"]["verdict"] == "fail"
-    assert eu["12.1"]["verdict"] == "no_rules"
+    assert eu["12.1"]["rules"] == ["AIS019"] and eu["12.1"]["verdict"] == "fail"
     assert report["scan"]["settings"]["frameworks"] == []
 
 
 def test_framework_option_selects_views(run_cli: Any) -> None:
     """``--framework mcsb-v2`` carries only that view: AI-3/AI-5/AI-7 not assessable with a
-    why, LT-3 still a gap until its logging rules exist, AI-6 assessed by AIS018 and AIS020 (which fail
-    in the demo); a repeat keeps the order given."""
+    why, LT-3 assessed by the diagnostic-log rules, AI-6 by AIS018, AIS019 and AIS020 (which
+    fail in the demo); a repeat keeps the order given."""
     result = run_cli(["scan", "--demo", "--framework", "mcsb-v2"])
     report = result.report()
     validate(report)
@@ -216,8 +217,10 @@ def test_framework_option_selects_views(run_cli: Any) -> None:
     by_id = {c["control_id"]: c for c in block["controls"]}
     for control in ("AI-3", "AI-5", "AI-7"):
         assert by_id[control]["verdict"] == "not_assessable" and by_id[control]["why"]
-    assert by_id["LT-3"]["verdict"] == "no_rules"
-    assert by_id["AI-6"]["rules"] == ["AIS018", "AIS020"] and by_id["AI-6"]["verdict"] == "fail"
+    assert by_id["LT-3"]["rules"] == ["AIS019", "AML028", "AML029", "AML030"]
+    assert by_id["LT-3"]["verdict"] == "fail"
+    assert by_id["AI-6"]["rules"] == ["AIS018", "AIS019", "AIS020"]
+    assert by_id["AI-6"]["verdict"] == "fail"
     assert by_id["IM-1"]["verdict"] == "fail" and by_id["IM-1"]["why"] is None
     assert block["verdicts"]["not_assessable"] == 3
     assert report["scan"]["settings"]["frameworks"] == ["mcsb-v2"]
@@ -358,7 +361,7 @@ def test_frameworks_command_lists_coverage(run_cli: Any) -> None:
     result = run_cli(["frameworks"])
     assert result.code == 0
     rows = {line.split()[0]: line.split()[1:5] for line in result.out.splitlines()[1:5]}
-    assert rows["mcsb-v2"] == ["26", "17", "6", "3"]
-    assert rows["mcsb-v1"] == ["18", "13", "5", "0"]
-    assert rows["eu-ai-act"] == ["4", "2", "2", "0"]
-    assert rows["nist-ai-rmf"] == ["4", "0", "4", "0"]
+    assert rows["mcsb-v2"] == ["26", "18", "5", "3"]
+    assert rows["mcsb-v1"] == ["18", "14", "4", "0"]
+    assert rows["eu-ai-act"] == ["4", "4", "0", "0"]
+    assert rows["nist-ai-rmf"] == ["4", "4", "0", "0"]

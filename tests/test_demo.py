@@ -29,7 +29,8 @@ def test_demo_shows_what_it_could_not_see(run_cli: Any) -> None:
 
 def test_demo_unknowns_give_their_exact_reasons(run_cli: Any) -> None:
     """Each unknown in the demo names what it lacks, exactly: the Activity Log the sandbox
-    could not read (with the 403), and the custom role definition that was not collected."""
+    could not read (with the 403), its diagnostic settings (not collected there), and the
+    custom role definition that was not collected."""
     report = run_cli(["scan", "--demo"]).report()
     unknown = {
         (f["rule_id"], f["resource_name"]): f["reason"]
@@ -43,7 +44,11 @@ def test_demo_unknowns_give_their_exact_reasons(run_cli: Any) -> None:
         f"scope '/subscriptions/{sandbox}')"
     )
     custom = "deadbeef-0000-4000-8000-00000000c0de"
+    no_settings = f"diagnostic_settings were not collected for subscription {sandbox}"
     assert unknown == {
+        ("AIS019", "sandbox-translator"): no_settings,
+        ("AIS019", "sandbox-ai"): no_settings,
+        ("AIS019", "sandbox-openai"): no_settings,
         ("AIS002", "sandbox-translator"): no_log,
         ("AIS002", "sandbox-ai"): no_log,
         ("IAM001", "a0000000-0000-4000-8000-000000000010"): (

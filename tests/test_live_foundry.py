@@ -94,7 +94,8 @@ def test_every_foundry_type_is_collected_with_its_fields(emulator: ArmEmulator) 
 
 def test_reads_use_the_sdk_and_stable_api_versions(emulator: ArmEmulator) -> None:
     """SDK lists go at 2025-09-01, capability hosts at 2026-03-01, serverless at 2025-12-01,
-    perimeter configurations (a raw GET) at 2025-06-01."""
+    perimeter configurations (a raw GET) at 2025-06-01 (and the account's diagnostic settings
+    at 2021-05-01-preview)."""
     collect_inventory(emulator)
     versions = {
         r.path.rsplit("/", 1)[-1]: r.query["api-version"][0]
@@ -110,6 +111,7 @@ def test_reads_use_the_sdk_and_stable_api_versions(emulator: ArmEmulator) -> Non
         "capabilityHosts": "2026-03-01",
         "serverlessEndpoints": "2025-12-01",
         "networkSecurityPerimeterConfigurations": "2025-06-01",
+        "diagnosticSettings": "2021-05-01-preview",
     }
     connection_lists = [r for r in emulator.log if r.path.endswith("/connections")]
     assert {
@@ -134,12 +136,14 @@ def test_children_are_read_only_for_the_account_kinds_that_have_them(
     emulator: ArmEmulator,
 ) -> None:
     """AIServices: 6 lists + 2 per project + perimeter configurations; OpenAI: deployments,
-    policies, Defender, perimeter configurations; others none."""
+    policies, Defender, perimeter configurations; others none (every kind's diagnostic settings
+    are the logging part's: tests/test_live_logging.py)."""
     collect_inventory(emulator)
     under: Counter[str] = Counter()
     for request in emulator.log:
         parts = request.path.split("/")
-        if len(parts) > 9 and parts[7].lower() == "accounts":
+        logging = "/providers/microsoft.insights/" in request.path.lower()
+        if len(parts) > 9 and parts[7].lower() == "accounts" and not logging:
             under[parts[8]] += 1
     assert under == {"foundry-ref": 6 + 2 * 2 + 1, "ml-openai": 4, "dev-openai": 4}
     openai = {r.path.rsplit("/", 1)[-1] for r in emulator.log if "/accounts/dev-openai/" in r.path}
@@ -148,6 +152,7 @@ def test_children_are_read_only_for_the_account_kinds_that_have_them(
         "raiPolicies",
         "defenderForAISettings",
         "networkSecurityPerimeterConfigurations",
+        "diagnosticSettings",
     }
 
 
@@ -286,7 +291,8 @@ def test_requests_a_live_scan_adds_per_account_and_project(
             f"(+1 a further page: {per_workspace} for the hub's 3 endpoints at 2 a page)"
         )
     # + 1 per AIServices or OpenAI account: its perimeter configurations (guard).
-    assert (per_account, per_project, per_openai, per_workspace) == (7, 2, 4, 2)
+    # Each account's count includes its diagnostic-settings GET (tests/test_live_logging.py).
+    assert (per_account, per_project, per_openai, per_workspace) == (8, 2, 5, 2)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from auditor.collect.live.settings import LiveSettings
 from auditor.config import ScanConfig
 from auditor.model import DATA_KINDS
 from tests.conftest import write_json
-from tests.emulator import ArmEmulator, Fault, foundry_estate
+from tests.emulator import ArmEmulator, Fault, foundry_estate, logging_estate
 from tests.emulator.__main__ import denied
 from tests.emulator.fixtures import (
     ESTATE_DIR,
@@ -63,8 +63,10 @@ def full_manifest(tmp_path: Path) -> Path:
 
 
 def foundry_snapshot(tmp_path: Path) -> Path:
-    """The reference Foundry estate the emulator serves besides ESTATE_DIR, as a snapshot file."""
-    return write_json(tmp_path / "foundry" / "foundry.json", {"value": foundry_estate.records()})
+    """The reference Foundry estate and the logging part's records, which the emulator serves
+    besides ESTATE_DIR, as a snapshot file."""
+    records = [*foundry_estate.records(), *logging_estate.records()]
+    return write_json(tmp_path / "foundry" / "foundry.json", {"value": records})
 
 
 def test_live_scan_finds_what_a_snapshot_scan_of_the_same_resources_finds(

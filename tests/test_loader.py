@@ -225,7 +225,8 @@ def test_bundled_rules_use_the_bundled_prefixes_and_are_dated() -> None:
     models = {"AIS009", "AIS010", "AIS011", "AIS012", "AIS013"}
     connections = {"AIS014", "AIS015", "AIS016", "AIS017", "AIS018", "AML026", "AML027"}
     guard = {"AIS020", "AIS021", "AML038"}
-    assert added == models | connections | guard
+    logging = {"AIS019", "AML028", "AML029", "AML030", "AML036", "AML037"}
+    assert added == models | connections | guard | logging
     changed = {r.id for r in rules if r.changed}
     assert changed == {"AIS008", "AML005", "AML008", "AML020", "IAM001", "IAM005"}
     assert {r.changed for r in rules if r.changed} == {"0.2.0"}

@@ -51,7 +51,7 @@ def test_1_3_compliance_is_read_into_framework_blocks(run_cli: Any, tmp_path: Pa
     assert [c.control_id for c in controls] == [
         c["control_id"] for c in new["compliance"][0]["controls"]
     ]
-    assert {c.control_id: c.verdict for c in controls}["LT-3"] is Verdict.NO_RULES
+    assert {c.control_id: c.verdict for c in controls}["DP-4"] is Verdict.NO_RULES
     assert all(c.why is None for c in controls)
     assert "Compliance" in render("markdown", report)
     assert 'id="fw-mcsb-v1"' in render("html", report)

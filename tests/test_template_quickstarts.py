@@ -180,6 +180,7 @@ def test_end_to_end_secure_quickstarts_give_the_exact_findings(
         ("AML024", instance, "pass", None),
         ("AML025", cluster, "fail", None),  # amlComputePublicIp defaults to true
         ("AML025", instance, "fail", None),
+        ("AML028", workspace, "fail", None),  # the quickstart deploys no diagnostic setting
     }
     unknown = [f for f in report["findings"] if f["status"] == "unknown"]
     assert len(unknown) == 2

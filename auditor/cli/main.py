@@ -129,6 +129,7 @@ def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
         arm_endpoint=values["arm_endpoint"],
         concurrency=values["concurrency"],
         timeout=values["timeout"],
+        diagnostic_settings=not values["no_diagnostic_settings"],
     )
 
 

@@ -335,6 +335,14 @@ def add_live_options(
         help="end collection after this long; what was not read by then is listed as "
         f"collection errors (exit 3). 0: no limit (default {DEFAULT_SCAN_TIMEOUT:g})",
     )
+    options.add(
+        live,
+        "--no-diagnostic-settings",
+        action="store_true",
+        default=False,
+        help="skip the diagnostic settings of accounts, workspaces, endpoints and registries "
+        "(one request per resource): the diagnostic-log rules are then unknown",
+    )
     if save_snapshot:
         options.add(
             live,

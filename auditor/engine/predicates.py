@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
-from auditor.engine import access, connections, deployments, roles, workloads
+from auditor.engine import access, connections, deployments, diagnostics, roles, workloads
 from auditor.engine import guard as guard_rails
 from auditor.engine.grants import grant_of, role_name
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
@@ -342,5 +342,6 @@ PREDICATES: Mapping[str, Predicate] = {
     **connections.PREDICATES,
     **deployments.PREDICATES,
     **guard_rails.PREDICATES,
+    **diagnostics.PREDICATES,
 }
 """Every predicate a rule file may name. Adding one here is the only way to add one."""

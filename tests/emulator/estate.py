@@ -15,6 +15,7 @@ from typing import Any
 ROLE_ASSIGNMENTS = "/providers/microsoft.authorization/roleassignments"
 ROLE_DEFINITIONS = "/providers/microsoft.authorization/roledefinitions"
 ACTIVITY_LOG = "/providers/microsoft.insights/eventtypes/management/values"
+DIAGNOSTIC_SETTINGS = "/providers/microsoft.insights/diagnosticsettings"
 
 
 def _key(text: str) -> str:
@@ -59,6 +60,7 @@ class Estate:
         if arm_type in (
             "microsoft.machinelearningservices/workspaces",
             "microsoft.cognitiveservices/accounts",
+            "microsoft.machinelearningservices/registries",
         ):
             provider = arm_type.split("/")[0]
             sub = key.split("/")[2]
@@ -95,6 +97,11 @@ class Estate:
         if key in self.collections:
             return self.collections[key]
         parent = key.rpartition("/")[0]
+        if (
+            key.endswith(DIAGNOSTIC_SETTINGS)
+            and key[: -len(DIAGNOSTIC_SETTINGS)] in self.resource_ids
+        ):
+            return []  # an extension list: any resource answers, with none if it has none
         if parent in self.resource_ids:
             # Services_ListByWorkspace (2021-07-01) documents 200 with an empty list for a
             # workspace without v1 web services, like every other child list.

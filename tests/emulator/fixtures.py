@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import foundry_estate
+from tests.emulator import foundry_estate, logging_estate
 from tests.emulator.estate import Estate
 from tests.emulator.server import ArmEmulator
 
@@ -21,9 +21,11 @@ SUB_D = "d0d0d0d0-0000-4000-8000-00000000000d"
 
 
 def fixture_estate() -> Estate:
-    """The fixture estate's files plus the reference Foundry estate (built with canaries)."""
+    """The fixture estate's files plus the reference Foundry estate (built with canaries) and the
+    logging part's registries and diagnostic settings."""
     estate = Estate.from_folder(ESTATE_DIR)
     estate.add_all(foundry_estate.records())
+    estate.add_all(logging_estate.records())
     return estate
 
 

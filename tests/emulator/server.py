@@ -54,6 +54,8 @@ LIST_API_VERSIONS: dict[str, frozenset[str]] = {
         {"2024-10-01", "2025-06-01", "2025-12-01"}
     ),
     "microsoft.cognitiveservices/accounts/networksecurityperimeterconfigurations": _CS_VERSIONS,
+    # diagnosticsSettings_API.json: categoryGroup needs 2021-05-01-preview.
+    "microsoft.insights/diagnosticsettings": frozenset({"2021-05-01-preview"}),
 }
 """The api-versions the emulator lists the Foundry collections at; others get ARM's 400."""
 

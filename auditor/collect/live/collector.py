@@ -35,6 +35,7 @@ from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
 from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
 from auditor.collect.live.guard import GuardReads
+from auditor.collect.live.monitoring import LoggingReads
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
@@ -104,6 +105,7 @@ class LiveCollector:
         self._ml = factory.arm()
         self._foundry = FoundryReads(factory.cognitive_services, self._ml, factory.endpoint)
         self._guards = GuardReads(self._ml, factory.endpoint)
+        self._logging = LoggingReads(self._ml, factory.endpoint, self._settings.diagnostic_settings)
         self._subscription_total = 0
 
     def _scope_done(self, key: str) -> None:
@@ -137,7 +139,7 @@ class LiveCollector:
         finally:
             self._progress.finish()
         for sub in subscriptions:
-            failed = self._failed.get(sub, set())
+            failed = self._failed.get(sub, set()) | set(self._logging.not_read)
             self._builder.declare_collected(sub, [k for k in DATA_KINDS if k not in failed])
         stats = self._factory.stats
         return LiveSummary(
@@ -199,6 +201,10 @@ class LiveCollector:
             record_id = record.get("id")
             scope = record_id if isinstance(record_id, str) and record_id else "(no id)"
             self._error(scope, "read resource", f"the record is not ARM's shape: {exc}", ())
+            return
+        for read in self._logging.of_record(record):  # one diagnostic-settings GET each
+            keys = (arm.subscription_of(read.scope) or "",)
+            self._pool.submit(keys, self._child_list, keys, read)
 
     def _error(
         self,
@@ -255,6 +261,7 @@ class LiveCollector:
             self._pool.submit(keys, self._role_assignments, sub)
             self._pool.submit(keys, self._role_definitions_custom, sub)
             self._pool.submit(keys, self._child_list, keys, self._guards.of_subscription(sub))
+            self._pool.submit(keys, self._child_list, keys, self._logging.registries(sub))
             for provider in ACTIVITY_PROVIDERS:
                 self._pool.submit(keys, self._activity_log, sub, provider)
 

@@ -48,6 +48,9 @@ class LiveSettings:
     """Seconds one socket read may wait."""
     request_timeout: float = 120.0
     """Seconds one request may take in all, body included (a trickled body is cut off)."""
+    diagnostic_settings: bool = True
+    """Read each account's, workspace's, endpoint's and registry's diagnostic settings (one
+    GET per resource); False (``--no-diagnostic-settings``): not collected, rules unknown."""
     timeout: float | None = DEFAULT_SCAN_TIMEOUT
     """Seconds the whole collection may take (``--timeout``); None: no limit. What is not
     read by then is listed as collection errors."""

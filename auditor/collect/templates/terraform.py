@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import arm
-from auditor.collect.templates import terraform_foundry, terraform_guard
+from auditor.collect.templates import terraform_foundry, terraform_guard, terraform_logging
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
 from auditor.collect.templates.tfmapper import (
@@ -170,12 +170,14 @@ MAPPERS: Mapping[str, Callable[[PlannedResource, Mapper], dict[str, Any]]] = {
     "azurerm_role_definition": _role_definition,
     **terraform_foundry.MAPPERS,
     **terraform_guard.MAPPERS,
+    **terraform_logging.MAPPERS,
 }
 """The azurerm resource types read from a plan; others are counted as skipped."""
 
 PARENT_PATHS = {
     "azurerm_machine_learning_workspace": ML_WORKSPACE_PATH,
     **terraform_foundry.PARENT_PATHS,
+    **terraform_logging.PARENT_PATHS,
 }
 """Types whose id children find by the address they reference (before computes map)."""
 
