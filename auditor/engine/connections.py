@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
+from auditor.engine.coverage import not_collected
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.engine.reading import Reads
 from auditor.fields import Found, Missing
@@ -139,17 +140,7 @@ def _not_collected(
     """Unknown when ``kind`` was neither collected nor seen for the account's subscription."""
     if account.source.kind.declared:
         return None  # a template declares its children with the account, or none
-    sub = account.subscription_id
-    seen = ctx.inventory.has_data(kind, sub) or any(
-        r.subscription_id == sub for t in arm_types for r in ctx.inventory.of_type(t)
-    )
-    if seen:
-        return None
-    reason = f"{kind} were not collected for subscription {sub}"
-    error = ctx.inventory.error_for(kind, sub)
-    if error is not None:
-        reason += f" ({error.message})"
-    return Outcome(Status.UNKNOWN, reason, {}, reason=reason)
+    return not_collected(ctx.inventory, kind, account.subscription_id, arm_types)
 
 
 def agent_network_not_isolated(resource: Resource, ctx: EvalContext) -> Outcome:

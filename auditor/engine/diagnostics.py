@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
+from auditor.engine.coverage import not_collected
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.engine.reading import Reads
 from auditor.inventory import Inventory
@@ -62,17 +63,7 @@ def _not_collected(ctx: EvalContext, resource: Resource) -> Outcome | None:
         if KIND in failed.data_kinds and arm.normalise_id(failed.scope) == resource.key:
             reason = f"{KIND} could not be read for {resource.name} ({failed.message})"
             return Outcome(Status.UNKNOWN, reason, {}, reason=reason)
-    sub = resource.subscription_id
-    seen = ctx.inventory.has_data(KIND, sub) or any(
-        s.subscription_id == sub for s in ctx.inventory.of_type(arm.DIAGNOSTIC_SETTING)
-    )
-    if seen:
-        return None
-    reason = f"{KIND} were not collected for subscription {sub}"
-    error = ctx.inventory.error_for(KIND, sub)
-    if error is not None:
-        reason += f" ({error.message})"
-    return Outcome(Status.UNKNOWN, reason, {}, reason=reason)
+    return not_collected(ctx.inventory, KIND, resource.subscription_id, (arm.DIAGNOSTIC_SETTING,))
 
 
 def _accepted(log: Reads, categories: set[str], groups: set[str]) -> str | None:

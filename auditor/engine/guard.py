@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
+from auditor.engine.coverage import not_collected
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.engine.reading import Reads
 from auditor.fields import Found, Missing
@@ -27,20 +28,6 @@ AI_PLAN = "AI"
 PROMPT_EVIDENCE = "AIPromptEvidence"
 _PROTECTED_KINDS = frozenset({"aiservices", "openai"})
 """The account kinds Defender for AI services protects (Azure OpenAI and AI Foundry models)."""
-
-
-def _not_collected(ctx: EvalContext, kind: str, arm_type: str, sub: str) -> Outcome | None:
-    """Unknown when ``kind`` was neither collected nor seen for the subscription."""
-    inventory = ctx.inventory
-    if inventory.has_data(kind, sub) or any(
-        r.subscription_id == sub for r in inventory.of_type(arm_type)
-    ):
-        return None
-    reason = f"{kind} were not collected for subscription {sub}"
-    error = inventory.error_for(kind, sub)
-    if error is not None:
-        reason += f" ({error.message})"
-    return Outcome(Status.UNKNOWN, reason, {}, reason=reason)
 
 
 def _protected_accounts(inventory: Inventory, sub: str) -> list[str]:
@@ -84,7 +71,7 @@ def defender_plan_off(resource: Resource, ctx: EvalContext) -> Outcome:
                 "judged on live data only"
             )
             return Outcome(Status.NOT_APPLICABLE, reason, evidence, reason=reason)
-        if stop := _not_collected(ctx, "defender_plans", arm.DEFENDER_PLAN, sub):
+        if stop := not_collected(ctx.inventory, "defender_plans", sub, (arm.DEFENDER_PLAN,)):
             return Outcome(stop.status, stop.message, evidence, reason=stop.reason)
         reason = (
             f"pricings[{AI_PLAN}].properties.pricingTier missing: the subscription's Defender "
@@ -221,7 +208,7 @@ def managed_network_broad_outbound_rule(resource: Resource, ctx: EvalContext) ->
     listed_only = not rules and not untyped and isinstance(inline, Missing)
     if listed_only and not resource.source.kind.declared:
         sub = resource.subscription_id or ""
-        if stop := _not_collected(ctx, "outbound_rules", arm.OUTBOUND_RULE, sub):
+        if stop := not_collected(ctx.inventory, "outbound_rules", sub, (arm.OUTBOUND_RULE,)):
             return Outcome(stop.status, stop.message, evidence, reason=stop.reason)
     fqdns = frozenset(str(f).strip().lower() for f in ctx.parameters["broad_fqdns"])
     tags = frozenset(str(t).strip().lower() for t in ctx.parameters["broad_service_tags"])
