@@ -195,6 +195,8 @@ DATA_KINDS = (
     "rai_policies",
     "capability_hosts",
     "defender_ai_settings",
+    "dependencies",
+    "datastores",
 )
 """Kinds of data a scan collects per subscription; coverage is tracked per kind."""
 

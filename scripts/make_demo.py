@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from demo_dependencies import add_dependencies
 from demo_foundry import FOUNDRY_KINDS, add_foundry
 
 OUT = Path(__file__).resolve().parent.parent / "auditor" / "demo" / "estate"
@@ -473,7 +474,7 @@ def build() -> dict[str, Any]:
             ),
         ]
     }
-    # A Resource Graph export of the same subscription's storage: an unaudited type, skipped.
+    # A Resource Graph export of mlw-fraud's storage account (see demo_dependencies.py).
     files["s1-ml-prod/resource-graph-storage.json"] = {
         "totalRecords": 1,
         "count": 1,
@@ -806,6 +807,7 @@ def build() -> dict[str, Any]:
             }
         ],
     }
+    add_dependencies(files)
     return files
 
 

@@ -62,7 +62,7 @@ def test_a_good_copy_loads(tmp_path: Path) -> None:
         (lambda d: d.update(id="XYZ-001"), "id: 'XYZ-001' is not a valid rule id"),
         (lambda d: d.update(slug="Not A Slug"), "slug: 'Not A Slug' is not a valid slug"),
         (
-            lambda d: d.update(resource_types=["Microsoft.Storage/storageAccounts"]),
+            lambda d: d.update(resource_types=["Microsoft.Web/sites"]),
             "not one the inventory holds",
         ),
         (
@@ -224,7 +224,8 @@ def test_bundled_rules_use_the_bundled_prefixes_and_are_dated() -> None:
     added = {r.id for r in rules if r.since == "0.2.0"}
     models = {"AIS009", "AIS010", "AIS011", "AIS012", "AIS013"}
     connections = {"AIS014", "AIS015", "AIS016", "AIS017", "AIS018", "AML026", "AML027"}
-    assert added == models | connections
+    dependencies = {"AML031", "AML032", "AML033", "AML034", "AML035"}
+    assert added == models | connections | dependencies
     changed = {r.id for r in rules if r.changed}
     assert changed == {"AIS008", "AML005", "AML008", "AML020", "IAM001", "IAM005"}
     assert {r.changed for r in rules if r.changed} == {"0.2.0"}

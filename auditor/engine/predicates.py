@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
-from auditor.engine import access, connections, deployments, roles, workloads
+from auditor.engine import access, connections, dependencies, deployments, roles, workloads
 from auditor.engine.grants import grant_of, role_name
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
 from auditor.engine.reading import Reads
@@ -340,5 +340,6 @@ PREDICATES: Mapping[str, Predicate] = {
     **workloads.PREDICATES,
     **connections.PREDICATES,
     **deployments.PREDICATES,
+    **dependencies.PREDICATES,
 }
 """Every predicate a rule file may name. Adding one here is the only way to add one."""

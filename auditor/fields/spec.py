@@ -177,7 +177,8 @@ class AuditedType:
     fields: Field
     """What is kept of a record of it: an allow-list, never a credential."""
     ai_ml: bool
-    """An AI/ML resource itself (True), or an access-control record (False)."""
+    """An AI/ML resource itself (True), or a record the rules read about them (False): access
+    control, or a workspace's storage account, registry or key vault."""
     snapshot_file: str
     """The file its records go to in each subscription folder of a saved snapshot."""
     environment: tuple[str, ...] = ()

@@ -32,6 +32,7 @@ from auditor.collect.live.arm_reads import (
     to_arm_json,
 )
 from auditor.collect.live.clients import ClientFactory
+from auditor.collect.live.dependencies import WORKSPACE_READ_KINDS, DependencyReads
 from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
 from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
 from auditor.collect.live.progress import Progress
@@ -102,6 +103,7 @@ class LiveCollector:
         self._pool = TaskPool(factory.settings.concurrency, self._report_progress, self._scope_done)
         self._ml = factory.arm()
         self._foundry = FoundryReads(factory.cognitive_services, self._ml, factory.endpoint)
+        self._dependencies = DependencyReads(self._ml, factory.endpoint)
         self._subscription_total = 0
 
     def _scope_done(self, key: str) -> None:
@@ -263,7 +265,9 @@ class LiveCollector:
             path = arm_reads.workspaces_path(sub)
             found.extend(list_all(self._ml, self._factory.endpoint, path, arm_reads.ML_API_VERSION))
 
-        if not self._guard(scope, "list ML workspaces", WORKSPACE_KINDS, read):
+        if not self._guard(
+            scope, "list ML workspaces", (*WORKSPACE_KINDS, *WORKSPACE_READ_KINDS), read
+        ):
             return
         self._pool.add_workspaces(len(found))
         for workspace in found:
@@ -271,7 +275,9 @@ class LiveCollector:
             ws_id = str(workspace["id"])
             keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
             with self._pool.holding(keys):
-                for child in self._workspace_lists(ws_id):
+                for child in self._workspace_lists(ws_id) + self._dependencies.of_workspace(
+                    workspace
+                ):
                     self._pool.submit(keys, self._child_list, keys, child)
 
     def _workspace_lists(self, ws_id: str) -> list[ChildList]:
