@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import arm
-from auditor.collect.templates import terraform_foundry
+from auditor.collect.templates import terraform_dependencies, terraform_foundry
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
 from auditor.collect.templates.tfmapper import (
@@ -45,6 +45,13 @@ def _workspace(r: PlannedResource, m: Mapper) -> dict[str, Any]:
         "properties.publicNetworkAccess",
         enabled(v.get("public_network_access_enabled", True)),
         "public_network_access_enabled",
+    )
+    # azurerm's default (its doc and machine_learning_workspace_resource.go); no ARM default.
+    m.put(
+        record,
+        "properties.systemDatastoresAuthMode",
+        v.get("storage_account_access_type", "AccessKey"),
+        "storage_account_access_type",
     )
     return record
 
@@ -169,12 +176,14 @@ MAPPERS: Mapping[str, Callable[[PlannedResource, Mapper], dict[str, Any]]] = {
     "azurerm_role_assignment": _role_assignment,
     "azurerm_role_definition": _role_definition,
     **terraform_foundry.MAPPERS,
+    **terraform_dependencies.MAPPERS,
 }
 """The azurerm resource types read from a plan; others are counted as skipped."""
 
 PARENT_PATHS = {
     "azurerm_machine_learning_workspace": ML_WORKSPACE_PATH,
     **terraform_foundry.PARENT_PATHS,
+    **terraform_dependencies.PARENT_PATHS,
 }
 """Types whose id children find by the address they reference (before computes map)."""
 
