@@ -80,12 +80,12 @@ class Inventory:
             list
         )
         self._ai_ml_by_subscription: dict[str | None, list[Resource]] = defaultdict(list)
-        for resource in self.resources.values():
-            if resource.type in AI_ML_TYPES:
-                self._ai_ml_by_subscription[resource.subscription_id].append(resource)
-                self._ai_ml_by_group[(resource.subscription_id, resource.resource_group)].append(
-                    resource
-                )
+        self._ai_ml = [r for r in self.resources.values() if r.type in AI_ML_TYPES]
+        for resource in self._ai_ml:
+            self._ai_ml_by_subscription[resource.subscription_id].append(resource)
+            self._ai_ml_by_group[(resource.subscription_id, resource.resource_group)].append(
+                resource
+            )
         self._role_definitions: dict[str, Resource] = {}
         for definition in self._by_type.get(arm.ROLE_DEFINITION, []):
             self._role_definitions[definition.name.lower()] = definition
@@ -147,7 +147,7 @@ class Inventory:
 
     def ai_ml_resources(self) -> list[Resource]:
         """All audited AI/ML resources (not access-control records)."""
-        return [r for r in self.resources.values() if r.type in AI_ML_TYPES]
+        return list(self._ai_ml)
 
     def ai_ml_resources_under(self, scope_key: str) -> list[Resource]:
         """AI/ML resources at or below a subscription, resource-group or resource scope."""
@@ -157,6 +157,10 @@ class Inventory:
             candidates = self._ai_ml_by_subscription.get(subscription, [])
         else:
             candidates = self._ai_ml_by_group.get((subscription, group), [])
+        # A scope that is the subscription or group itself holds every candidate: no filter
+        # (a tenant's thousands of assignments at those scopes made this quadratic).
+        if scope_key.rstrip("/").count("/") == (2 if group is None else 4):
+            return list(candidates)
         return [r for r in candidates if arm.scope_contains(scope_key, r.key)]
 
     @property

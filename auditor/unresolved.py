@@ -22,6 +22,8 @@ def unresolved(expression: str, reason: str) -> dict[str, str]:
 
 def is_unresolved(value: object) -> bool:
     """Whether ``value`` is an unresolved-value marker."""
+    if type(value) is dict:  # parsed JSON: skip the abstract-class check (a hot path)
+        return isinstance(value.get(MARKER_KEY), str)
     return isinstance(value, Mapping) and isinstance(value.get(MARKER_KEY), str)
 
 

@@ -292,6 +292,28 @@ def test_ssl_cert_file_is_honoured(
     assert result.report()["errors"] == []
 
 
+def test_proxy_variables_are_still_honoured(
+    emulator: ArmEmulator, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment is read once for speed, but a proxy variable still routes every
+    request through the proxy (a dead one: the scan stops before any request reaches the
+    endpoint), and ``NO_PROXY`` still exempts the endpoint's host (the scan completes)."""
+    from auditor.collect.live.settings import RetrySettings
+    from auditor.errors import CollectionFailure
+
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # the discard port: nothing listens
+    settings = LiveSettings(auth="token", arm_endpoint=emulator.url, retry=RetrySettings(total=0))
+    with pytest.raises(CollectionFailure, match="cannot list subscriptions"):
+        scan(ScanConfig(live=settings, quiet=True))
+    assert emulator.log == []  # no request reached the endpoint: they went to the proxy
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    direct = run_cli(live_args(emulator))
+    assert direct.code == 1
+    assert direct.report()["errors"] == []
+
+
 def test_endpoint_from_environment(
     emulator: ArmEmulator, run_cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ the only way in. A predicate reads the inventory, never SDK objects or HTTP, and
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Mapping
 from typing import Any
 
@@ -294,7 +295,7 @@ def broad_role_on_ai_scope(resource: Resource, ctx: EvalContext) -> Outcome:
     if not broad:
         return Outcome(Status.PASS, f"{role_name} is not a broad role", evidence)
     evidence["reaches_count"] = len(reached)
-    evidence["reaches"] = sorted(r.id for r in reached)[:25]
+    evidence["reaches"] = heapq.nsmallest(25, (r.id for r in reached))  # sorted, not all
     severity = (
         Severity.HIGH if level in ("root", "management_group", "subscription") else Severity.MEDIUM
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.fields.spec import Field, Kind
-from auditor.unresolved import describe, is_unresolved
+from auditor.unresolved import MARKER_KEY, describe, is_unresolved
 
 MISSING_TEXT = "<missing>"
 INVALID_PREFIX = "<invalid: "
@@ -136,15 +136,35 @@ class UndeclaredField(KeyError):
     """A path the declaration does not keep: it could never hold a value (a bug or a typo)."""
 
 
-def declared_at(declaration: Field, path: str) -> Field:
-    """The declaration of a dotted path; raises :class:`UndeclaredField` when none."""
+_Steps = tuple[tuple[str, Field], ...]
+_STEPS: dict[tuple[int, str], tuple[Field, _Steps, Field]] = {}
+"""(id of a declaration, path) -> the declaration, each part with the declaration of the
+object it is read from, and the path's own declaration. Rules read the same few hundred paths
+of the same module-level declarations millions of times in a tenant scan; the declaration is
+kept in the entry so a reused id of a collected one can never match."""
+
+
+def _steps(declaration: Field, path: str) -> tuple[_Steps, Field]:
+    entry = _STEPS.get((id(declaration), path))
+    if entry is not None and entry[0] is declaration:
+        return entry[1], entry[2]
+    steps: list[tuple[str, Field]] = []
     current = declaration
     for part in path.split("."):
         below = current.member(part)
         if below is None:
             raise UndeclaredField(path)
+        steps.append((part, current))
         current = below
-    return current
+    result = tuple(steps)
+    if len(_STEPS) < 100_000:  # bounded: declarations built at run time must not grow it
+        _STEPS[(id(declaration), path)] = (declaration, result, current)
+    return result, current
+
+
+def declared_at(declaration: Field, path: str) -> Field:
+    """The declaration of a dotted path; raises :class:`UndeclaredField` when none."""
+    return _steps(declaration, path)[1]
 
 
 def read(
@@ -156,28 +176,27 @@ def read(
     ``judged`` is False for a value only shown, never judged (see :func:`traced`).
     """
     name = label + path if label else path
-    target = declared_at(declaration, path)
+    steps, target = _steps(declaration, path)
     trace = _TRACE.get()
     if trace is not None:
         trace.append(Reading(data, declaration, path, judged))
     current: object = data
-    walked: list[str] = []
-    at: Field = declaration
-    for part in path.split("."):
+    for index, (part, at) in enumerate(steps):
+        if type(current) is dict and MARKER_KEY not in current:  # the common case, inline
+            if part not in current:
+                return Missing(name)
+            current = current[part]
+            continue
         if is_unresolved(current):
             assert isinstance(current, Mapping)
             return Unresolved(name, current)
         if current is None:
             return Missing(name)
-        if not isinstance(current, Mapping):
-            where = ".".join(walked) if walked else "the record"
+        if type(current) is not dict and not isinstance(current, Mapping):
+            where = ".".join(p for p, _ in steps[:index]) if index else "the record"
             return Invalid(f"{name} (at {where})", at.expected(), found_text(current))
         if part not in current:
             return Missing(name)
-        walked.append(part)
-        below = at.member(part)
-        assert below is not None
-        at = below
         current = current[part]
     if is_unresolved(current):
         assert isinstance(current, Mapping)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 
 class Kind(enum.Enum):
@@ -67,6 +68,10 @@ class Field:
         name: str = self.kind.value
         return ("an " if name[0] in "aeiouAEIO" else "a ") + name
 
+    @cached_property
+    def _lowered_values(self) -> frozenset[str]:
+        return frozenset(v.lower() for v in self.values)
+
     def member(self, name: str) -> Field | None:
         """The declaration one step below (a member, a map value or an array element)."""
         if self.kind is Kind.ANY:
@@ -85,7 +90,7 @@ class Field:
         if kind in _STRINGS:
             if not isinstance(value, str):
                 return False
-            return kind is not Kind.ENUM or value.lower() in {v.lower() for v in self.values}
+            return kind is not Kind.ENUM or value.lower() in self._lowered_values
         if kind is Kind.BOOLEAN:
             return isinstance(value, bool)
         if kind is Kind.INTEGER:

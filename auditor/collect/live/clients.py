@@ -330,20 +330,31 @@ class ClientFactory:
 def _transport(settings: LiveSettings, deadline: Deadline) -> RequestsTransport:
     """One requests transport for all clients, its connection pool sized to the concurrency.
 
-    TLS trust: requests honours ``REQUESTS_CA_BUNDLE``; ``SSL_CERT_FILE`` is honoured here
-    when that is not set (requests itself would ignore it for its bundled CA list).
+    TLS trust: ``REQUESTS_CA_BUNDLE``, then ``SSL_CERT_FILE`` (requests itself would ignore it
+    for its bundled CA list), then ``CURL_CA_BUNDLE`` (requests' own fallback).
+
+    The environment is read once, here: with ``trust_env`` requests re-reads proxy variables,
+    ``.netrc`` and the CA variables on every request (3.5 ms of CPU a request on a loaded
+    2-core machine, measured with ``timeit``). Only when a proxy variable is set does the
+    session keep reading it per request, for ``NO_PROXY``'s per-host answer.
     """
+    import urllib.request
+
     import requests
 
     session = requests.Session()
+    session.trust_env = bool(urllib.request.getproxies())
     pool = max(10, settings.concurrency * 2)
     adapter = DeadlineAdapter(
         settings.request_timeout, deadline, pool_connections=pool, pool_maxsize=pool
     )
     session.mount("https://", adapter)
-    verify: bool | str = True
-    if not os.environ.get("REQUESTS_CA_BUNDLE") and os.environ.get("SSL_CERT_FILE"):
-        verify = os.environ["SSL_CERT_FILE"]
+    verify: bool | str = (
+        os.environ.get("REQUESTS_CA_BUNDLE")
+        or os.environ.get("SSL_CERT_FILE")
+        or os.environ.get("CURL_CA_BUNDLE")
+        or True
+    )
     return RequestsTransport(
         session=session,
         session_owner=False,
