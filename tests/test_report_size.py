@@ -235,6 +235,12 @@ def test_xml_safe_keeps_exactly_the_xml_characters_and_parses(text: str) -> None
     assert (parsed.text or "") == line_ends
 
 
+def test_xml_safe_decides_every_code_point_as_the_char_production_does() -> None:
+    """All 1,114,112 code points, one by one: kept exactly when the reference allows it."""
+    wrong = [c for c in range(0x110000) if (xml_safe(chr(c)) == chr(c)) != _xml_char(c)]
+    assert wrong == []
+
+
 _OLD_FORMULA = re.compile("(^|[,;\t\r\n])([ ]*)(?=[" + re.escape("".join(FORMULA_PREFIXES)) + "])")
 
 
