@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import TypeVar
+from typing import IO, TypeVar
 
 _DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
@@ -132,24 +132,36 @@ def remove_empty_folders(folders: list[Path]) -> None:
             folder.rmdir()
 
 
-def create_file(path: Path, data: bytes) -> None:
-    """Create a new file (never an existing one) holding ``data``, flushed to disk."""
+def create_file(path: Path, data: bytes | Callable[[IO[bytes]], None]) -> None:
+    """Create a new file (never an existing one) holding ``data`` (or what ``data`` writes to
+    the file), flushed to disk."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        if callable(data):
+            with os.fdopen(fd, "wb", buffering=_BUFFER, closefd=False) as stream:
+                data(stream)
+        else:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
-def write_files(files: Mapping[Path, str | bytes]) -> list[Path]:
+Content = str | bytes | Callable[[IO[bytes]], None]
+"""A file's content: text (written as UTF-8), bytes, or a function writing it to a stream."""
+_BUFFER = 1 << 16
+
+
+def write_files(files: Mapping[Path, Content]) -> list[Path]:
     """Write every file, all or nothing (see the module docstring); returns the paths.
 
-    Raises :class:`OSError` (with nothing changed) when any file cannot be written.
+    A function is called to write its file's temporary copy, one file after another, so only
+    one is being produced at a time. Raises :class:`OSError` (with nothing changed) when any
+    file cannot be written, and whatever a function raises, equally with nothing changed.
     """
-    # Encode first: a text that cannot be written fails before the disk is touched.
+    # Encode text first: a text that cannot be written fails before the disk is touched.
     encoded = {
         Path(path): text.encode("utf-8") if isinstance(text, str) else text
         for path, text in files.items()
@@ -158,7 +170,7 @@ def write_files(files: Mapping[Path, str | bytes]) -> list[Path]:
     return list(encoded)
 
 
-def _write_all(encoded: Mapping[Path, bytes]) -> None:
+def _write_all(encoded: Mapping[Path, bytes | Callable[[IO[bytes]], None]]) -> None:
     created: list[Path] = []
     temporaries: dict[Path, Path] = {}
     try:

@@ -4,8 +4,11 @@
 
 Generates the same estate as ``snapshot_scan.py``, evaluates it once, then times applying 100
 suppression entries (ids, globs and regexes), marking results against a baseline (the same
-scan minus one subscription's findings), and rendering every format, printing sizes. A
-benchmark, not a test: nothing here asserts a timing.
+scan minus one subscription's findings), and writing every format to a folder: per format the
+CPU seconds and size (bytes per finding for JSON), then all formats at once as a scan writes them,
+with the peak of Python memory allocated while writing (``tracemalloc``) and the process's peak
+RSS. Only public calls that have not changed (``write_reports``), so the same script measures an
+older checkout. A benchmark, not a test: nothing here asserts a timing.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +38,8 @@ from auditor.inventory import InventoryBuilder
 from auditor.model import Result
 from auditor.report.baseline import mark_results
 from auditor.report.build import build_report
-from auditor.report.formats import render, writers
+from auditor.report.formats import write_reports, writers
+from auditor.report.model import Report
 from auditor.scan import ScanOutcome
 from auditor.suppress import Suppression, apply_suppressions
 
@@ -108,11 +114,38 @@ def main() -> None:
     )
     print(f"baseline marking:     {section.new} new, {section.existing} existing, {t3 - t2:.2f} s")
     print(f"typed report:         {t4 - t3:.2f} s")
-    for name in writers():
-        start = time.perf_counter()
-        text = render(name, report)
-        size = len(text.encode() if isinstance(text, str) else text)
-        print(f"render {name:<9}     {time.perf_counter() - start:.2f} s, {size / 1e6:.1f} MB")
+    write_each(report)
+    write_all(report)
+
+
+def write_each(report: Report) -> None:
+    """Write each format alone: CPU seconds (this process) and size."""
+    findings = max(len(report.findings), 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in writers():
+            start = time.process_time()
+            (path,) = write_reports(report, [name], Path(tmp))
+            cpu = time.process_time() - start
+            size = path.stat().st_size
+            per = f", {size / findings:,.0f} bytes per finding" if name == "json" else ""
+            print(f"write {name:<9}      {cpu:.2f} CPU-s, {size / 1e6:.1f} MB{per}")
+
+
+def write_all(report: Report) -> None:
+    """Write every format at once, as ``--format`` with all of them does: the extra Python
+    memory the write needed at its peak, and the process's peak RSS after it."""
+    names = list(writers())
+    with tempfile.TemporaryDirectory() as tmp:
+        tracemalloc.start()
+        start = time.process_time()
+        write_reports(report, names, Path(tmp))
+        cpu = time.process_time() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"write all {len(names)} formats:  {cpu:.2f} CPU-s (under tracemalloc)")
+    print(f"write peak (Python):  {peak / 2**20:.0f} MiB allocated at once while writing")
+    print(f"process peak RSS:     {rss:.0f} MiB")
 
 
 if __name__ == "__main__":

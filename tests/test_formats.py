@@ -25,8 +25,8 @@ from auditor.report.formats import parse_formats, render, writers
 from auditor.report.model import Report
 from auditor.report.reader import read_document
 from auditor.report.writers import csv_report, sarif
-from auditor.report.writers.csv_report import render_csv, spreadsheet_safe
-from auditor.report.writers.junit import render_junit, xml_safe
+from auditor.report.writers.csv_report import spreadsheet_safe
+from auditor.report.writers.junit import xml_safe
 from auditor.report.writers.markdown import escape, render_markdown
 from tests.conftest import REPO, write_json
 
@@ -174,7 +174,7 @@ def test_sarif_is_stable_between_runs(run_cli: Any, tmp_path: Path) -> None:
 
 def test_junit_parses_with_one_case_per_rule_and_resource(demo_document: dict[str, Any]) -> None:
     """JUnit XML parses; counts match the report; statuses map to failure/error/skipped."""
-    root = ET.fromstring(render_junit(_report(demo_document)))
+    root = ET.fromstring(_render("junit", demo_document))
     assert root.tag == "testsuites"
     cases = root.findall("./testsuite/testcase")
     by_status = demo_document["summary"]["by_status"]
@@ -285,7 +285,7 @@ def test_sarif_uris_are_percent_encoded(demo_document: dict[str, Any]) -> None:
 
 def test_csv_has_one_row_per_listed_result(demo_document: dict[str, Any]) -> None:
     """The CSV has a header and one row per finding, with suppression columns."""
-    rows = list(csv.DictReader(io.StringIO(render_csv(_report(demo_document)))))
+    rows = list(csv.DictReader(io.StringIO(_render("csv", demo_document))))
     assert len(rows) == len(demo_document["findings"])
     assert {"suppression_owner", "suppression_expires", "fingerprint"} <= set(rows[0])
 

@@ -77,15 +77,18 @@ tags: [ai-services]
 WRITER = '''
 """One line per listed finding: rule, status, resource."""
 
-from auditor.report.formats import Writer
+from typing import TextIO
+
+from auditor.report.formats import Writer, text_writer
 from auditor.report.model import Report
 
 
-def _render(report: Report) -> str:
-    return "".join(f"{f.rule_id} {f.status.value} {f.resource_name}\\n" for f in report.findings)
+def _write(report: Report, out: TextIO) -> None:
+    for f in report.findings:
+        out.write(f"{f.rule_id} {f.status.value} {f.resource_name}\\n")
 
 
-WRITER = Writer(name="digest", filename="auditor-digest.txt", render=_render)
+WRITER = Writer(name="digest", filename="auditor-digest.txt", write=text_writer(_write))
 '''
 
 

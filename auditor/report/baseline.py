@@ -18,13 +18,14 @@ from auditor.errors import InputError
 from auditor.jsonio import read_json
 from auditor.model import Result, Severity, Status
 from auditor.report.build import fingerprint
-from auditor.report.model import SCHEMA_VERSION, Finding, Gate, Report, gate_verdict
+from auditor.report.model import SCHEMA_VERSION, Finding, Gate, Report, RuleInfo, gate_verdict
 from auditor.report.reader import read_document
 from auditor.scan import BaselineSummary
 
 COMPATIBLE_MAJORS = ("1", SCHEMA_VERSION.split(".")[0])
-"""Report schemas read as baselines and by ``diff``: 2.x and the 1.x before it (2.0 only
-regrouped ``compliance``, which :mod:`auditor.report.reader` reads in both shapes)."""
+"""Report schemas read as baselines and by ``diff``: 2.x and the 1.x before it (2.0 regrouped
+``compliance`` and moved each finding's rule text to ``rules[]``; :mod:`auditor.report.reader`
+reads both shapes of each)."""
 _GROUP = {Status.FAIL: "problem", Status.SUPPRESSED: "problem", Status.UNKNOWN: "unknown"}
 """Statuses compared; a suppressed failure is the same problem as an open one."""
 _FAILED = (Status.FAIL, Status.SUPPRESSED)
@@ -160,10 +161,20 @@ def diff_document(diff: Diff, old_path: str, new_path: str) -> dict[str, Any]:
             "unchanged": len(diff.unchanged),
         },
         "gate": {k: v for k, v in diff.gate().to_document().items() if k != "new_only"},
+        "rules": [rule.to_document() for rule in _rules_of(diff.new, diff.fixed, diff.unchanged)],
         "new": [f.to_document() for f in diff.new],
         "fixed": [f.to_document() for f in diff.fixed],
         "unchanged": [f.to_document() for f in diff.unchanged],
     }
+
+
+def _rules_of(*groups: list[Finding]) -> list[RuleInfo]:
+    """The rules the findings name, once each (by id, the first text seen), in id order."""
+    rules: dict[str, RuleInfo] = {}
+    for findings in groups:
+        for finding in findings:
+            rules.setdefault(finding.rule_id, finding.rule)
+    return [rules[rule_id] for rule_id in sorted(rules)]
 
 
 def diff_text(diff: Diff) -> str:

@@ -64,13 +64,12 @@ def rule_info(rule: Rule, parameters: Mapping[str, Any] | None = None) -> RuleIn
     )
 
 
-def finding_of(result: Result, gating: bool = True) -> Finding:
-    """One result as a report finding (``gating`` False for a rule newer than the pin)."""
-    resource, rule = result.resource, result.rule
+def finding_of(result: Result, rule: RuleInfo, gating: bool = True) -> Finding:
+    """One result of ``rule`` as a report finding (``gating`` False for a rule newer than the
+    pin)."""
+    resource = result.resource
     return Finding(
-        rule_id=rule.id,
-        slug=rule.slug,
-        title=rule.title,
+        rule=rule,
         severity=result.severity,
         status=result.status,
         resource_id=resource.id,
@@ -82,9 +81,6 @@ def finding_of(result: Result, gating: bool = True) -> Finding:
         message=result.message,
         reason=result.reason,
         evidence=dict(result.evidence),
-        remediation=remediation_of(rule),
-        controls={k: tuple(v) for k, v in rule.controls.items()},
-        references=tuple(rule.references),
         source=Origin(resource.source.kind, resource.source.path, resource.source.line),
         fingerprint=fingerprint(rule.id, resource.key),
         suppression=dict(result.suppression) if result.suppression else None,
@@ -121,6 +117,7 @@ def _summary(outcome: ScanOutcome) -> Summary:
 def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
     """The report of a finished scan; ``include_passed`` lists passing results too."""
     listed = REPORTED_STATUSES | (LISTED_WHEN_PASSED if include_passed else frozenset())
+    rules = {rule.id: rule_info(rule, outcome.parameters.get(rule.id)) for rule in outcome.rules}
     return Report(
         tool_name="auditor",
         tool_version=__version__,
@@ -138,9 +135,11 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
             settings=dict(outcome.settings),
         ),
         summary=_summary(outcome),
-        rules=tuple(rule_info(rule, outcome.parameters.get(rule.id)) for rule in outcome.rules),
+        rules=tuple(rules.values()),
         findings=tuple(
-            finding_of(r, outcome.gates(r)) for r in outcome.results if r.status in listed
+            finding_of(r, rules[r.rule.id], outcome.gates(r))
+            for r in outcome.results
+            if r.status in listed
         ),
         errors=tuple(outcome.errors),
         warnings=tuple(

@@ -2,6 +2,9 @@
 
 Every module of :mod:`auditor.report.writers` defines ``WRITER``, an object with the
 :class:`Writer` fields; :func:`writers` finds them all, so a new format is one new module.
+A writer writes to a stream (:attr:`Writer.write`): a report set is written one format at a
+time straight into its temporary file, never built as one string (:func:`write_reports`);
+:func:`render` writes into memory for the API and ``--stdout``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ import dataclasses
 import enum
 import functools
 import importlib
+import io
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, TextIO
 
 from auditor.atomic import write_files
 from auditor.errors import InputError, ReportError
@@ -31,10 +35,28 @@ class Writer:
     """What ``--format`` calls it (lower case)."""
     filename: str
     """The file it is written to in the output folder."""
-    render: Callable[[Report], str | bytes]
-    """The report in this format (text is written as UTF-8)."""
+    write: Callable[[Report, IO[bytes]], None]
+    """Write the report in this format to a binary stream (a text format through
+    :func:`text_writer`, which encodes it as UTF-8)."""
     aliases: tuple[str, ...] = ()
     """Other names ``--format`` accepts for it."""
+    binary: bool = False
+    """Not text: :func:`render` returns bytes."""
+
+
+def text_writer(write: Callable[[Report, TextIO], None]) -> Callable[[Report, IO[bytes]], None]:
+    """A text format's :attr:`Writer.write`: ``write`` gets the stream as UTF-8 text, newlines
+    as written."""
+
+    def write_bytes(report: Report, stream: IO[bytes]) -> None:
+        text = io.TextIOWrapper(stream, "utf-8", newline="")
+        try:
+            write(report, text)
+            text.flush()
+        finally:
+            text.detach()  # the stream belongs to the caller: not closed with the wrapper
+
+    return write_bytes
 
 
 @functools.cache
@@ -79,27 +101,56 @@ def unicode_safe(value: Any) -> Any:
     """The value (a report, or any part of one) with every lone surrogate replaced by U+FFFD.
 
     A lone surrogate (from JSON ``"\\ud800"`` in an input) is not a character: no UTF-8 file
-    can hold it, so every format would fail to write. Keys and values alike are cleaned."""
+    can hold it, so every format would fail to write. Keys and values alike are cleaned. What
+    holds none is returned as it is (not copied), and an object shared by many (a finding's
+    rule) stays shared: for a report without one this is a walk, not a rebuild."""
+    return _clean(value, {})
+
+
+def _clean(value: Any, done: dict[int, Any]) -> Any:
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, enum.Enum):
+        return value if value.isascii() else _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, int | float | enum.Enum) or value is None:
         return value
+    key = id(value)
+    if key in done:
+        return done[key]
+    cleaned: Any = value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        changes = {f.name: unicode_safe(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return dataclasses.replace(value, **changes)
-    if isinstance(value, Mapping):
-        return {unicode_safe(k): unicode_safe(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(unicode_safe(item) for item in value)
-    if isinstance(value, list):
-        return [unicode_safe(item) for item in value]
-    return value
+        changes = {}
+        for name in _field_names(type(value)):
+            item = getattr(value, name)
+            new = _clean(item, done)
+            if new is not item:
+                changes[name] = new
+        if changes:
+            cleaned = dataclasses.replace(value, **changes)
+    elif isinstance(value, Mapping):
+        old_pairs = list(value.items())
+        pairs = [(_clean(k, done), _clean(v, done)) for k, v in old_pairs]
+        if any(a is not c or b is not d for (a, b), (c, d) in zip(pairs, old_pairs, strict=True)):
+            cleaned = dict(pairs)
+    elif isinstance(value, tuple | list):
+        items = [_clean(item, done) for item in value]
+        if any(new is not old for new, old in zip(items, value, strict=True)):
+            cleaned = tuple(items) if isinstance(value, tuple) else items
+    done[key] = cleaned
+    return cleaned
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 def render(name: str, report: Report) -> str | bytes:
-    """Render the report in the format a name or alias names."""
-    cleaned: Report = unicode_safe(report)
-    return writer(name).render(cleaned)
+    """The report in the format a name or alias names, whole: text, or bytes for a binary
+    format."""
+    chosen = writer(name)
+    buffer = io.BytesIO()
+    chosen.write(unicode_safe(report), buffer)
+    data = buffer.getvalue()
+    return data if chosen.binary else data.decode("utf-8")
 
 
 def write_atomically(path: Path, text: str) -> None:  # suppress.py and commands.py use it
@@ -122,12 +173,14 @@ def check_report_folder(formats: Iterable[str], output_dir: Path) -> None:
 
 
 def write_reports(report: Report, formats: Iterable[str], output_dir: Path) -> list[Path]:
-    """Render every format first, then write the set all or nothing; returns the paths.
+    """Write every format, all or nothing; returns the paths.
 
-    Nothing is written unless every format rendered; a failure while writing leaves the
-    previous set as it was (see :mod:`auditor.atomic`)."""
-    rendered = {Path(output_dir) / writer(n).filename: render(n, report) for n in formats}
+    One format at a time is written straight into its temporary file; only when every one
+    is complete do they replace the previous set, and a failure while writing any of them
+    leaves the previous set as it was (see :mod:`auditor.atomic`)."""
+    chosen = [writer(n) for n in formats]
+    files = {Path(output_dir) / w.filename: functools.partial(w.write, report) for w in chosen}
     try:
-        return write_files(rendered)
+        return write_files(files)
     except OSError as exc:
         raise ReportError(f"cannot write reports to {output_dir}: {exc}") from exc

@@ -8,7 +8,7 @@ has them, so a report read back renders byte for byte as it was written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +17,9 @@ from auditor.model import CollectionError, Severity, Status
 from auditor.scan import BaselineSummary
 
 SCHEMA_VERSION = "2.0"
-"""2.0 made ``compliance`` one block per framework (``framework``, ``title``, ``url``,
-``verdicts``, ``controls``) and added the ``not_assessable`` verdict with its ``why``; 1.3 added
+"""2.0 wrote each rule's text once, in ``rules[]`` (a finding names its rule by ``rule_id``),
+made ``compliance`` one block per framework (``framework``, ``title``, ``url``, ``verdicts``,
+``controls``) and added the ``not_assessable`` verdict with its ``why``; 1.3 added
 ``rules[].since``/``changed``, ``findings[].gating`` and the gate's rule-set pin."""
 
 
@@ -104,12 +105,15 @@ class Origin:
 
 @dataclass(frozen=True)
 class Finding:
-    """One result listed in the report."""
+    """One result listed in the report.
 
-    rule_id: str
-    slug: str
-    title: str
+    The rule's text (title, slug, description, remediation, references, controls) is its
+    :attr:`rule`, one :class:`RuleInfo` shared by every finding of the rule and written once,
+    in the document's ``rules[]``; the properties below read it from there."""
+
+    rule: RuleInfo
     severity: Severity
+    """The result's: the rule's, or a narrower one the check chose for this resource."""
     status: Status
     resource_id: str
     resource_type: str
@@ -120,9 +124,6 @@ class Finding:
     message: str
     reason: str | None
     evidence: Mapping[str, Any]
-    remediation: Remediation
-    controls: Mapping[str, tuple[str, ...]]
-    references: tuple[str, ...]
     source: Origin
     fingerprint: str
     suppression: Mapping[str, Any] | None = None
@@ -131,12 +132,42 @@ class Finding:
     gating: bool = True
     """False for a rule newer than ``--rule-set``: reported, but it does not move the exit code."""
 
+    @property
+    def rule_id(self) -> str:
+        """The rule's id (the key into the document's ``rules[]``)."""
+        return self.rule.id
+
+    @property
+    def slug(self) -> str:
+        """The rule's slug."""
+        return self.rule.slug
+
+    @property
+    def title(self) -> str:
+        """The rule's title."""
+        return self.rule.title
+
+    @property
+    def remediation(self) -> Remediation:
+        """The rule's remediation."""
+        return self.rule.remediation
+
+    @property
+    def controls(self) -> Mapping[str, tuple[str, ...]]:
+        """The rule's control ids per framework."""
+        return self.rule.controls
+
+    @property
+    def references(self) -> tuple[str, ...]:
+        """The rule's reference links."""
+        return self.rule.references
+
     def to_document(self) -> dict[str, Any]:
-        """The finding as the document's ``findings[]`` holds it."""
+        """The finding as the document's ``findings[]`` holds it: its own data, and its rule by
+        ``rule_id`` only."""
+        source = self.source
         return {
-            "rule_id": self.rule_id,
-            "slug": self.slug,
-            "title": self.title,
+            "rule_id": self.rule.id,
             "severity": self.severity.value,
             "status": self.status.value,
             "resource_id": self.resource_id,
@@ -148,14 +179,7 @@ class Finding:
             "message": self.message,
             "reason": self.reason,
             "evidence": dict(self.evidence),
-            "remediation": self.remediation.to_document(),
-            "controls": _lists(self.controls),
-            "references": list(self.references),
-            "source": {
-                "kind": self.source.kind,
-                "path": self.source.path,
-                "line": self.source.line,
-            },
+            "source": {"kind": source.kind, "path": source.path, "line": source.line},
             "fingerprint": self.fingerprint,
             "suppression": dict(self.suppression) if self.suppression else None,
             "baseline": self.baseline,
@@ -312,9 +336,16 @@ class Report:
     """One compliance view per framework the scan carried (``--framework``)."""
     schema_version: str = SCHEMA_VERSION
 
-    def to_document(self) -> dict[str, Any]:
-        """The report as the JSON document the schema describes."""
+    def to_document(self, array: Callable[[Iterable[Any]], Any] = list) -> dict[str, Any]:
+        """The report as the JSON document the schema describes.
+
+        ``array`` makes each array that grows with the estate (rules, findings, errors,
+        warnings, subscriptions, fixed findings, compliance) from a lazy iterable: ``list`` by
+        default; the JSON writer passes one that is written item by item."""
         scan = self.scan
+        baseline = self.baseline.to_document() if self.baseline is not None else None
+        if baseline is not None:
+            baseline["fixed_findings"] = array(baseline["fixed_findings"])
         return {
             "schema_version": self.schema_version,
             "tool": {"name": self.tool_name, "version": self.tool_version},
@@ -323,18 +354,18 @@ class Report:
                 "finished_at": scan.finished_at,
                 "as_of": scan.as_of,
                 "sources": [dict(s) for s in scan.sources],
-                "subscriptions": [{"id": s.id, "name": s.name} for s in scan.subscriptions],
+                "subscriptions": array({"id": s.id, "name": s.name} for s in scan.subscriptions),
                 "resources": dict(scan.resources),
                 "skipped_types": dict(scan.skipped_types),
                 "settings": dict(scan.settings),
             },
             "summary": self.summary.to_document(),
-            "rules": [rule.to_document() for rule in self.rules],
-            "findings": [finding.to_document() for finding in self.findings],
-            "errors": [e.as_record() for e in self.errors],
-            "warnings": [w.to_document() for w in self.warnings],
-            "baseline": self.baseline.to_document() if self.baseline is not None else None,
-            "compliance": [_framework_document(view) for view in self.compliance],
+            "rules": array(rule.to_document() for rule in self.rules),
+            "findings": array(finding.to_document() for finding in self.findings),
+            "errors": array(e.as_record() for e in self.errors),
+            "warnings": array(w.to_document() for w in self.warnings),
+            "baseline": baseline,
+            "compliance": array(_framework_document(view) for view in self.compliance),
         }
 
 

@@ -5,10 +5,15 @@ What a comparison decides on (each finding's fingerprint, rule, resource, status
 :class:`~auditor.errors.InputError` naming the file and the element. Everything else is read
 as far as it has the documented type and left at its empty default otherwise, as older reports
 (schema 1.0, 1.1) lack sections that 1.2 has.
+
+A finding's rule text is its ``rules[]`` entry, found by ``rule_id``. Reports before 2.0 (and
+2.0 previews) also repeat the title, slug, remediation, controls and references in every
+finding: those are read from the finding, as what it was reported with.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -31,7 +36,11 @@ from auditor.report.model import (
 from auditor.scan import BaselineSummary
 
 _E = TypeVar("_E", Status, Severity, Verdict)
-_STRING_FIELDS = ("fingerprint", "rule_id", "title", "resource_id", "resource_name")
+_STRING_FIELDS = ("fingerprint", "rule_id", "resource_id", "resource_name")
+_RULE_TEXT = ("slug", "title", "remediation", "controls", "references")
+"""What a finding repeated of its rule before 2.0."""
+_Rules = tuple[dict[str, RuleInfo], dict[tuple[Any, ...], RuleInfo]]
+"""The report's rules by id, and each distinct rule text pre-2.0 findings repeat."""
 
 
 def _obj(value: object) -> dict[str, Any]:
@@ -86,12 +95,14 @@ def _remediation(value: object) -> Remediation:
     )  # fmt: skip
 
 
-def _finding(where: str, data: object) -> Finding:
+def _finding(where: str, data: object, rules: _Rules) -> Finding:
     if not isinstance(data, dict):
         raise InputError(f"{where}: expected an object")
     for name in _STRING_FIELDS:
         if not isinstance(data.get(name), str):
             raise InputError(f"{where}.{name}: expected a string")
+    if "title" in data and not isinstance(data["title"], str):
+        raise InputError(f"{where}.title: expected a string")
     status = _enum(Status, data.get("status"))
     if status is None:
         raise InputError(f"{where}.status: expected one of {', '.join(s.value for s in Status)}")
@@ -103,9 +114,7 @@ def _finding(where: str, data: object) -> Finding:
     line = source.get("line")
     suppression = data.get("suppression")
     return Finding(
-        rule_id=data["rule_id"],
-        slug=_text(data.get("slug")),
-        title=data["title"],
+        rule=_rule_of(data, severity, rules),
         severity=severity,
         status=status,
         resource_id=data["resource_id"],
@@ -117,15 +126,41 @@ def _finding(where: str, data: object) -> Finding:
         message=_text(data.get("message")),
         reason=_opt(data.get("reason")),
         evidence=_obj(data.get("evidence")),
-        remediation=_remediation(data.get("remediation")),
-        controls=_word_lists(data.get("controls")),
-        references=_words(data.get("references")),
         source=Origin(_text(source.get("kind")), _opt(source.get("path")), _opt_int(line)),
         fingerprint=data["fingerprint"],
         suppression=suppression if isinstance(suppression, dict) and suppression else None,
         baseline=_opt(data.get("baseline")),
         gating=data.get("gating") is not False,
     )
+
+
+def _rule_of(data: dict[str, Any], severity: Severity, rules: _Rules) -> RuleInfo:
+    """The finding's rule: its ``rules[]`` entry, with what a pre-2.0 finding repeats of it
+    (one shared object per distinct text); a rule ``rules[]`` lacks has only its id."""
+    rule_id = data["rule_id"]
+    by_id, seen = rules
+    known = by_id.get(rule_id) or RuleInfo(
+        id=rule_id, slug="", title="", severity=severity, resource_types=(), description="",
+        rationale="", remediation=Remediation(""), references=(), controls={}, equivalents={},
+        tags=(),
+    )  # fmt: skip
+    if not any(name in data for name in _RULE_TEXT):
+        return known
+    own = (
+        _text(data.get("slug"), known.slug),
+        _text(data.get("title"), known.title),
+        _remediation(data["remediation"]) if "remediation" in data else known.remediation,
+        _word_lists(data["controls"]) if "controls" in data else known.controls,
+        _words(data["references"]) if "references" in data else known.references,
+    )
+    key = (rule_id, own[0], own[1], own[2], repr(own[3]), own[4])
+    if key not in seen:
+        slug, title, remediation, controls, references = own
+        seen[key] = dataclasses.replace(
+            known, slug=slug, title=title, remediation=remediation, controls=controls,
+            references=references,
+        )  # fmt: skip
+    return seen[key]
 
 
 def _rule(data: object) -> RuleInfo | None:
@@ -285,16 +320,17 @@ def read_document(data: Mapping[str, Any], path: str) -> Report:
     findings = data.get("findings")
     if not isinstance(findings, list):
         raise InputError(f"{path}: findings: expected an array (not an auditor JSON report)")
-    listed = tuple(_finding(f"{path}: findings[{i}]", f) for i, f in enumerate(findings))
+    rules = tuple(r for r in map(_rule, _items(data.get("rules"))) if r is not None)
+    known: _Rules = ({r.id: r for r in reversed(rules)}, {})  # the first rule of an id
+    listed = tuple(_finding(f"{path}: findings[{i}]", f, known) for i, f in enumerate(findings))
     scan, summary = _scan(path, data.get("scan")), _summary(path, data.get("summary"))
     tool = _obj(data.get("tool"))
-    rules = (_rule(r) for r in _items(data.get("rules")))
     return Report(
         tool_name=_text(tool.get("name")),
         tool_version=_text(tool.get("version")),
         scan=scan,
         summary=summary,
-        rules=tuple(r for r in rules if r is not None),
+        rules=rules,
         findings=listed,
         errors=tuple(_error(e) for e in map(_obj, _items(data.get("errors")))),
         warnings=tuple(_warning(w) for w in map(_obj, _items(data.get("warnings")))),

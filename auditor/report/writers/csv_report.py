@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
+from typing import TextIO
 
-from auditor.report.formats import Writer
+from auditor.report.formats import Writer, text_writer
 from auditor.report.model import Finding, Report
 
 COLUMNS = (
@@ -42,6 +42,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d"
 _FORMULA_AFTER_SEPARATOR = re.compile(
     "(^|[,;\t\r\n])([ ]*)(?=[" + re.escape("".join(FORMULA_PREFIXES)) + "])"
 )
+_SEPARATOR = re.compile("[,;\t\r\n]")
 
 
 def spreadsheet_safe(value: object) -> str:
@@ -49,7 +50,12 @@ def spreadsheet_safe(value: object) -> str:
     cell: at the start, and after a separator a spreadsheet may split on (``,;`` tab, CR, LF)."""
     if value is None:
         return ""
-    return _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", str(value))
+    text = str(value)
+    # Without a separator the pattern can match only at the start: the common case, decided
+    # without running it (it tries every position of every cell).
+    if not _SEPARATOR.search(text) and not text.lstrip(" ").startswith(FORMULA_PREFIXES):
+        return text
+    return _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", text)
 
 
 def csv_row(finding: Finding) -> list[str]:
@@ -80,14 +86,12 @@ def csv_row(finding: Finding) -> list[str]:
     return [spreadsheet_safe(values[key]) for key in COLUMNS]
 
 
-def render_csv(report: Report) -> str:
-    """Render the report's findings as CSV (RFC 4180: CRLF line ends, quoted when needed)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+def write_csv(report: Report, out: TextIO) -> None:
+    """Write the report's findings as CSV, row by row (RFC 4180: CRLF line ends, quoted when
+    needed)."""
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for finding in report.findings:
-        writer.writerow(csv_row(finding))
-    return buffer.getvalue()
+    writer.writerows(csv_row(finding) for finding in report.findings)
 
 
-WRITER = Writer(name="csv", filename="auditor.csv", render=render_csv)
+WRITER = Writer(name="csv", filename="auditor.csv", write=text_writer(write_csv))

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 import jinja2
 from markupsafe import Markup
@@ -22,8 +22,8 @@ from markupsafe import Markup
 from auditor.engine.frameworks import Verdict
 from auditor.model import Status
 from auditor.report import html_view
-from auditor.report.formats import Writer
-from auditor.report.model import Finding, Report, RuleInfo
+from auditor.report.formats import Writer, text_writer
+from auditor.report.model import Report, RuleInfo
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("auditor.report", "templates"),
@@ -88,6 +88,7 @@ def findings_data(report: Report) -> dict[str, Any]:
     """
     names = html_view.subscription_names(report)
     rules: dict[str, dict[str, Any]] = {r.id: _rule_texts(r) for r in report.rules}
+    known = {r.id: r for r in report.rules}
     strings, evidence = _Table(), _Table()
     resource_index: dict[str, int] = {}
     resource_rows: list[list[Any]] = []
@@ -126,13 +127,17 @@ def findings_data(report: Report) -> dict[str, Any]:
             row["sup"] = dict(f.suppression)
         if f.baseline == "new":
             row["new"] = 1
-        texts = _rule_texts(f)
-        rule = rules.setdefault(f.rule_id, texts)
-        for short, field in (("title", "title"), ("rem", "remediation"), ("refs", "references")):
-            if texts[field] != rule[field]:
-                row[short] = texts[field]
-        if texts["controls"] != rule["controls"]:
-            row["ctl"] = texts["controls"]
+        if f.rule is not known.get(f.rule_id):  # a rule rules[] lacks, or read from 1.x
+            texts = _rule_texts(f.rule)
+            rule = rules.setdefault(f.rule_id, texts)
+            for short, field in (
+                ("title", "title"),
+                ("rem", "remediation"),
+                ("refs", "references"),
+                ("ctl", "controls"),
+            ):
+                if texts[field] != rule[field]:
+                    row[short] = texts[field]
         rows.append(row)
     subs = {sub_id: html_view.subscription_label(sub_id, names) for sub_id in names}
     subs[""] = html_view.NO_SUBSCRIPTION
@@ -146,8 +151,8 @@ def findings_data(report: Report) -> dict[str, Any]:
     }
 
 
-def _rule_texts(source: RuleInfo | Finding) -> dict[str, Any]:
-    """What the script shows of a rule; ``source`` is a rule or a finding (same attributes)."""
+def _rule_texts(source: RuleInfo) -> dict[str, Any]:
+    """What the script shows of a rule."""
     return {
         "title": source.title,
         "severity": source.severity.value,
@@ -157,8 +162,8 @@ def _rule_texts(source: RuleInfo | Finding) -> dict[str, Any]:
     }
 
 
-def render_html(report: Report) -> str:
-    """Render the report as HTML."""
+def _page(report: Report) -> tuple[jinja2.Template, dict[str, Any]]:
+    """The page's template and everything it shows."""
     script = _asset("report.js")
     style = _asset("report.css")
     if "</script" in script.lower() or "</style" in style.lower():
@@ -170,29 +175,42 @@ def render_html(report: Report) -> str:
     )
     findings = html_view.sorted_findings(report.findings)
     subs = html_view.subscription_names(report)
-    return _ENV.get_template(
-        "report.html.j2"
-    ).render(
-        doc=report,
-        csp=Markup(csp),  # built from fixed text and base64 hashes only
-        style=Markup(style),
-        script=Markup(script),
-        data=embed_json(findings_data(report)),
-        findings=findings,
-        noscript_findings=findings[:NOSCRIPT_LIMIT],
-        severities=html_view.SEVERITY_ORDER,
-        statuses=html_view.STATUS_ORDER,
-        banners=html_view.banners(report),
-        charts=html_view.charts(report),
-        compliance=html_view.compliance(report),
-        unknown_groups=html_view.unknown_groups(report),
-        duration=html_view.duration_text(report.scan.started_at, report.scan.finished_at),
-        subscriptions=sorted(subs.items(), key=lambda kv: kv[1].lower()),
-        resource_total=sum(report.scan.resources.values()),
-        no_subscription=html_view.NO_SUBSCRIPTION,
-        Status=Status,
-        Verdict=Verdict,
+    return (
+        _ENV.get_template("report.html.j2"),
+        {
+            "doc": report,
+            "csp": Markup(csp),  # built from fixed text and base64 hashes only
+            "style": Markup(style),
+            "script": Markup(script),
+            "data": embed_json(findings_data(report)),
+            "findings": findings,
+            "noscript_findings": findings[:NOSCRIPT_LIMIT],
+            "severities": html_view.SEVERITY_ORDER,
+            "statuses": html_view.STATUS_ORDER,
+            "banners": html_view.banners(report),
+            "charts": html_view.charts(report),
+            "compliance": html_view.compliance(report),
+            "unknown_groups": html_view.unknown_groups(report),
+            "duration": html_view.duration_text(report.scan.started_at, report.scan.finished_at),
+            "subscriptions": sorted(subs.items(), key=lambda kv: kv[1].lower()),
+            "resource_total": sum(report.scan.resources.values()),
+            "no_subscription": html_view.NO_SUBSCRIPTION,
+            "Status": Status,
+            "Verdict": Verdict,
+        },
     )
 
 
-WRITER = Writer(name="html", filename="auditor.html", render=render_html)
+def render_html(report: Report) -> str:
+    """Render the report as HTML."""
+    template, context = _page(report)
+    return template.render(context)
+
+
+def write_html(report: Report, out: TextIO) -> None:
+    """Write the report as HTML, as the template produces it."""
+    template, context = _page(report)
+    out.writelines(template.generate(context))
+
+
+WRITER = Writer(name="html", filename="auditor.html", write=text_writer(write_html))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from typing import TextIO
 
-from auditor.report.formats import Writer
+from auditor.report import jsonstream
+from auditor.report.formats import Writer, text_writer
 from auditor.report.model import Report
 
 
-def render_json(report: Report) -> str:
-    """The document the schema ``report.schema.json`` describes, indented."""
-    return json.dumps(report.to_document(), indent=2, ensure_ascii=False) + "\n"
+def write_json(report: Report, out: TextIO) -> None:
+    """The document the schema ``report.schema.json`` describes: indented, with each rule,
+    finding and other item of a long array on a line of its own."""
+    jsonstream.dump(report.to_document(array=jsonstream.OnePerLine), out)
 
 
-WRITER = Writer(name="json", filename="auditor.json", render=render_json)
+WRITER = Writer(name="json", filename="auditor.json", write=text_writer(write_json))

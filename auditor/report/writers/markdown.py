@@ -12,10 +12,11 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TextIO
 
 from auditor.engine.frameworks import Verdict
 from auditor.model import Status
-from auditor.report.formats import Writer
+from auditor.report.formats import Writer, text_writer
 from auditor.report.model import Finding, Report, gate_verdict
 
 MAX_FINDINGS = 25
@@ -156,4 +157,11 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-WRITER = Writer(name="markdown", filename="auditor.md", render=render_markdown, aliases=("md",))
+def write_markdown(report: Report, out: TextIO) -> None:
+    """Write the Markdown summary (a page at most: rendered whole)."""
+    out.write(render_markdown(report))
+
+
+WRITER = Writer(
+    name="markdown", filename="auditor.md", write=text_writer(write_markdown), aliases=("md",)
+)

@@ -17,14 +17,14 @@ relative artifact URI under the ``AZURE`` base so the location stays stable betw
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from auditor.model import CollectionError, Status
-from auditor.report.formats import Writer
+from auditor.report import jsonstream
+from auditor.report.formats import Writer, text_writer
 from auditor.report.model import Finding, Report, RuleInfo
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -191,8 +191,11 @@ def sarif_result(
     return result
 
 
-def sarif_log(report: Report, base: Path | None = None) -> dict[str, Any]:
-    """The SARIF log of a report, as JSON data."""
+def sarif_log(
+    report: Report, base: Path | None = None, array: Callable[[Iterable[Any]], Any] = list
+) -> dict[str, Any]:
+    """The SARIF log of a report, as JSON data; ``array`` makes the rules and results arrays
+    from lazy iterables (``list``, or the stream writer's one-per-line array)."""
     rule_index = {rule.id: index for index, rule in enumerate(report.rules)}
     findings = sorted(
         (f for f in report.findings if f.status is Status.FAIL),
@@ -203,7 +206,7 @@ def sarif_log(report: Report, base: Path | None = None) -> dict[str, Any]:
             "driver": {
                 "name": report.tool_name,
                 "version": report.tool_version,
-                "rules": [reporting_descriptor(rule) for rule in report.rules],
+                "rules": array(reporting_descriptor(rule) for rule in report.rules),
             }
         },
         "originalUriBaseIds": {
@@ -212,7 +215,7 @@ def sarif_log(report: Report, base: Path | None = None) -> dict[str, Any]:
                 "description": {"text": "Azure Resource Manager: resource ids are paths here"},
             }
         },
-        "results": [sarif_result(f, rule_index, base) for f in findings],
+        "results": array(sarif_result(f, rule_index, base) for f in findings),
         "invocations": [
             {
                 "executionSuccessful": True,
@@ -236,15 +239,15 @@ def _error_text(error: CollectionError) -> str:
     return f"{error.scope}: {error.operation}: {error.message}"
 
 
-def render_sarif(report: Report, base: Path | None = None) -> str:
-    """Render the report as a SARIF 2.1.0 log."""
-    return json.dumps(sarif_log(report, base), indent=2, ensure_ascii=False) + "\n"
+def write_sarif(report: Report, out: TextIO, base: Path | None = None) -> None:
+    """Write the report as a SARIF 2.1.0 log, one rule and one result per line."""
+    jsonstream.dump(sarif_log(report, base, jsonstream.OnePerLine), out)
 
 
-def _render_here(report: Report) -> str:
+def _write_here(report: Report, out: TextIO) -> None:
     # Evidence files under the working directory (the repository in CI) become
     # repository-relative locations.
-    return render_sarif(report, Path.cwd())
+    write_sarif(report, out, Path.cwd())
 
 
-WRITER = Writer(name="sarif", filename="auditor.sarif", render=_render_here)
+WRITER = Writer(name="sarif", filename="auditor.sarif", write=text_writer(_write_here))
