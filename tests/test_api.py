@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import auditor
-from tests.conftest import TEST_NOW
+from tests.conftest import REPO, TEST_NOW
 
 
 def test_every_public_name_exists_and_is_documented() -> None:
@@ -147,3 +147,14 @@ def test_to_frame_has_one_typed_row_per_finding_of_the_json_report(run_cli: Any)
     assert str(frame["source_line"].dtype) == "Int64"
     assert str(frame["gating"].dtype) == "boolean"
     assert str(frame["message"].dtype) == "string"
+
+
+def test_the_notebook_example_of_docs_api_md_runs(tmp_path: Path, monkeypatch: Any) -> None:
+    """docs/api.md's notebook example runs as written, on the demo instead of evidence/, and
+    writes the workbook it ends with."""
+    text = (REPO / "docs" / "api.md").read_text("utf-8")
+    example = text.split("## A notebook", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'snapshot="evidence/"' in example
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example.replace('snapshot="evidence/"', "demo=True"), "docs/api.md", "exec"), {})
+    assert (tmp_path / "auditor.xlsx").read_bytes()[:2] == b"PK"
