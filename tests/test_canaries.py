@@ -12,6 +12,7 @@ must still name each variable and where it was.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from tests.emulator.server import ArmEmulator, Fault
 
 AS_OF = "2026-11-01T00:00:00Z"
 FORMATS = ("json", "html", "sarif", "junit", "csv", "markdown")
-ALL_FORMATS = ",".join(FORMATS)
+"""The text formats (each also streams to stdout)."""
+ALL_FORMATS = ",".join((*FORMATS, "xlsx"))
 RECORDS, PLANTED = build()
 
 
@@ -34,10 +36,36 @@ def texts_of(*roots: Path, streams: CliRun | None = None) -> dict[str, str]:
     texts: dict[str, str] = {}
     for root in roots:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+            if path.suffix == ".xlsx":
+                texts.update(workbook_texts(path))
+            else:
+                texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
     if streams is not None:
         texts["stdout"] = streams.out
         texts["stderr"] = streams.err
+    return texts
+
+
+def workbook_texts(path: Path) -> dict[str, str]:
+    """A workbook's every part, unzipped (the XML of cells, sheet names, document
+    properties), and its cells' values as Excel shows them (``_xHHHH_`` escapes decoded)."""
+    import openpyxl
+    from openpyxl.utils.escape import unescape
+
+    with zipfile.ZipFile(path) as archive:
+        texts = {
+            f"{path}!{name}": archive.read(name).decode("utf-8", errors="replace")
+            for name in archive.namelist()
+        }
+    assert texts, path
+    cells = [
+        unescape(str(value))
+        for sheet in openpyxl.load_workbook(path).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    ]
+    texts[f"{path} cells"] = "\n".join(cells)
     return texts
 
 
@@ -98,8 +126,28 @@ def test_the_canaries_are_many_distinct_and_planted_everywhere() -> None:
     assert all(json.dumps(c.value)[1:-1] in dumped for c in CANARIES)
 
 
+def test_a_canary_in_a_workbook_cell_would_be_found(tmp_path: Path) -> None:
+    """The workbook is searched as Excel shows it: a canary written into a cell (by a report
+    built by hand, past every scrubber) is found, so a clean workbook means something."""
+    from auditor.report.formats import write_reports
+    from auditor.report.reader import read_document
+    from tests.conftest import FIXTURES
+
+    document = json.loads((FIXTURES / "minimal-report.json").read_text("utf-8"))
+    canary = next(c for c in CANARIES if "\n" not in c.value)
+    document["findings"][0]["message"] = "=" + canary.value
+    document["scan"]["settings"]["note"] = "\r" + canary.value
+    write_reports(read_document(document, "test"), ["xlsx"], tmp_path)
+    texts = workbook_texts(tmp_path / "auditor.xlsx")
+    from tests.canaries import leaks
+
+    assert leaks([canary], texts)
+    assert sum(canary.value in text for text in texts.values()) >= 2
+
+
 def test_snapshot_scan_writes_no_canary_in_any_format(run_cli: Any, snapshot_dir: Path) -> None:
-    """A snapshot scan's six report formats and its streams hold no canary in any encoding."""
+    """A snapshot scan's seven report formats (the workbook read back cell by cell) and its
+    streams hold no canary in any encoding."""
     result = run_cli(
         [
             "scan",
@@ -120,6 +168,7 @@ def test_snapshot_scan_writes_no_canary_in_any_format(run_cli: Any, snapshot_dir
         ".xml",
         ".csv",
         ".md",
+        ".xlsx",
     }
     assert_no_leak(texts_of(result.output_dir, streams=result))
     assert_secret_variables_named(result.report(), deployments=12)

@@ -23,6 +23,7 @@ from typing import IO, Any, TextIO
 
 from auditor.atomic import write_files
 from auditor.errors import InputError, ReportError
+from auditor.extras import require
 from auditor.report import writers as _package
 from auditor.report.model import Report
 
@@ -42,6 +43,10 @@ class Writer:
     """Other names ``--format`` accepts for it."""
     binary: bool = False
     """Not text: :func:`render` returns bytes."""
+    extra: str | None = None
+    """The optional extra (``pip install 'auditor[NAME]'``) whose ``modules`` it needs."""
+    modules: tuple[str, ...] = ()
+    """Modules outside the core install that ``write`` imports (from ``extra``)."""
 
 
 def text_writer(write: Callable[[Report, TextIO], None]) -> Callable[[Report, IO[bytes]], None]:
@@ -73,10 +78,13 @@ def writers() -> dict[str, Writer]:
 
 
 def writer(name: str) -> Writer:
-    """The writer a format name or alias names (any case); unknown is an input error."""
+    """The writer a format name or alias names (any case); unknown is an input error, and so
+    is a format whose optional extra is not installed (named, before any scan starts)."""
     key = name.strip().lower()
     for candidate in writers().values():
         if key == candidate.name or key in candidate.aliases:
+            if candidate.extra:
+                require(candidate.extra, f"--format {candidate.name}", *candidate.modules)
             return candidate
     raise InputError(f"unknown format {key!r} (choose from: {', '.join(writers())})")
 

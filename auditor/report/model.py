@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.engine.frameworks import ControlResult, FrameworkResult
 from auditor.model import CollectionError, Severity, Status
 from auditor.scan import BaselineSummary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = "2.0"
 """2.0 wrote each rule's text once, in ``rules[]`` (a finding names its rule by ``rule_id``),
@@ -367,6 +370,15 @@ class Report:
             "baseline": baseline,
             "compliance": array(_framework_document(view) for view in self.compliance),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The listed findings as a pandas DataFrame, one row per finding (the workbook's
+        Findings columns; ``severity`` an ordered categorical). Needs the ``analysis`` extra
+        (``pip install 'auditor[analysis]'``): without it, an :class:`~auditor.errors.InputError`
+        naming it."""
+        from auditor.report.frame import findings_frame  # pandas only when asked for
+
+        return findings_frame(self)
 
 
 def _framework_document(view: FrameworkResult) -> dict[str, Any]:
