@@ -14,7 +14,7 @@ from typing import Any
 
 from auditor.engine.frameworks import ControlResult, FrameworkResult
 from auditor.model import CollectionError, Severity, Status
-from auditor.scan import BaselineSummary
+from auditor.scan import BaselineSummary, Evidence
 
 SCHEMA_VERSION = "2.0"
 """2.0 made ``compliance`` one block per framework (``framework``, ``title``, ``url``,
@@ -200,6 +200,8 @@ class ScanInfo:
     """Audited resources per ARM type."""
     skipped_types: Mapping[str, int]
     settings: Mapping[str, Any]
+    evidence: Evidence | None = None
+    """The sha256 of every input file and of the rule set (since 2.0; None in older reports)."""
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,7 @@ class Report:
                 "resources": dict(scan.resources),
                 "skipped_types": dict(scan.skipped_types),
                 "settings": dict(scan.settings),
+                **({"evidence": scan.evidence.to_document()} if scan.evidence else {}),
             },
             "summary": self.summary.to_document(),
             "rules": [rule.to_document() for rule in self.rules],
