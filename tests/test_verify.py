@@ -18,6 +18,7 @@ from auditor.cli import main
 from auditor.digests import manifest_digest
 from auditor.engine.loader import default_rules_dir
 from tests.conftest import FIXTURES, REPO, SCHEMA_PATH, TEST_NOW, write_json
+from tests.emulator.server import ArmEmulator
 
 DEMO_ESTATE = REPO / "auditor" / "demo" / "estate"
 SMALL = FIXTURES / "rules" / "AIS001"
@@ -296,3 +297,53 @@ def test_verify_never_fails_with_a_bug_on_a_mutated_report(
     captured = capsys.readouterr()
     assert code in (0, 1, 2), captured.err
     assert "internal error" not in captured.err
+
+
+def test_a_template_report_verifies_and_names_a_changed_template(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """Templates are evidence too: a template folder's report verifies from a copy named by
+    --template, and a changed linked template is named."""
+    folder = Path(shutil.copytree(FIXTURES / "templates" / "mixed", tmp_path / "templates"))
+    report = _scan(run_cli, "--template", str(folder))
+    copy_of = Path(shutil.copytree(folder, tmp_path / "copy"))
+    assert run_cli(["verify", str(report), "--template", str(copy_of)]).code == 0
+    module = copy_of / "modules" / "ai-account.json"
+    module.write_text(module.read_text("utf-8") + "\n", encoding="utf-8")
+    run = run_cli(["verify", str(report), "--template", str(copy_of)])
+    assert run.code == 1
+    assert f"changed: {module} " in run.out
+
+
+def test_a_live_report_verifies_against_its_saved_snapshot(
+    run_cli: Any, emulator: ArmEmulator, tmp_path: Path
+) -> None:
+    """A live scan's evidence is its --save-snapshot folder, hashed as written: the report
+    verifies against it (re-scanned as of the live scan's as_of), and names a changed file."""
+    saved = tmp_path / "saved"
+    live = run_cli(
+        [
+            "scan",
+            "--arm-endpoint",
+            emulator.url,
+            "--auth",
+            "token",
+            "--save-snapshot",
+            str(saved),
+            "--format",
+            "json",
+            "--quiet",
+        ]
+    )
+    assert live.code in (1, 3), live.err
+    evidence = live.report()["scan"]["evidence"]
+    assert evidence["saved_snapshot"]["files"] == {
+        p.relative_to(saved).as_posix(): _sha(p) for p in saved.rglob("*.json")
+    }
+    report = live.output_dir / "auditor.json"
+    run = run_cli(["verify", str(report), "--snapshot", str(saved)])
+    assert run.code == 0, run.out + run.err
+    manifest = saved / "manifest.json"
+    manifest.write_text(manifest.read_text("utf-8") + " ", encoding="utf-8")
+    run = run_cli(["verify", str(report), "--snapshot", str(saved)])
+    assert run.code == 1 and f"changed: {manifest} " in run.out
