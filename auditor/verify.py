@@ -23,6 +23,7 @@ from auditor import digests
 from auditor.audit import scan
 from auditor.config import ScanConfig
 from auditor.demo import DEMO_DIR, DEMO_PREFIX
+from auditor.engine.loader import load_rules
 from auditor.engine.parameters import Given
 from auditor.errors import AuditorError, InputError
 from auditor.loganalytics import OPERATION as EXPORT_OPERATION
@@ -68,7 +69,13 @@ def verify(
             "record the sha256 of their inputs since schema 2.0; re-scan with this version"
         )
     config, expected = _rescan_config(report, evidence, report_path, snapshots, templates)
-    config = dataclasses.replace(config, rules_dirs=rules_dirs)
+    # The parameters the report judged with, of the rules still in the rule set (one gone is
+    # named by the rule-set difference, not refused as an unknown rule's parameters).
+    known = {rule.id for rule in load_rules(rules_dirs)}
+    tables = {r.id: dict(r.parameters) for r in report.rules if r.parameters and r.id in known}
+    config = dataclasses.replace(
+        config, rules_dirs=rules_dirs, parameters=Given(where=str(report_path), tables=tables)
+    )
     found = Differences(files=_file_differences(expected))
     try:
         outcome = scan(config)
@@ -182,10 +189,6 @@ def _rescan_config(
         fail_on=_severity(_setting(settings, "fail_on", str, "low", where), where),
         rule_set=_setting(settings, "rule_set", str | None, None, where),
         include_passed=_setting(settings, "include_passed", bool, False, where),
-        parameters=Given(
-            where=str(report_path),
-            tables={rule.id: dict(rule.parameters) for rule in report.rules if rule.parameters},
-        ),
         as_of=as_of,
         clock=lambda: started,  # the suppressions' horizon is counted from the scan's start
         allow_empty=_setting(settings, "allow_empty", bool, False, where),

@@ -347,3 +347,15 @@ def test_a_live_report_verifies_against_its_saved_snapshot(
     manifest.write_text(manifest.read_text("utf-8") + " ", encoding="utf-8")
     run = run_cli(["verify", str(report), "--snapshot", str(saved)])
     assert run.code == 1 and f"changed: {manifest} " in run.out
+
+
+def test_a_removed_rule_is_named_with_the_results_it_took(run_cli: Any, tmp_path: Path) -> None:
+    """A rule file (one with parameters) deleted after the scan: the rule set names it as
+    removed and its results as disappeared (exit 1), not an error about its parameters."""
+    rules = Path(shutil.copytree(default_rules_dir(), tmp_path / "rules"))
+    report = _scan(run_cli, "--demo", "--rules-dir", str(rules))
+    (rules / "AIS002.yaml").unlink()
+    run = run_cli(["verify", str(report), "--rules-dir", str(rules)])
+    assert run.code == 1, run.err
+    assert "(removed: AIS002.yaml)" in run.out
+    assert "result disappeared: AIS002 " in run.out
