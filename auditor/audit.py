@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from auditor import digests
 from auditor.collect import azcli
 from auditor.collect.snapshot import SnapshotSource
 from auditor.collect.templates import TemplateSource
 from auditor.collect.writer import check_destination, write_snapshot
-from auditor.config import ScanConfig
-from auditor.demo import DEMO_AS_OF, DEMO_SOURCE
+from auditor.config import LogAnalyticsTarget, ScanConfig
+from auditor.demo import DEMO_AS_OF, DEMO_DIR, DEMO_PREFIX, DEMO_SOURCE
 from auditor.engine.evaluate import evaluate
 from auditor.engine.frameworks import (
     Framework,
     choose,
     compliance,
+    frameworks_dir,
     shipped_frameworks,
     unknown_controls,
 )
@@ -30,12 +33,14 @@ from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
 from auditor.fields import AUDITED_TYPES
 from auditor.inventory import Inventory, InventoryBuilder
+from auditor.loganalytics import export
 from auditor.model import CollectionError, Rule
 from auditor.report.baseline import load_report, mark_results
 from auditor.report.build import build_report
 from auditor.report.formats import check_report_folder, render, write_reports
+from auditor.report.model import Report
 from auditor.report.summary import summary_text
-from auditor.scan import ScanOutcome
+from auditor.scan import Evidence, ScanOutcome
 from auditor.sources import Source, SourceRead
 from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
 
@@ -78,25 +83,31 @@ def scan(config: ScanConfig) -> ScanOutcome:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
     if config.save_snapshot is not None:
         check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
-    baseline = load_report(config.baseline) if config.baseline else None
-    rules, pin, frameworks, used = _rules(config)
-    inventory, reads = build_inventory(config)
+    inputs = digests.Recording(dict(config.read_before))
+    with digests.recording(inputs):
+        baseline = load_report(config.baseline) if config.baseline else None
+    with digests.recording() as rule_files:
+        rules, pin, frameworks, used = _rules(config)
     as_of = config.as_of or (DEMO_AS_OF if _demo_alone(config) else started)
-    suppressions = load_suppressions(
-        config.suppressions,
-        horizon_from=max(started.date(), as_of.date()),
-        max_days=config.max_suppression_days,
-    )
+    with digests.recording(inputs):
+        inventory, reads = build_inventory(config)
+        suppressions = load_suppressions(
+            config.suppressions,
+            horizon_from=max(started.date(), as_of.date()),
+            max_days=config.max_suppression_days,
+        )
     results = evaluate(rules, inventory, as_of, used)
     results, warnings = apply_suppressions(results, suppressions, as_of)
     baseline_section = None
     if baseline is not None:
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
     views = [compliance(framework, rules, results) for framework in frameworks]
+    saved = digests.Recording()
     if config.save_snapshot is not None:
         # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
         tenant = next((r.tenant for r in reads if r.tenant is not None), None)
-        write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
+        with digests.recording(saved):
+            write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
     counts = Counter(r.type for r in inventory)
     held_back = not_gating(rules, pin)
     notes = _notes(config, inventory) + [n for r in reads for n in r.skipped]
@@ -126,7 +137,31 @@ def scan(config: ScanConfig) -> ScanOutcome:
         notes=notes,
         parameters=used,
         settings=_settings(config, pin),
+        evidence=Evidence(
+            files={_input_name(path): digest for path, digest in inputs.files.items()},
+            rule_files={_rule_name(path): digest for path, digest in rule_files.files.items()},
+            rule_set=digests.manifest_digest(
+                {_rule_name(path): digest for path, digest in rule_files.files.items()}
+            ),
+            saved_snapshot=str(config.save_snapshot) if config.save_snapshot else None,
+            saved_files=saved.files,
+        ),
     )
+
+
+def _input_name(path: str) -> str:
+    """An input file's name in the evidence: the path it was opened at; the demo's by its
+    name inside the package (as findings name it), the same on every machine."""
+    if Path(path).is_relative_to(DEMO_DIR):
+        return f"{DEMO_PREFIX}/{Path(path).relative_to(DEMO_DIR).as_posix()}"
+    return path
+
+
+def _rule_name(path: str) -> str:
+    """A rule or framework file's name in the rule set: ``AML001.yaml``,
+    ``frameworks/mcsb.yaml`` (rule file names are unique: each is named after its rule id)."""
+    file = Path(path)
+    return f"frameworks/{file.name}" if file.parent == frameworks_dir() else file.name
 
 
 def _errors(config: ScanConfig, inventory: Inventory) -> list[CollectionError]:
@@ -160,6 +195,10 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
         "select": list(config.select),
         "ignore": list(config.ignore),
         "frameworks": list(config.frameworks),
+        # What `auditor verify` re-scans with besides the above (since 2.0).
+        "template_parameters": [str(p) for p in config.template_parameters],
+        "template_context": dict(config.template_context),
+        "allow_empty": config.allow_empty,
     }
 
 
@@ -223,6 +262,8 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
             out.write(text)
     else:
         written = write_reports(report, config.formats, Path(config.output_dir))
+    if config.log_analytics is not None:
+        outcome, report = _export(config, config.log_analytics, outcome, report, err)
     for warning in report.warnings:
         print(f"auditor: warning: {warning.message}", file=err)
     for note in outcome.notes:
@@ -232,6 +273,30 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
         for path in written:
             print(f"wrote {path}", file=err)
     return outcome.exit_code()
+
+
+def _export(
+    config: ScanConfig,
+    target: LogAnalyticsTarget,
+    outcome: ScanOutcome,
+    report: Report,
+    err: TextIO,
+) -> tuple[ScanOutcome, Report]:
+    """Send the results to Log Analytics once the reports are written (a failed export
+    loses no report). Rows that did not arrive are an error entry: the reports are written
+    again with it, and the scan is incomplete (exit 3)."""
+    sent = export(report, target, target.credentials)
+    error = sent.error(target)
+    if error is None:
+        if not config.quiet:
+            print(f"sent {sent.sent} result(s) to Log Analytics ({target.stream})", file=err)
+        return outcome, report
+    print(f"auditor: error: {error.operation}: {error.message}", file=err)
+    outcome = dataclasses.replace(outcome, errors=[*outcome.errors, error])
+    report = build_report(outcome, include_passed=config.include_passed)
+    if not config.stdout:
+        write_reports(report, config.formats, Path(config.output_dir))
+    return outcome, report
 
 
 def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> int:

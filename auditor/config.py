@@ -14,6 +14,20 @@ from auditor.timeutil import Clock, utc_now
 
 
 @dataclass(frozen=True)
+class LogAnalyticsTarget:
+    """Where ``--export log-analytics`` sends the results (the Logs Ingestion API)."""
+
+    endpoint: str
+    """The data collection endpoint's logs ingestion URL (``--dce``), https."""
+    rule_id: str
+    """The data collection rule's immutable id, ``dcr-...`` (``--dcr-id``)."""
+    stream: str
+    """The stream the rule declares, ``Custom-AuditorFindings_CL`` (``--stream``)."""
+    credentials: LiveSettings | None = None
+    """The credential options (``--auth``, ``--client-id``, ``--tenant-id``), as live scans."""
+
+
+@dataclass(frozen=True)
 class ScanConfig:
     """Everything ``auditor scan`` needs to know."""
 
@@ -72,3 +86,8 @@ class ScanConfig:
     """Scan a tenant live through the Azure SDK (``auditor scan`` without other sources)."""
     save_snapshot: Path | None = None
     """Also write what a live scan read as a snapshot folder (``--save-snapshot``)."""
+    log_analytics: LogAnalyticsTarget | None = None
+    """Also send every result to Log Analytics (``--export log-analytics``)."""
+    read_before: Mapping[str, str] = field(default_factory=dict)
+    """Files read before the scan (the config file): path -> sha256, for the report's
+    ``scan.evidence`` (:mod:`auditor.digests`)."""

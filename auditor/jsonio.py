@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor import digests
 from auditor.errors import InputError
 
 MAX_DEPTH = 100
@@ -223,7 +224,7 @@ def read_text(path: Path, where: str | None = None) -> str:
     """A UTF-8 text file's content; an unreadable or undecodable file is an InputError."""
     name = where or str(path)
     try:
-        data = path.read_bytes()
+        data = digests.read_bytes(path)
     except FileNotFoundError:
         raise InputError(f"{name}: no such file") from None
     except IsADirectoryError:

@@ -41,6 +41,38 @@ class BaselineSummary:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """The sha256 of what a scan read, so an auditor can re-check it (``auditor verify``)."""
+
+    files: Mapping[str, str]
+    """Every input file read (evidence, templates, parameters, config, suppressions,
+    baseline), by the path it was opened at (the demo's by its name in the package) -> sha256."""
+    rule_files: Mapping[str, str]
+    """Every rule and framework file loaded, by its name in the rule folder
+    (``AML001.yaml``, ``frameworks/mcsb.yaml``) -> sha256."""
+    rule_set: str
+    """:func:`auditor.digests.manifest_digest` of ``rule_files``: one digest for the rule set."""
+    saved_snapshot: str | None = None
+    """The folder ``--save-snapshot`` wrote: a live scan's evidence."""
+    saved_files: Mapping[str, str] = field(default_factory=dict)
+    """The saved snapshot's files as written, by their path inside it -> sha256."""
+
+    def to_document(self) -> dict[str, Any]:
+        """The evidence as the report's ``scan.evidence``."""
+        saved = (
+            {"path": self.saved_snapshot, "files": dict(sorted(self.saved_files.items()))}
+            if self.saved_snapshot is not None
+            else None
+        )
+        return {
+            "algorithm": "sha256",
+            "files": dict(sorted(self.files.items())),
+            "rule_set": {"sha256": self.rule_set, "files": dict(sorted(self.rule_files.items()))},
+            "saved_snapshot": saved,
+        }
+
+
+@dataclass(frozen=True)
 class ScanOutcome:
     """Everything a report needs about a finished scan."""
 
@@ -77,6 +109,8 @@ class ScanOutcome:
     """Said once on stderr, not part of the report: how the input limits what was judged."""
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Rule id -> parameter name -> the value the scan judged with."""
+    evidence: Evidence | None = None
+    """The sha256 of every input file and of the rule set."""
 
     def gates(self, result: Result) -> bool:
         """Whether the result may move the exit code (its rule is within ``rule_set``)."""

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from auditor import commands
+from auditor import commands, digests
 from auditor.audit import collect, run
 from auditor.cli.parser import CommandLine, command_line
 from auditor.cli.scan_options import scan_parser
 from auditor.collect.live.settings import LiveSettings
-from auditor.config import ScanConfig
+from auditor.config import LogAnalyticsTarget, ScanConfig
 from auditor.configfile import Option, Resolved, resolve, show_text
 from auditor.engine.loader import load_rules
 from auditor.engine.parameters import Given, Setting, settings
@@ -25,6 +27,7 @@ from auditor.report.formats import parse_formats
 from auditor.secrets import scrub_text
 from auditor.suppress import DEFAULT_PATH
 from auditor.timeutil import Clock, utc_now
+from auditor.verify import verify
 
 EXIT_BUG = 4
 """An uncaught exception: a bug in auditor, never a verdict on the estate."""
@@ -58,8 +61,13 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
     if extra and args.command != "config":
         cli.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "scan":
-        resolved = _resolve(cli.scan, args, getattr(args, "config", None))
-        return run(scan_config(resolved.values, clock, resolved.sources, resolved.parameters))
+        with digests.recording() as config_file:
+            resolved = _resolve(cli.scan, args, getattr(args, "config", None))
+        config = scan_config(resolved.values, clock, resolved.sources, resolved.parameters)
+        # Only the file whose settings were used: a pyproject.toml without [tool.auditor] is not.
+        used = str(resolved.config.path) if resolved.config else None
+        read = {path: digest for path, digest in config_file.files.items() if path == used}
+        return run(dataclasses.replace(config, read_before=read))
     if args.command == "rules":
         show = args.rule if args.rules_command == "show" else None
         return commands.rules(show, markdown=args.rules_format == "markdown")
@@ -73,6 +81,8 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
         return _suppress(cli, args, clock)
     if args.command == "diff":
         return commands.diff(args.old, args.new, args.fail_on, args.output_dir, args.quiet)
+    if args.command == "verify":
+        return verify(args.report, args.snapshot, args.template, args.rules_dir)
     if args.command == "config":  # `config show` takes the scan options, parsed as scan's
         parser, options = scan_parser()
         given = parser.parse_args(extra)
@@ -194,6 +204,29 @@ def scan_config(
         select=split_patterns(values["select"]),
         ignore=split_patterns(values["ignore"]),
         frameworks=tuple(values["framework"]),
+        log_analytics=_log_analytics(values),
+    )
+
+
+def _log_analytics(values: Mapping[str, Any]) -> LogAnalyticsTarget | None:
+    """``--export log-analytics`` with its endpoint, rule and stream, checked before the scan."""
+    if values["export"] is None:
+        if values["dce"] or values["dcr_id"]:
+            raise InputError("--dce and --dcr-id go with --export log-analytics")
+        return None
+    if not values["dce"] or not values["dcr_id"]:
+        raise InputError(
+            "--export log-analytics needs --dce URL and --dcr-id ID (or the config keys dce "
+            "and dcr_id)"
+        )
+    endpoint = str(values["dce"]).strip().rstrip("/")
+    if urlsplit(endpoint).scheme != "https" or not urlsplit(endpoint).hostname:
+        raise InputError(f"--dce must be an https:// URL, not {endpoint!r}")
+    return LogAnalyticsTarget(
+        endpoint=endpoint,
+        rule_id=str(values["dcr_id"]).strip(),
+        stream=str(values["stream"]).strip(),
+        credentials=_live_settings(values),
     )
 
 

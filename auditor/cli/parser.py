@@ -59,6 +59,7 @@ def command_line() -> CommandLine:
     )
     _add_suppress_command(sub, commands)
     _add_diff_command(sub, commands)
+    _add_verify_command(sub, commands)
     _add_config_command(sub, commands)
     collect_options = Options()
     _add_collect_command(sub, commands, collect_options)
@@ -141,6 +142,41 @@ def _add_diff_command(sub: Any, commands: _Commands) -> None:
         help=f"folder for {DIFF_FILENAME} (default: reports/)",
     )
     diff.add_argument("--quiet", action="store_true", help="print only the verdict")
+
+
+def _add_verify_command(sub: Any, commands: _Commands) -> None:
+    verify = commands.add(
+        sub,
+        "verify",
+        help="check a report against its evidence: every recorded file unchanged (sha256), "
+        "and a re-scan as of the report's as_of with its settings gives the same results",
+    )
+    verify.add_argument("report", type=Path, metavar="REPORT.json")
+    verify.add_argument(
+        "--snapshot",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="read the report's snapshot folder (in order, one per --snapshot it read; a live "
+        "scan's --save-snapshot folder) from here instead of where it was",
+    )
+    verify.add_argument(
+        "--template",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read the report's template paths from here instead (in order)",
+    )
+    verify.add_argument(
+        "--rules-dir",
+        type=Path,
+        action="append",
+        default=None,
+        metavar="DIR",
+        help="the rule folders the scan used, if not the bundled rules",
+    )
 
 
 def _add_config_command(sub: Any, commands: _Commands) -> None:

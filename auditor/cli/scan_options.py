@@ -21,6 +21,7 @@ from auditor.model import Severity
 from auditor.report.formats import parse_formats, writers
 from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH
 
+LOG_ANALYTICS_STREAM = "Custom-AuditorFindings_CL"
 DEBUG_HELP = "on an internal error (exit 4), print the traceback"
 
 
@@ -61,7 +62,37 @@ def add_scan_options(scan: argparse.ArgumentParser, options: Options) -> None:
     _add_rule_options(scan, options)
     _add_selection_options(scan, options)
     _add_framework_options(scan, options)
+    _add_export_options(scan, options)
     add_live_options(scan, options, save_snapshot=True)
+
+
+def _add_export_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    export = scan.add_argument_group(
+        "export (send every result to Log Analytics; credential: the live scan's --auth)"
+    )
+    options.add(
+        export,
+        "--export",
+        choices=("log-analytics",),
+        help="log-analytics: one row per result in a custom table, through the Logs Ingestion "
+        "API (docs/log-analytics.md); a failed export is an error entry and exit 3",
+    )
+    options.add(
+        export,
+        "--dce",
+        metavar="URL",
+        help="the data collection endpoint's logs ingestion URL (https://....ingest.monitor.azure.com)",
+    )
+    options.add(
+        export, "--dcr-id", metavar="ID", help="the data collection rule's immutable id (dcr-...)"
+    )
+    options.add(
+        export,
+        "--stream",
+        default=LOG_ANALYTICS_STREAM,
+        metavar="NAME",
+        help=f"the stream the data collection rule declares (default {LOG_ANALYTICS_STREAM})",
+    )
 
 
 def _add_source_options(scan: argparse.ArgumentParser, options: Options) -> None:

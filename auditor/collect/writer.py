@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from auditor import digests
 from auditor.atomic import (
     create_file,
     make_folder,
@@ -207,6 +208,7 @@ def write_snapshot(
             path = staging / relative
             path.parent.mkdir(mode=0o777, exist_ok=True)
             create_file(path, data)
+            digests.note(relative, data)
         check_destination(destination)
         if real.exists():
             real.rename(old)

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
+from auditor import digests
 from auditor.engine.loader import SAFE_LOADER, default_rules_dir, schema_problems
 from auditor.errors import InputError, RuleError
 from auditor.model import Result, Rule, Status
@@ -123,8 +124,8 @@ def load_framework(path: Path | None = None) -> Framework:
     """Read and validate a framework file (the bundled MCSB v1 by default)."""
     path = path or frameworks_dir() / f"{MCSB_V1}.yaml"
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
+        doc = yaml.load(digests.read_bytes(path).decode("utf-8"), Loader=SAFE_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read framework: {exc}") from None
     if not isinstance(doc, dict):
         raise RuleError(f"{path}: a framework file needs 'framework', 'title' and 'controls'")

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
+from auditor import digests
 from auditor.engine import conditions, parameters
 from auditor.engine.predicates import PREDICATES
 from auditor.errors import RuleError
@@ -274,7 +275,7 @@ def load_rules(directories: Iterable[Path] | None = None) -> list[Rule]:
             raise RuleError(f"{directory}: no rule files (*.yaml) found")
         for path in files:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = digests.read_bytes(path).decode("utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise RuleError(f"{path}: cannot read the rule file: {exc}") from None
             rule = _parse_file(str(path), text)

@@ -133,6 +133,7 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
             resources=dict(sorted(outcome.resource_counts.items())),
             skipped_types=dict(sorted(outcome.skipped_types.items())),
             settings=dict(outcome.settings),
+            evidence=outcome.evidence,
         ),
         summary=_summary(outcome),
         rules=tuple(rules.values()),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.engine.frameworks import ControlResult, FrameworkResult
 from auditor.model import CollectionError, Severity, Status
-from auditor.scan import BaselineSummary
+from auditor.scan import BaselineSummary, Evidence
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,6 +227,8 @@ class ScanInfo:
     """Audited resources per ARM type."""
     skipped_types: Mapping[str, int]
     settings: Mapping[str, Any]
+    evidence: Evidence | None = None
+    """The sha256 of every input file and of the rule set (since 2.0; None in older reports)."""
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,7 @@ class Report:
                 "resources": dict(scan.resources),
                 "skipped_types": dict(scan.skipped_types),
                 "settings": dict(scan.settings),
+                **({"evidence": scan.evidence.to_document()} if scan.evidence else {}),
             },
             "summary": self.summary.to_document(),
             "rules": array(rule.to_document() for rule in self.rules),

@@ -14,6 +14,7 @@ finding: those are read from the finding, as what it was reported with.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -33,7 +34,7 @@ from auditor.report.model import (
     SubscriptionInfo,
     Summary,
 )
-from auditor.scan import BaselineSummary
+from auditor.scan import BaselineSummary, Evidence
 
 _E = TypeVar("_E", Status, Severity, Verdict)
 _STRING_FIELDS = ("fingerprint", "rule_id", "resource_id", "resource_name")
@@ -41,6 +42,7 @@ _RULE_TEXT = ("slug", "title", "remediation", "controls", "references")
 """What a finding repeated of its rule before 2.0."""
 _Rules = tuple[dict[str, RuleInfo], dict[tuple[Any, ...], RuleInfo]]
 """The report's rules by id, and each distinct rule text pre-2.0 findings repeat."""
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 def _obj(value: object) -> dict[str, Any]:
@@ -207,6 +209,38 @@ def _scan(path: str, value: object) -> ScanInfo:
         resources={k: _int(v) for k, v in _obj(scan.get("resources")).items()},
         skipped_types={k: _int(v) for k, v in _obj(scan.get("skipped_types")).items()},
         settings=_obj(scan.get("settings")),
+        evidence=_evidence(f"{path}: scan.evidence", scan.get("evidence")),
+    )
+
+
+def _digests(where: str, value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(
+        isinstance(v, str) and _SHA256.fullmatch(v) for v in value.values()
+    ):
+        raise InputError(f"{where}: expected an object of file name -> sha256 (64 hex digits)")
+    return value
+
+
+def _evidence(where: str, value: object) -> Evidence | None:
+    """``scan.evidence`` (since 2.0), checked: ``auditor verify`` decides on it."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("algorithm") != "sha256":
+        raise InputError(f"{where}: expected an object with 'algorithm': 'sha256'")
+    rule_set = value.get("rule_set")
+    if not isinstance(rule_set, dict) or not _SHA256.fullmatch(_text(rule_set.get("sha256"))):
+        raise InputError(f"{where}.rule_set: expected an object with a 'sha256' (64 hex digits)")
+    saved = value.get("saved_snapshot")
+    if saved is not None and not (isinstance(saved, dict) and isinstance(saved.get("path"), str)):
+        raise InputError(f"{where}.saved_snapshot: expected null or an object with a 'path'")
+    return Evidence(
+        files=_digests(f"{where}.files", value.get("files")),
+        rule_files=_digests(f"{where}.rule_set.files", rule_set.get("files")),
+        rule_set=rule_set["sha256"],
+        saved_snapshot=saved["path"] if saved is not None else None,
+        saved_files=_digests(f"{where}.saved_snapshot.files", saved.get("files"))
+        if saved is not None
+        else {},
     )
 
 

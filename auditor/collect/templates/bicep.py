@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor import digests
 from auditor.errors import InputError
 
 BICEP_TIMEOUT_SECONDS = 120
@@ -74,7 +75,7 @@ class SourceMap:
         if path in self.lines or depth > 10 or not path.is_file():
             return
         try:
-            text = path.read_text(encoding="utf-8-sig", errors="replace")
+            text = digests.read_bytes(path).decode("utf-8-sig", errors="replace")
         except OSError as exc:
             raise InputError(f"{path}: cannot read the file: {exc.strerror}") from exc
         lines = text.splitlines()
