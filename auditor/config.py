@@ -10,6 +10,7 @@ from pathlib import Path
 from auditor.collect.live.settings import LiveSettings
 from auditor.engine.parameters import Given
 from auditor.model import Severity
+from auditor.shard import Shard
 from auditor.timeutil import Clock, utc_now
 
 
@@ -72,3 +73,6 @@ class ScanConfig:
     """Scan a tenant live through the Azure SDK (``auditor scan`` without other sources)."""
     save_snapshot: Path | None = None
     """Also write what a live scan read as a snapshot folder (``--save-snapshot``)."""
+    shard: Shard | None = None
+    """Scan only this shard of the subscriptions (``--shard K/N``); a live scan cuts it from
+    its scope (``live.shard``), the other sources drop the records of other subscriptions."""

@@ -77,6 +77,10 @@ class ScanOutcome:
     """Said once on stderr, not part of the report: how the input limits what was judged."""
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Rule id -> parameter name -> the value the scan judged with."""
+    shared: Mapping[str, Any] | None = None
+    """A ``--shard`` scan only: the records of no subscription, which every shard holds
+    (``resources``: type -> ids; ``skipped_types``: type -> count), so a merge counts them
+    once."""
 
     def gates(self, result: Result) -> bool:
         """Whether the result may move the exit code (its rule is within ``rule_set``)."""

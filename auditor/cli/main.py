@@ -73,6 +73,9 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
         return _suppress(cli, args, clock)
     if args.command == "diff":
         return commands.diff(args.old, args.new, args.fail_on, args.output_dir, args.quiet)
+    if args.command == "merge":
+        formats = parse_formats(args.merge_format)
+        return commands.merge(args.reports, args.output_dir, formats, args.quiet)
     if args.command == "config":  # `config show` takes the scan options, parsed as scan's
         parser, options = scan_parser()
         given = parser.parse_args(extra)
@@ -130,6 +133,10 @@ def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
         concurrency=values["concurrency"],
         timeout=values["timeout"],
         diagnostic_settings=not values["no_diagnostic_settings"],
+        management_groups=tuple(values["management_group"]),
+        exclude_subscriptions=tuple(values["exclude_subscription"]),
+        exclude_management_groups=tuple(values["exclude_management_group"]),
+        shard=values.get("shard"),
     )
 
 
@@ -194,6 +201,7 @@ def scan_config(
         select=split_patterns(values["select"]),
         ignore=split_patterns(values["ignore"]),
         frameworks=tuple(values["framework"]),
+        shard=values["shard"],
     )
 
 

@@ -119,7 +119,11 @@ def _summary(outcome: ScanOutcome) -> Summary:
 
 
 def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
-    """The report of a finished scan; ``include_passed`` lists passing results too."""
+    """The report of a finished scan; ``include_passed`` lists passing results too.
+
+    A shard (``outcome.shared`` set) lists every result on a resource of no subscription:
+    each shard judges those over its own subscriptions, and ``auditor merge`` needs all of
+    their statuses to count them once."""
     listed = REPORTED_STATUSES | (LISTED_WHEN_PASSED if include_passed else frozenset())
     return Report(
         tool_name="auditor",
@@ -136,11 +140,14 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
             resources=dict(sorted(outcome.resource_counts.items())),
             skipped_types=dict(sorted(outcome.skipped_types.items())),
             settings=dict(outcome.settings),
+            shared=outcome.shared,
         ),
         summary=_summary(outcome),
         rules=tuple(rule_info(rule, outcome.parameters.get(rule.id)) for rule in outcome.rules),
         findings=tuple(
-            finding_of(r, outcome.gates(r)) for r in outcome.results if r.status in listed
+            finding_of(r, outcome.gates(r))
+            for r in outcome.results
+            if r.status in listed or (outcome.shared is not None and not r.resource.subscription_id)
         ),
         errors=tuple(outcome.errors),
         warnings=tuple(

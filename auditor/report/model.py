@@ -200,6 +200,9 @@ class ScanInfo:
     """Audited resources per ARM type."""
     skipped_types: Mapping[str, int]
     settings: Mapping[str, Any]
+    shared: Mapping[str, Any] | None = None
+    """A shard's records of no subscription (``resources``: type -> ids, ``skipped_types``:
+    type -> count), held by every shard; None unless ``--shard``."""
 
 
 @dataclass(frozen=True)
@@ -315,19 +318,22 @@ class Report:
     def to_document(self) -> dict[str, Any]:
         """The report as the JSON document the schema describes."""
         scan = self.scan
+        scan_document = {
+            "started_at": scan.started_at,
+            "finished_at": scan.finished_at,
+            "as_of": scan.as_of,
+            "sources": [dict(s) for s in scan.sources],
+            "subscriptions": [{"id": s.id, "name": s.name} for s in scan.subscriptions],
+            "resources": dict(scan.resources),
+            "skipped_types": dict(scan.skipped_types),
+            "settings": dict(scan.settings),
+        }
+        if scan.shared is not None:
+            scan_document["shared"] = dict(scan.shared)
         return {
             "schema_version": self.schema_version,
             "tool": {"name": self.tool_name, "version": self.tool_version},
-            "scan": {
-                "started_at": scan.started_at,
-                "finished_at": scan.finished_at,
-                "as_of": scan.as_of,
-                "sources": [dict(s) for s in scan.sources],
-                "subscriptions": [{"id": s.id, "name": s.name} for s in scan.subscriptions],
-                "resources": dict(scan.resources),
-                "skipped_types": dict(scan.skipped_types),
-                "settings": dict(scan.settings),
-            },
+            "scan": scan_document,
             "summary": self.summary.to_document(),
             "rules": [rule.to_document() for rule in self.rules],
             "findings": [finding.to_document() for finding in self.findings],

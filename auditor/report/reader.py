@@ -172,6 +172,7 @@ def _scan(path: str, value: object) -> ScanInfo:
         resources={k: _int(v) for k, v in _obj(scan.get("resources")).items()},
         skipped_types={k: _int(v) for k, v in _obj(scan.get("skipped_types")).items()},
         settings=_obj(scan.get("settings")),
+        shared=scan["shared"] if isinstance(scan.get("shared"), dict) else None,
     )
 
 
