@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from auditor.errors import InputError
 from auditor.shard import Shard, shard_of
+from tests.test_report import validate
 
 DEMO_SUBSCRIPTIONS = {
     "11111111-1111-4111-8111-111111111111",
@@ -71,7 +72,9 @@ def test_demo_shards_partition_its_subscriptions_and_findings(run_cli: Any, tmp_
         )
         assert run.code in (0, 1, 3), run.err
         report = json.loads((run.output_dir / "auditor.json").read_text("utf-8"))
+        validate(report)  # scan.shared included
         assert report["scan"]["settings"]["shard"] == f"{index}/3"
+        assert report["scan"]["shared"]["resources"]["Microsoft.Authorization/roleAssignments"]
         subs = {s["id"] for s in report["scan"]["subscriptions"]}
         assert subs == {s for s in DEMO_SUBSCRIPTIONS if shard_of(s, 3) == index}
         assert not subs & seen
