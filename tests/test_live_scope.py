@@ -255,3 +255,22 @@ def unordered(value: Any) -> Any:
     if isinstance(value, list):
         return sorted((unordered(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
     return value
+
+
+def test_the_config_file_sets_the_scope_and_the_command_line_wins(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Any
+) -> None:
+    """`management-group` and `exclude-subscription` are config keys like every scan option;
+    a `--management-group` on the command line replaces the file's list."""
+    tenant(emulator)
+    config = tmp_path / "auditor.toml"
+    config.write_text(
+        'management-group = ["mg-landing"]\nexclude-subscription = ["corp-*"]\n', "utf-8"
+    )
+    run = run_cli(live_args(emulator, "--config", str(config)))
+    assert run.code in (1, 3), run.err
+    assert read_subscriptions(emulator) == {SUB_B, SUB_C, SUB_G}
+    emulator.log.clear()
+    run = run_cli(live_args(emulator, "--config", str(config), "--management-group", "mg-corp"))
+    assert run.code in (0, 1, 3), run.err
+    assert read_subscriptions(emulator) == {SUB_B}
