@@ -85,9 +85,15 @@ def merge_reports(reports: Sequence[Named]) -> Report:
 
 def _refuse(path: str, first_path: str, what: str, mine: object, theirs: object) -> InputError:
     return InputError(
-        f"{path}: cannot merge with {first_path}: {what} differs ({mine!r} here, {theirs!r} "
-        "there); shards of one run share it"
+        f"{path}: cannot merge with {first_path}: {what} differs ({_short(mine)} here, "
+        f"{_short(theirs)} there); shards of one run share it"
     )
+
+
+def _short(value: object, limit: int = 120) -> str:
+    """A value for a message: a list of every control id would bury the point."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_same_run(first_path: str, first: Report, path: str, report: Report) -> None:
