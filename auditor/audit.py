@@ -34,13 +34,14 @@ from auditor.errors import InputError, RuleError
 from auditor.fields import AUDITED_TYPES
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.loganalytics import export
-from auditor.model import CollectionError, Rule
+from auditor.model import CollectionError, Resource, Rule
 from auditor.report.baseline import load_report, mark_results
 from auditor.report.build import build_report
 from auditor.report.formats import check_report_folder, render, write_reports
 from auditor.report.model import Report
 from auditor.report.summary import summary_text
 from auditor.scan import Evidence, ScanOutcome
+from auditor.shard import Shard
 from auditor.sources import Source, SourceRead
 from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
 
@@ -71,7 +72,7 @@ def sources_of(config: ScanConfig) -> list[Source]:
 
 def build_inventory(config: ScanConfig) -> tuple[Inventory, list[SourceRead]]:
     """Read the configured sources into an inventory; returns it and what each read."""
-    builder = InventoryBuilder()
+    builder = InventoryBuilder(config.shard.holds if config.shard else None)
     reads = [read for source in sources_of(config) for read in source.read(builder)]
     return builder.build(), reads
 
@@ -97,6 +98,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
             max_days=config.max_suppression_days,
         )
     results = evaluate(rules, inventory, as_of, used)
+    if config.shard is not None:  # another shard's role definitions are there to look up
+        results = [r for r in results if _in_shard(config.shard, r.resource)]
     results, warnings = apply_suppressions(results, suppressions, as_of)
     baseline_section = None
     if baseline is not None:
@@ -108,7 +111,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         tenant = next((r.tenant for r in reads if r.tenant is not None), None)
         with digests.recording(saved):
             write_snapshot(inventory, config.save_snapshot, started, tenant=tenant)
-    counts = Counter(r.type for r in inventory)
+    counts = Counter(r.type for r in inventory if _in_shard(config.shard, r))
     held_back = not_gating(rules, pin)
     notes = _notes(config, inventory) + [n for r in reads for n in r.skipped]
     if held_back:
@@ -146,6 +149,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
             saved_snapshot=str(config.save_snapshot) if config.save_snapshot else None,
             saved_files=saved.files,
         ),
+        shared=_shared(inventory) if config.shard is not None else None,
     )
 
 
@@ -162,6 +166,24 @@ def _rule_name(path: str) -> str:
     ``frameworks/mcsb.yaml`` (rule file names are unique: each is named after its rule id)."""
     file = Path(path)
     return f"frameworks/{file.name}" if file.parent == frameworks_dir() else file.name
+
+
+def _in_shard(shard: Shard | None, resource: Resource) -> bool:
+    """Whether the scan reports on the resource: a shard, only on its own and tenant ones."""
+    return shard is None or not resource.subscription_id or shard.holds(resource.subscription_id)
+
+
+def _shared(inventory: Inventory) -> dict[str, Any]:
+    """The records of no subscription (tenant-level role definitions and assignments):
+    every shard holds them, so ``auditor merge`` must count them once."""
+    resources: dict[str, list[str]] = {}
+    for resource in inventory:
+        if resource.subscription_id is None:
+            resources.setdefault(resource.type, []).append(resource.key)
+    return {
+        "resources": {t: sorted(keys) for t, keys in sorted(resources.items())},
+        "skipped_types": dict(sorted(inventory.shared_skipped.items())),
+    }
 
 
 def _errors(config: ScanConfig, inventory: Inventory) -> list[CollectionError]:
@@ -182,7 +204,7 @@ def _errors(config: ScanConfig, inventory: Inventory) -> list[CollectionError]:
 def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
     """The settings that decided the results, as the report's ``scan.settings`` records them."""
     applied = suppressions_file(config.suppressions)
-    return {
+    settings: dict[str, Any] = {
         "fail_on": config.fail_on.value if config.fail_on else "none",
         "rule_set": str(pin) if pin else None,
         "key_max_age_days": config.key_max_age_days,
@@ -200,6 +222,12 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
         "template_context": dict(config.template_context),
         "allow_empty": config.allow_empty,
     }
+    # Only when used, so the reports of scans that use neither stay as they were.
+    if config.shard is not None:
+        settings["shard"] = str(config.shard)
+    if config.live is not None and any(config.live.scope_document().values()):
+        settings["scope"] = config.live.scope_document()
+    return settings
 
 
 def _rules(

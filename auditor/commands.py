@@ -1,4 +1,4 @@
-"""The ``rules``, ``suppress`` and ``diff`` sub-commands as plain functions (``scan`` and
+"""The ``rules``, ``suppress``, ``diff`` and ``merge`` sub-commands as plain functions (``scan`` and
 ``collect`` are in :mod:`auditor.audit`). The CLI parses arguments and calls these; the work is
 done by :mod:`auditor.suppress`, :mod:`auditor.report.baseline` and the report writers."""
 
@@ -17,7 +17,9 @@ from auditor.errors import InputError, ReportError
 from auditor.model import Rule, Severity
 from auditor.report.baseline import diff_document, diff_reports, diff_text, load_report
 from auditor.report.catalog import catalog_page, rule_page
-from auditor.report.formats import write_atomically
+from auditor.report.formats import check_report_folder, write_atomically, write_reports
+from auditor.report.merge import merge_reports
+from auditor.report.summary import summary_text
 from auditor.suppress import append_suppression, validate_entry
 
 DIFF_FILENAME = "auditor.diff.json"
@@ -103,3 +105,16 @@ def diff(
     print(text.splitlines()[-1] if quiet else text)
     print(f"wrote {path}", file=sys.stderr)
     return compared.exit_code()
+
+
+def merge(paths: Sequence[Path], output_dir: Path, formats: Sequence[str], quiet: bool) -> int:
+    """``auditor merge``: the shard reports of one run as one report in ``formats``; the exit
+    code is the merged gate's (0, 1 or 3), as the unsharded scan's would be."""
+    check_report_folder(formats, output_dir)
+    report = merge_reports([(str(path), load_report(path)) for path in paths])
+    written = write_reports(report, formats, output_dir)
+    if not quiet:
+        print(summary_text(report), file=sys.stderr)
+        for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+    return report.summary.gate.exit_code

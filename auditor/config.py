@@ -10,6 +10,7 @@ from pathlib import Path
 from auditor.collect.live.settings import LiveSettings
 from auditor.engine.parameters import Given
 from auditor.model import Severity
+from auditor.shard import Shard
 from auditor.timeutil import Clock, utc_now
 
 
@@ -91,3 +92,6 @@ class ScanConfig:
     read_before: Mapping[str, str] = field(default_factory=dict)
     """Files read before the scan (the config file): path -> sha256, for the report's
     ``scan.evidence`` (:mod:`auditor.digests`)."""
+    shard: Shard | None = None
+    """Scan only this shard of the subscriptions (``--shard K/N``); a live scan cuts it from
+    its scope (``live.shard``), the other sources drop the records of other subscriptions."""

@@ -59,7 +59,11 @@ class Inventory:
         coverage: Coverage,
         skipped_types: Mapping[str, int],
         management_group_subscriptions: Mapping[str, frozenset[str]] | None = None,
+        shared_skipped: Mapping[str, int] | None = None,
     ) -> None:
+        self.shared_skipped: Mapping[str, int] = dict(shared_skipped or {})
+        """Of ``skipped_types``, the records that belong to no subscription (``--shard``:
+        every shard holds them)."""
         self.resources: Mapping[str, Resource] = dict(resources)
         self.events: tuple[ActivityEvent, ...] = tuple(events)
         self.subscriptions: Mapping[str, Subscription] = dict(subscriptions)
@@ -179,13 +183,17 @@ class Inventory:
 class InventoryBuilder:
     """Accumulates JSON records, recognised by shape, into an :class:`Inventory`."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_subscription: Callable[[str], bool] | None = None) -> None:
+        """``keep_subscription`` (``--shard``): records of other subscriptions are dropped as
+        they arrive, but for role definitions; records of no subscription are kept."""
+        self._keep = keep_subscription
         self._resources: dict[str, Resource] = {}
         self._events: dict[tuple[str, str, str, str], ActivityEvent] = {}
         self._subscriptions: dict[str, Subscription] = {}
         self._declared: dict[str, set[str]] = defaultdict(set)
         self._errors: list[CollectionError] = []
         self._skipped: Counter[str] = Counter()
+        self._shared_skipped: Counter[str] = Counter()
         self._mg_subscriptions: dict[str, set[str]] = defaultdict(set)
 
     @property
@@ -227,7 +235,12 @@ class InventoryBuilder:
             arm_type = arm.type_from_id(record_id)
         canonical = canonical_type(arm_type)
         if canonical is None:
-            self._skipped[arm_type.lower() or "(no type)"] += 1
+            subscription_id = arm.subscription_of(record_id)
+            if self._kept(subscription_id):
+                skipped = arm_type.lower() or "(no type)"
+                self._skipped[skipped] += 1
+                if subscription_id is None:
+                    self._shared_skipped[skipped] += 1
             return "skipped"
         check_resource(record)
         self.add_resource(record, canonical, source)
@@ -242,6 +255,10 @@ class InventoryBuilder:
         """Add an ARM object of a known audited type."""
         resource = resource_of(record, arm_type, source)
         resource_id, key, subscription_id = resource.id, resource.key, resource.subscription_id
+        # A role definition is looked up by assignments in other subscriptions too: every
+        # shard keeps them all (the engine judges only its own shard's resources).
+        if not self._kept(subscription_id) and arm_type != arm.ROLE_DEFINITION:
+            return
         kept = self._resources.get(key)
         if kept is None:
             self._resources[key] = resource
@@ -258,23 +275,35 @@ class InventoryBuilder:
                     ),
                 )
             )
-        if subscription_id and subscription_id not in self._subscriptions:
+        if (
+            subscription_id
+            and subscription_id not in self._subscriptions
+            and self._kept(subscription_id)
+        ):
             self._subscriptions[subscription_id] = Subscription(id=subscription_id)
 
     def add_error(self, error: CollectionError) -> None:
         """Record something that could not be read."""
-        self._errors.append(error)
+        if self._kept(arm.subscription_of(error.scope)):
+            self._errors.append(error)
 
     def declare_collected(self, subscription_id: str, kinds: Iterable[str]) -> None:
         """Record that ``kinds`` were collected for a subscription (even if empty)."""
-        self._declared[subscription_id.lower()].update(kinds)
+        if self._kept(subscription_id):
+            self._declared[subscription_id.lower()].update(kinds)
 
     def note_management_group(self, group: str, subscription_id: str) -> None:
         """Record that a management-group assignment was listed for a subscription."""
-        self._mg_subscriptions[group.lower()].add(subscription_id.lower())
+        if self._kept(subscription_id):
+            self._mg_subscriptions[group.lower()].add(subscription_id.lower())
+
+    def _kept(self, subscription_id: str | None) -> bool:
+        return self._keep is None or not subscription_id or self._keep(subscription_id)
 
     def _add_subscription(self, record: Mapping[str, Any]) -> None:
         sub_id = str(record["subscriptionId"]).lower()
+        if not self._kept(sub_id):
+            return
         name = record.get("displayName")
         self._subscriptions[sub_id] = Subscription(
             id=sub_id, name=str(name) if isinstance(name, str) else None
@@ -283,6 +312,8 @@ class InventoryBuilder:
     def _add_event(self, record: Mapping[str, Any]) -> None:
         event = event_of(record)
         subscription_id = event.subscription_id
+        if not self._kept(subscription_id):
+            return
         identity = (
             event.operation.lower(),
             event.status.lower(),
@@ -300,7 +331,8 @@ class InventoryBuilder:
         for group, subscriptions in manifest.management_groups:
             for subscription_id in subscriptions:
                 self.note_management_group(group, subscription_id)
-        self._errors.extend(manifest.errors)
+        for error in manifest.errors:
+            self.add_error(error)
 
     def build(self) -> Inventory:
         """Freeze what was added into an :class:`Inventory`."""
@@ -316,6 +348,7 @@ class InventoryBuilder:
             management_group_subscriptions={
                 k: frozenset(v) for k, v in self._mg_subscriptions.items()
             },
+            shared_skipped=self._shared_skipped,
         )
 
 

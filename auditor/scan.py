@@ -111,6 +111,10 @@ class ScanOutcome:
     """Rule id -> parameter name -> the value the scan judged with."""
     evidence: Evidence | None = None
     """The sha256 of every input file and of the rule set."""
+    shared: Mapping[str, Any] | None = None
+    """A ``--shard`` scan only: the records of no subscription, which every shard holds
+    (``resources``: type -> ids; ``skipped_types``: type -> count), so a merge counts them
+    once."""
 
     def gates(self, result: Result) -> bool:
         """Whether the result may move the exit code (its rule is within ``rule_set``)."""

@@ -341,6 +341,47 @@ def test_fuzzed_baselines_never_crash(
             )
 
 
+@cache
+def shard_reports() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The demo's two shard reports, the second to damage."""
+    reports = []
+    with tempfile.TemporaryDirectory() as out:
+        for shard in ("1/2", "2/2"):
+            folder = Path(out) / shard.replace("/", "-")
+            args = ["scan", "--demo", "--shard", shard, "--format", "json", "--quiet"]
+            code = main([*args, "-o", str(folder)], clock=lambda: TEST_NOW)
+            assert code in (1, 3)
+            reports.append(json.loads((folder / "auditor.json").read_text("utf-8")))
+    return reports[0], reports[1]
+
+
+@st.composite
+def damaged_shard(draw: Callable[..., Any]) -> Any:
+    """The second demo shard with its findings, scan (settings, shared), summary, compliance
+    or whole document damaged."""
+    report = copy.deepcopy(shard_reports()[1])
+    part = draw(st.sampled_from(["findings", "scan", "settings", "summary", "compliance", "top"]))
+    if part == "top":
+        return draw(damaged_record([report]))
+    if part == "settings":
+        report["scan"]["settings"] = draw(damaged_record([report["scan"]["settings"]]))
+        return report
+    report[part] = draw(damaged_record([report[part]]))
+    return report
+
+
+@settings(FUZZ, max_examples=50)
+@given(report=damaged_shard())
+def test_fuzzed_shard_reports_never_crash_a_merge(
+    report: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any damaged shard report is merged or refused with exit 2 naming it, never a crash."""
+    with tempfile.TemporaryDirectory() as folder:
+        good = _write(Path(folder), "shard-1.json", shard_reports()[0])
+        damaged = _write(Path(folder), "damaged-shard.json", report)
+        run_checked(["merge", str(good), str(damaged)], damaged, capsys)
+
+
 SUPPRESSION_FIELDS = ["rule", "resource", "reason", "owner", "expires", "version", "<<"]
 YAML_SCALARS = (
     st.sampled_from(

@@ -27,7 +27,15 @@ from tests.conftest import REPO
 PIPELINES = REPO / "docs" / "pipelines"
 SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 SHELL_OPERATORS = frozenset({"||", "&&", ";", "|", ">", ">>", "&"})
-LIVE_ONLY = ("--auth", "--subscription", "--client-id", "--arm-endpoint")
+LIVE_ONLY = (
+    "--auth",
+    "--subscription",
+    "--client-id",
+    "--arm-endpoint",
+    "--management-group",
+    "--exclude-subscription",
+    "--exclude-management-group",
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="runs bash like CI does")
 
@@ -225,3 +233,84 @@ def test_azure_pipelines_publishes_only_reports_that_were_written(tmp_path: Path
     assert guard_says() == ""  # an exit 2 wrote nothing: nothing to publish
     (work / "reports" / "auditor.json").write_text("{}")
     assert guard_says().strip() == "##vso[task.setvariable variable=reportsWritten]true"
+
+
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+def merged_like_one_scan(runner: Runner, reports: Path) -> None:
+    """The merged report holds the demo's three subscriptions, none twice, and the summary
+    one unsharded scan of the demo has, as of the same moment."""
+    whole = runner.work / "whole"
+    shim = Path(runner.env["PATH"].split(os.pathsep)[0]) / "auditor"
+    args = ["scan", "--demo", "--as-of", AS_OF, "--fail-on", "high", "--format", "json"]
+    subprocess.run([str(shim), *args, "--output-dir", str(whole)], env=runner.env, check=False)
+    merged = json.loads((reports / "auditor.json").read_text())
+    one = json.loads((whole / "auditor.json").read_text())
+    assert merged["summary"] == one["summary"]
+    assert merged["scan"]["subscriptions"] == one["scan"]["subscriptions"]
+
+
+def test_github_tenant_shards_run_four_ways_and_merge(tmp_path: Path) -> None:
+    """The matrix's four shard jobs each write a shard report (exit 1 and 3 left to the
+    merge), and the merge job combines the downloaded artifacts into one report whose gate is
+    the one scan's."""
+    workflow = yaml.safe_load((PIPELINES / "tenant-shards-github.yml").read_text())
+    jobs = workflow["jobs"]
+    assert jobs["scan"]["needs"] == "when" and jobs["merge"]["needs"] == "scan"
+    assert jobs["scan"]["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert jobs["scan"]["strategy"]["fail-fast"] is False
+    runner = Runner(tmp_path)
+    output = tmp_path / "github-output"
+    runner.env["GITHUB_OUTPUT"] = str(output)
+    [when] = jobs["when"]["steps"]
+    assert runner.run(when["run"]) == 0
+    assert output.read_text().startswith("as_of=20")
+    [scan] = [s for s in jobs["scan"]["steps"] if s.get("name") == "Scan one shard"]
+    assert scan["env"]["SHARD"] == "${{ matrix.shard }}"
+    [upload] = [s for s in jobs["scan"]["steps"] if s.get("uses", "").startswith("actions/up")]
+    for shard in jobs["scan"]["strategy"]["matrix"]["shard"]:
+        runner.env.update(SHARD=str(shard), AS_OF=AS_OF, MANAGEMENT_GROUP="mg-tenant")
+        assert runner.run(scan["run"]) == 0
+        # What upload-artifact and download-artifact (pattern, one folder each) leave.
+        artifact = runner.work / "shards" / f"auditor-shard-{shard}"
+        artifact.mkdir(parents=True)
+        shutil.move(runner.work / upload["with"]["path"], artifact / "auditor.json")
+    [merge] = [s for s in jobs["merge"]["steps"] if s.get("name") == "Merge"]
+    assert runner.run(merge["run"]) == 1  # the demo fails --fail-on high, as one scan does
+    merged_like_one_scan(runner, runner.work / "reports")
+    assert (runner.work / "reports" / "auditor.html").is_file()
+    shards = [c for c in runner.calls() if "--shard" in c]
+    assert [c[c.index("--shard") + 1] for c in shards] == ["1/4", "2/4", "3/4", "4/4"]
+
+
+def test_azure_tenant_shards_run_in_parallel_and_merge(tmp_path: Path) -> None:
+    """`parallel: 4` runs the shard job as positions 1 to 4 of 4, each publishing its report as
+    an artifact, and the merge job combines them into one report with the one scan's gate."""
+    pipeline = yaml.safe_load((PIPELINES / "tenant-shards-azure.yml").read_text())
+    jobs = {job["job"]: job for job in pipeline["jobs"]}
+    assert jobs["shard"]["strategy"]["parallel"] == 4
+    assert jobs["merge"]["dependsOn"] == "shard"
+    assert jobs["merge"]["condition"] == "succeededOrFailed()"
+    [scan] = [s for s in jobs["shard"]["steps"] if s.get("task") == "AzureCLI@2"]
+    [publish] = [s for s in jobs["shard"]["steps"] if s.get("task", "").startswith("Publish")]
+    runner = Runner(tmp_path)
+    shards = Path(runner.env["PIPELINE_WORKSPACE"]) / "shards"
+    for position in range(1, 5):
+        runner.env.update(
+            SYSTEM_JOBPOSITIONINPHASE=str(position),
+            SYSTEM_TOTALJOBSINPHASE="4",
+            AS_OF=AS_OF,
+            MANAGEMENT_GROUP="contoso-root",
+        )
+        assert runner.run(scan["inputs"]["inlineScript"]) == 0
+        artifact = shards / publish["inputs"]["artifact"].replace(
+            "$(System.JobPositionInPhase)", str(position)
+        )
+        artifact.mkdir(parents=True)
+        shutil.move(runner.work / publish["inputs"]["targetPath"], artifact / "auditor.json")
+    [merge] = [s for s in jobs["merge"]["steps"] if s.get("displayName") == "Merge"]
+    assert runner.run(merge["script"]) == 1
+    merged_like_one_scan(runner, runner.work / "reports")
+    root = ET.parse(runner.work / "reports" / "auditor.junit.xml").getroot()
+    assert root.tag == "testsuites" and int(root.get("failures", "0")) > 0

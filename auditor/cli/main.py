@@ -83,6 +83,9 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
         return commands.diff(args.old, args.new, args.fail_on, args.output_dir, args.quiet)
     if args.command == "verify":
         return verify(args.report, args.snapshot, args.template, args.rules_dir)
+    if args.command == "merge":
+        formats = parse_formats(args.merge_format)
+        return commands.merge(args.reports, args.output_dir, formats, args.quiet)
     if args.command == "config":  # `config show` takes the scan options, parsed as scan's
         parser, options = scan_parser()
         given = parser.parse_args(extra)
@@ -140,6 +143,10 @@ def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
         concurrency=values["concurrency"],
         timeout=values["timeout"],
         diagnostic_settings=not values["no_diagnostic_settings"],
+        management_groups=tuple(values["management_group"]),
+        exclude_subscriptions=tuple(values["exclude_subscription"]),
+        exclude_management_groups=tuple(values["exclude_management_group"]),
+        shard=values.get("shard"),
     )
 
 
@@ -205,6 +212,7 @@ def scan_config(
         ignore=split_patterns(values["ignore"]),
         frameworks=tuple(values["framework"]),
         log_analytics=_log_analytics(values),
+        shard=values["shard"],
     )
 
 

@@ -60,6 +60,7 @@ def command_line() -> CommandLine:
     _add_suppress_command(sub, commands)
     _add_diff_command(sub, commands)
     _add_verify_command(sub, commands)
+    _add_merge_command(sub, commands)
     _add_config_command(sub, commands)
     collect_options = Options()
     _add_collect_command(sub, commands, collect_options)
@@ -177,6 +178,33 @@ def _add_verify_command(sub: Any, commands: _Commands) -> None:
         metavar="DIR",
         help="the rule folders the scan used, if not the bundled rules",
     )
+
+
+def _add_merge_command(sub: Any, commands: _Commands) -> None:
+    merge = commands.add(
+        sub,
+        "merge",
+        help="combine the auditor.json reports of one `scan --shard K/N` run into one report",
+    )
+    merge.add_argument("reports", type=Path, nargs="+", metavar="REPORT.json")
+    merge.add_argument(
+        "-o",
+        "--output-dir",
+        "--output",
+        dest="output_dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="folder for the merged reports (default: reports/)",
+    )
+    merge.add_argument(
+        "--format",
+        dest="merge_format",
+        default="json,html",
+        metavar="LIST",
+        help="comma list of formats, as for scan (default: json,html)",
+    )
+    merge.add_argument("--quiet", action="store_true", help="print no summary")
 
 
 def _add_config_command(sub: Any, commands: _Commands) -> None:

@@ -19,6 +19,7 @@ from auditor.configfile import Option
 from auditor.engine.frameworks import framework_name
 from auditor.model import Severity
 from auditor.report.formats import parse_formats, writers
+from auditor.shard import Shard
 from auditor.suppress import DEFAULT_MAX_DAYS, DEFAULT_PATH
 
 LOG_ANALYTICS_STREAM = "Custom-AuditorFindings_CL"
@@ -108,6 +109,14 @@ def _add_source_options(scan: argparse.ArgumentParser, options: Options) -> None
     )
     options.add(
         source, "--demo", action="store_true", default=False, help="scan the bundled demo estate"
+    )
+    options.add(
+        source,
+        "--shard",
+        type=Shard.parse,
+        metavar="K/N",
+        help="scan only shard K of N of the subscriptions (a stable hash of each id; live or "
+        "snapshot); combine the N reports with `auditor merge`",
     )
 
 
@@ -331,6 +340,32 @@ def add_live_options(
         default=[],
         metavar="ID",
         help="subscription to scan; repeatable (default: every one the credential sees)",
+    )
+    options.add(
+        live,
+        "--management-group",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="scan every subscription below this management group, nested groups included "
+        "(with --subscription: both); repeatable",
+    )
+    options.add(
+        live,
+        "--exclude-subscription",
+        action="append",
+        default=[],
+        metavar="ID|GLOB",
+        help="never scan subscriptions whose id or display name matches (fnmatch glob, any "
+        "letter case); repeatable",
+    )
+    options.add(
+        live,
+        "--exclude-management-group",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="never scan a subscription below this management group; repeatable",
     )
     options.add(
         live,

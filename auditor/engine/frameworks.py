@@ -253,7 +253,8 @@ class FrameworkResult:
         return counts
 
 
-def _verdict(counts: Mapping[Status, int], has_rules: bool) -> Verdict:
+def verdict_of(counts: Mapping[Status, int], has_rules: bool) -> Verdict:
+    """A control's verdict from its rules' result counts (see :func:`compliance`)."""
     if not has_rules:
         return Verdict.NO_RULES
     if counts[Status.FAIL]:
@@ -291,7 +292,9 @@ def compliance(
         }
         rule_ids = sorted(r for r in mapped if r in ran)
         counts = {s: sum(per_rule[r][s] for r in rule_ids) for s in Status}
-        verdict = _verdict(counts, bool(rule_ids)) if control.assessable else Verdict.NOT_ASSESSABLE
+        verdict = (
+            verdict_of(counts, bool(rule_ids)) if control.assessable else Verdict.NOT_ASSESSABLE
+        )
         entries.append(
             ControlResult(
                 framework=framework.name,

@@ -115,7 +115,11 @@ def _summary(outcome: ScanOutcome) -> Summary:
 
 
 def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
-    """The report of a finished scan; ``include_passed`` lists passing results too."""
+    """The report of a finished scan; ``include_passed`` lists passing results too.
+
+    A shard (``outcome.shared`` set) lists every result on a resource of no subscription:
+    each shard judges those over its own subscriptions, and ``auditor merge`` needs all of
+    their statuses to count them once."""
     listed = REPORTED_STATUSES | (LISTED_WHEN_PASSED if include_passed else frozenset())
     rules = {rule.id: rule_info(rule, outcome.parameters.get(rule.id)) for rule in outcome.rules}
     return Report(
@@ -134,13 +138,14 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
             skipped_types=dict(sorted(outcome.skipped_types.items())),
             settings=dict(outcome.settings),
             evidence=outcome.evidence,
+            shared=outcome.shared,
         ),
         summary=_summary(outcome),
         rules=tuple(rules.values()),
         findings=tuple(
             finding_of(r, rules[r.rule.id], outcome.gates(r))
             for r in outcome.results
-            if r.status in listed
+            if r.status in listed or (outcome.shared is not None and not r.resource.subscription_id)
         ),
         errors=tuple(outcome.errors),
         warnings=tuple(

@@ -229,6 +229,9 @@ class ScanInfo:
     settings: Mapping[str, Any]
     evidence: Evidence | None = None
     """The sha256 of every input file and of the rule set (since 2.0; None in older reports)."""
+    shared: Mapping[str, Any] | None = None
+    """A shard's records of no subscription (``resources``: type -> ids, ``skipped_types``:
+    type -> count), held by every shard; None unless ``--shard``."""
 
 
 @dataclass(frozen=True)
@@ -351,20 +354,23 @@ class Report:
         baseline = self.baseline.to_document() if self.baseline is not None else None
         if baseline is not None:
             baseline["fixed_findings"] = array(baseline["fixed_findings"])
+        scan_document: dict[str, Any] = {
+            "started_at": scan.started_at,
+            "finished_at": scan.finished_at,
+            "as_of": scan.as_of,
+            "sources": [dict(s) for s in scan.sources],
+            "subscriptions": array({"id": s.id, "name": s.name} for s in scan.subscriptions),
+            "resources": dict(scan.resources),
+            "skipped_types": dict(scan.skipped_types),
+            "settings": dict(scan.settings),
+            **({"evidence": scan.evidence.to_document()} if scan.evidence else {}),
+        }
+        if scan.shared is not None:
+            scan_document["shared"] = dict(scan.shared)
         return {
             "schema_version": self.schema_version,
             "tool": {"name": self.tool_name, "version": self.tool_version},
-            "scan": {
-                "started_at": scan.started_at,
-                "finished_at": scan.finished_at,
-                "as_of": scan.as_of,
-                "sources": [dict(s) for s in scan.sources],
-                "subscriptions": array({"id": s.id, "name": s.name} for s in scan.subscriptions),
-                "resources": dict(scan.resources),
-                "skipped_types": dict(scan.skipped_types),
-                "settings": dict(scan.settings),
-                **({"evidence": scan.evidence.to_document()} if scan.evidence else {}),
-            },
+            "scan": scan_document,
             "summary": self.summary.to_document(),
             "rules": array(rule.to_document() for rule in self.rules),
             "findings": array(finding.to_document() for finding in self.findings),

@@ -210,6 +210,7 @@ def _scan(path: str, value: object) -> ScanInfo:
         skipped_types={k: _int(v) for k, v in _obj(scan.get("skipped_types")).items()},
         settings=_obj(scan.get("settings")),
         evidence=_evidence(f"{path}: scan.evidence", scan.get("evidence")),
+        shared=scan["shared"] if isinstance(scan.get("shared"), dict) else None,
     )
 
 

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from auditor.arm import type_from_id
 from tests.emulator.estate import ACTIVITY_LOG, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS, Estate
+from tests.emulator.management_groups import Hierarchy, descendants_of
 
 _PROVIDER_RE = re.compile(r"resourceProvider eq '([^']+)'", re.IGNORECASE)
 _TYPE_FILTER_RE = re.compile(r"type eq '([^']+)'", re.IGNORECASE)
@@ -121,6 +122,8 @@ class ArmEmulator:
         self.page_size = page_size
         self.latency = latency
         self.log: list[LoggedRequest] = []
+        self.management_groups: Hierarchy | None = None
+        """The management-group hierarchy ``.../descendants`` lists (None: no groups)."""
         self.reads_left = 12000
         """What ``x-ms-ratelimit-remaining-subscription-reads`` says, as ARM counts it down."""
         self._faults: dict[str, deque[Fault]] = {}
@@ -193,6 +196,10 @@ class ArmEmulator:
         lowered = path.lower().rstrip("/")
         if lowered == "/subscriptions":
             return 200, self._page(self.estate.subscriptions, path, query)
+        group = descendants_of(lowered)
+        if group is not None and self.management_groups is not None:
+            found = self.management_groups.descendants(group)
+            return found if isinstance(found, tuple) else (200, self._page(found, path, query))
         refused = _api_version_refusal(path, query["api-version"][0])
         if refused is not None:
             return 400, refused

@@ -38,6 +38,7 @@ from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
 from auditor.collect.live.guard import GuardReads
 from auditor.collect.live.monitoring import LoggingReads
 from auditor.collect.live.progress import Progress
+from auditor.collect.live.scope import ScopeRequest, descendants_reader, resolve
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
 from auditor.errors import CollectionFailure
 from auditor.intake import get_path
@@ -83,6 +84,10 @@ class LiveSummary:
     retries: int
     workspaces: int
     urls: dict[str, int] = field(default_factory=dict)
+    in_scope: int = 0
+    """Subscriptions in scope before ``--shard`` cut its share."""
+    excluded: dict[str, str] = field(default_factory=dict)
+    """Subscription -> the option that excluded it."""
 
 
 class LiveCollector:
@@ -128,7 +133,7 @@ class LiveCollector:
 
     def run(self) -> LiveSummary:
         """Collect everything. Raises CollectionFailure when no subscription is reachable."""
-        subscriptions, tenant = self._discover()
+        subscriptions, tenant, in_scope, excluded = self._discover()
         self._subscription_total = len(subscriptions)
 
         def start() -> None:
@@ -151,9 +156,11 @@ class LiveCollector:
             retries=stats.retries,
             workspaces=self._pool.total_workspaces,
             urls=dict(stats.urls),
+            in_scope=in_scope,
+            excluded=excluded,
         )
 
-    def _discover(self) -> tuple[list[str], str | None]:
+    def _discover(self) -> tuple[list[str], str | None, int, dict[str, str]]:
         client = self._factory.subscriptions()
         try:
             visible = [to_arm_json(s) for s in client.subscriptions.list()]
@@ -168,7 +175,22 @@ class LiveCollector:
         except (AzureError, *SDK_MODEL_ERRORS) as exc:
             raise CollectionFailure(f"cannot list subscriptions: {error_text(exc)}") from exc
         by_id = {str(s.get("subscriptionId", "")).lower(): s for s in visible}
-        wanted = [s.lower() for s in self._settings.subscriptions] or sorted(by_id)
+        read = descendants_reader(self._ml, self._factory.endpoint)
+        scope = resolve(ScopeRequest.of(self._settings), by_id, read)
+        for group, refused in scope.unread_groups:
+            self._error(
+                f"/providers/Microsoft.Management/managementGroups/{group}",
+                "list management group descendants",
+                f"its subscriptions were not read: {refused.message}",
+                DATA_KINDS,
+                refused.status,
+            )
+        shard = self._settings.shard
+        wanted = [s for s in scope.wanted if shard is None or shard.holds(s)]
+        if shard is not None:
+            self._progress.note(
+                f"shard {shard}: {len(wanted)} of the {len(scope.wanted)} subscriptions in scope"
+            )
         chosen: list[str] = []
         tenant = None
         for sub in wanted:
@@ -182,15 +204,17 @@ class LiveCollector:
                 )
                 continue
             state = str(record.get("state") or "").lower()
-            if state in _SKIPPED_STATES and not self._settings.subscriptions:
+            if state in _SKIPPED_STATES and sub not in scope.named:
                 self._progress.note(f"skipping subscription {sub}: it is {state}")
                 continue
             self._add(record)
             tenant = tenant or record.get("tenantId")
             chosen.append(sub)
-        if not chosen:
+        # An empty shard of a scope that is not empty is a share of nothing, not a failure;
+        # a forbidden group is reported (exit 3) with whatever else was read.
+        if not chosen and wanted and not scope.unread_groups:
             raise CollectionFailure("no subscription to scan: the credential sees none of them")
-        return chosen, tenant
+        return chosen, tenant, len(scope.wanted), scope.excluded
 
     # -- bookkeeping ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from auditor.collect.live.clients import ClientFactory, make_credential
 from auditor.collect.live.collector import LiveCollector, LiveSummary
@@ -56,7 +56,7 @@ class LiveSource:
         summary = collect_live(
             self.settings, builder, stderr=self.stderr, quiet=self.quiet, now=self.now
         )
-        counts = {
+        counts: dict[str, Any] = {
             "tenant": summary.tenant,
             "subscriptions": len(summary.subscriptions),
             "workspaces": summary.workspaces,
@@ -65,6 +65,11 @@ class LiveSource:
             "repeated_requests": sum(n - 1 for n in summary.urls.values()),
             "seconds": round(time.perf_counter() - started, 2),
         }
+        if summary.excluded or self.settings.shard is not None:
+            counts["in_scope"] = summary.in_scope
+            counts["excluded"] = [
+                {"subscription": sub, "by": why} for sub, why in sorted(summary.excluded.items())
+            ]
         return [SourceRead(SourceKind.LIVE, endpoint, counts, tenant=summary.tenant)]
 
 

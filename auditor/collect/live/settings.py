@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from auditor.errors import InputError
+from auditor.shard import Shard
 
 PUBLIC_ARM_ENDPOINT = "https://management.azure.com"
 ENDPOINT_ENV = "AUDITOR_ARM_ENDPOINT"
@@ -54,6 +55,23 @@ class LiveSettings:
     timeout: float | None = DEFAULT_SCAN_TIMEOUT
     """Seconds the whole collection may take (``--timeout``); None: no limit. What is not
     read by then is listed as collection errors."""
+    management_groups: Sequence[str] = ()
+    """Management groups whose subscriptions (nested groups included) are scanned too."""
+    exclude_subscriptions: Sequence[str] = ()
+    """Subscription ids or globs (id or display name) never scanned."""
+    exclude_management_groups: Sequence[str] = ()
+    """Management groups whose subscriptions are never scanned."""
+    shard: Shard | None = None
+    """Scan only this shard of the subscriptions in scope (``--shard K/N``)."""
+
+    def scope_document(self) -> dict[str, list[str]]:
+        """What the options asked for, as the report's ``scan.settings.scope`` records it."""
+        return {
+            "subscriptions": [s.lower() for s in self.subscriptions],
+            "management_groups": list(self.management_groups),
+            "exclude_subscriptions": list(self.exclude_subscriptions),
+            "exclude_management_groups": list(self.exclude_management_groups),
+        }
 
     def endpoint(self) -> str:
         """The ARM endpoint in effect, without a trailing slash."""
