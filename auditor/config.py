@@ -72,3 +72,11 @@ class ScanConfig:
     """Scan a tenant live through the Azure SDK (``auditor scan`` without other sources)."""
     save_snapshot: Path | None = None
     """Also write what a live scan read as a snapshot folder (``--save-snapshot``)."""
+    history: str | None = None
+    """Record the scan in this history store and give findings their lifecycle
+    (``--history URL``: ``sqlite:///PATH`` or ``postgresql://...``); None keeps no history."""
+    sla_days: Mapping[Severity, int] = field(default_factory=dict)
+    """Days a failing finding of each severity may stay open before it is overdue (needs
+    ``history``); a severity not named has no SLA."""
+    fail_on_overdue: bool = False
+    """Gate only on failures past their SLA (``--fail-on-overdue``; needs ``history``)."""

@@ -21,6 +21,7 @@ from auditor.engine.loader import load_rules
 from auditor.engine.parameters import Given, Setting, settings
 from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
+from auditor.history import DEFAULT_URL as DEFAULT_HISTORY_URL
 from auditor.report.formats import parse_formats
 from auditor.secrets import scrub_text
 from auditor.suppress import DEFAULT_PATH
@@ -73,6 +74,8 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
         return _suppress(cli, args, clock)
     if args.command == "diff":
         return commands.diff(args.old, args.new, args.fail_on, args.output_dir, args.quiet)
+    if args.command == "history":
+        return _history(cli, args)
     if args.command == "config":  # `config show` takes the scan options, parsed as scan's
         parser, options = scan_parser()
         given = parser.parse_args(extra)
@@ -118,6 +121,28 @@ def _suppress(cli: CommandLine, args: argparse.Namespace, clock: Clock) -> int:
         rules_dirs=settings["rules_dir"],
         today=clock().date(),
     )
+
+
+def _history(cli: CommandLine, args: argparse.Namespace) -> int:
+    """The store comes from ``--history``, else the config file's ``history`` key, else the
+    default SQLite file."""
+    from auditor.history import views  # SQLAlchemy (and pandas for trend) only when used
+
+    settings = _resolve(cli.scan, argparse.Namespace(), args.config).values
+    url = args.history or settings["history"] or DEFAULT_HISTORY_URL
+    filters = views.Filters(since=args.since, subscription=args.subscription, rule=args.rule)
+    store = views.open_existing(url)
+    try:
+        if args.history_command == "list":
+            text = views.list_scans(store, filters, args.history_format)
+        elif args.history_command == "show":
+            text = views.show_finding(store, args.fingerprint, filters, args.history_format)
+        else:
+            text = views.show_trend(store, filters, args.history_format)
+    finally:
+        store.close()
+    sys.stdout.write(text)
+    return 0
 
 
 def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
@@ -194,6 +219,9 @@ def scan_config(
         select=split_patterns(values["select"]),
         ignore=split_patterns(values["ignore"]),
         frameworks=tuple(values["framework"]),
+        history=values["history"],
+        sla_days=dict(values["sla_days"]),
+        fail_on_overdue=values["fail_on_overdue"],
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -20,18 +19,13 @@ from auditor.report.model import (
     SubscriptionInfo,
     Summary,
 )
-from auditor.scan import ScanOutcome
+from auditor.scan import Lifecycle, ScanOutcome, fingerprint, result_fingerprint
 from auditor.timeutil import iso
 from auditor.version import __version__
 
 REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
 LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
 """Statuses ``--include-passed`` adds (JUnit then has one test case per rule x resource)."""
-
-
-def fingerprint(rule_id: str, resource_key: str) -> str:
-    """A stable identity for a result: rule id + normalised resource id."""
-    return hashlib.sha256(f"{rule_id}|{resource_key}".encode()).hexdigest()[:32]
 
 
 def remediation_of(rule: Rule) -> Remediation:
@@ -64,9 +58,11 @@ def rule_info(rule: Rule, parameters: Mapping[str, Any] | None = None) -> RuleIn
     )
 
 
-def finding_of(result: Result, gating: bool = True) -> Finding:
-    """One result as a report finding (``gating`` False for a rule newer than the pin)."""
+def finding_of(result: Result, gating: bool = True, past: Lifecycle | None = None) -> Finding:
+    """One result as a report finding (``gating`` False for a rule newer than the pin;
+    ``past`` its lifecycle from ``--history``)."""
     resource, rule = result.resource, result.rule
+    key = fingerprint(rule.id, resource.key)
     return Finding(
         rule_id=rule.id,
         slug=rule.slug,
@@ -86,11 +82,25 @@ def finding_of(result: Result, gating: bool = True) -> Finding:
         controls={k: tuple(v) for k, v in rule.controls.items()},
         references=tuple(rule.references),
         source=Origin(resource.source.kind, resource.source.path, resource.source.line),
-        fingerprint=fingerprint(rule.id, resource.key),
+        fingerprint=key,
         suppression=dict(result.suppression) if result.suppression else None,
         baseline=result.baseline,
         gating=gating,
+        **_history_fields(past),
     )
+
+
+def _history_fields(past: Lifecycle | None) -> dict[str, Any]:
+    if past is None:
+        return {}
+    return {
+        "first_seen": iso(past.first_seen),
+        "last_seen": iso(past.last_seen),
+        "age_days": past.age_days,
+        "reopened": past.reopened,
+        "overdue": past.overdue,
+        "first_scan": past.first_scan,
+    }
 
 
 def _summary(outcome: ScanOutcome) -> Summary:
@@ -114,6 +124,7 @@ def _summary(outcome: ScanOutcome) -> Summary:
             new_only=outcome.fail_on_new_only,
             rule_set=outcome.rule_set,
             not_gating=tuple(sorted(outcome.not_gating)),
+            overdue_only=outcome.fail_on_overdue,
         ),
     )
 
@@ -140,7 +151,9 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
         summary=_summary(outcome),
         rules=tuple(rule_info(rule, outcome.parameters.get(rule.id)) for rule in outcome.rules),
         findings=tuple(
-            finding_of(r, outcome.gates(r)) for r in outcome.results if r.status in listed
+            finding_of(r, outcome.gates(r), outcome.lifecycle.get(result_fingerprint(r)))
+            for r in outcome.results
+            if r.status in listed
         ),
         errors=tuple(outcome.errors),
         warnings=tuple(
