@@ -32,6 +32,15 @@ from auditor.engine.ruleset import Release, not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
 from auditor.fields import AUDITED_TYPES
+from auditor.history.recording import (
+    check_history_settings,
+    history_settings,
+    new_scan_id,
+    open_store,
+    read_lifecycles,
+    record,
+)
+from auditor.history.store import HistoryStore
 from auditor.inventory import Inventory, InventoryBuilder
 from auditor.loganalytics import export
 from auditor.model import CollectionError, Resource, Rule
@@ -77,11 +86,15 @@ def build_inventory(config: ScanConfig) -> tuple[Inventory, list[SourceRead]]:
     return builder.build(), reads
 
 
-def scan(config: ScanConfig) -> ScanOutcome:
-    """Run a whole scan and return its outcome (no report written; ``save_snapshot`` is)."""
+def scan(config: ScanConfig, history: HistoryStore | None = None, scan_id: str = "") -> ScanOutcome:
+    """Run a whole scan and return its outcome (no report written; ``save_snapshot`` is).
+
+    With ``history`` (the store of ``config.history``, opened by the caller) each result
+    gets its lifecycle from the scans recorded there; ``scan_id`` is the id it will have."""
     started = config.clock()
     if config.fail_on_new_only and config.baseline is None:
         raise InputError("--fail-on-new-only needs --baseline OLD.json")
+    check_history_settings(config)
     if config.save_snapshot is not None:
         check_destination(config.save_snapshot)  # before any live read: a refusal costs nothing
     inputs = digests.Recording(dict(config.read_before))
@@ -106,6 +119,9 @@ def scan(config: ScanConfig) -> ScanOutcome:
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
     views = [compliance(framework, rules, results) for framework in frameworks]
     saved = digests.Recording()
+    lifecycle, history_errors = (
+        read_lifecycles(history, results, as_of, scan_id, config.sla_days) if history else ({}, [])
+    )
     if config.save_snapshot is not None:
         # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
         tenant = next((r.tenant for r in reads if r.tenant is not None), None)
@@ -127,7 +143,7 @@ def scan(config: ScanConfig) -> ScanOutcome:
         subscriptions=list(inventory.subscriptions.values()),
         rules=rules,
         results=results,
-        errors=_errors(config, inventory),
+        errors=_errors(config, inventory) + history_errors,
         resource_counts={t: counts.get(t, 0) for t in AUDITED_TYPES},
         skipped_types=inventory.skipped_types,
         fail_on=config.fail_on,
@@ -150,6 +166,8 @@ def scan(config: ScanConfig) -> ScanOutcome:
             saved_files=saved.files,
         ),
         shared=_shared(inventory) if config.shard is not None else None,
+        lifecycle=lifecycle,
+        fail_on_overdue=config.fail_on_overdue,
     )
 
 
@@ -221,7 +239,7 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
         "template_parameters": [str(p) for p in config.template_parameters],
         "template_context": dict(config.template_context),
         "allow_empty": config.allow_empty,
-    }
+    } | history_settings(config)
     # Only when used, so the reports of scans that use neither stay as they were.
     if config.shard is not None:
         settings["shard"] = str(config.shard)
@@ -277,8 +295,16 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
     err = stderr or sys.stderr
     if not config.stdout:
         check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
-    outcome = scan(config)
-    report = build_report(outcome, include_passed=config.include_passed)
+    store = open_store(config.history) if config.history else None  # a bad URL costs no read
+    try:
+        scan_id = new_scan_id()
+        outcome = scan(config, store, scan_id)
+        report = build_report(outcome, include_passed=config.include_passed)
+        if store is not None:
+            outcome, report = record(store, outcome, report, scan_id, config.include_passed)
+    finally:
+        if store is not None:
+            store.close()
     written: list[Path] = []
     if config.stdout:
         text = render(config.formats[0], report)

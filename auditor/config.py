@@ -95,3 +95,11 @@ class ScanConfig:
     shard: Shard | None = None
     """Scan only this shard of the subscriptions (``--shard K/N``); a live scan cuts it from
     its scope (``live.shard``), the other sources drop the records of other subscriptions."""
+    history: str | None = None
+    """Record the scan in this history store and give findings their lifecycle
+    (``--history URL``: ``sqlite:///PATH`` or ``postgresql://...``); None keeps no history."""
+    sla_days: Mapping[Severity, int] = field(default_factory=dict)
+    """Days a failing finding of each severity may stay open before it is overdue (needs
+    ``history``); a severity not named has no SLA."""
+    fail_on_overdue: bool = False
+    """Gate only on failures past their SLA (``--fail-on-overdue``; needs ``history``)."""

@@ -58,6 +58,9 @@ class Option:
     flag: bool = False
     """``action="store_true"``: the value is true or false."""
     choices: tuple[str, ...] | None = None
+    table: bool = False
+    """The file may give a table (``sla_days = {critical = 7}``): it is read as the option's
+    ``KEY=VALUE,...`` text."""
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -116,6 +119,8 @@ def _convert_one(option: Option, key: str, value: Any, where: Path) -> Any:
         if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
             raise InputError(f"{where}: {key}: expects a string or a list of strings")
         value = ",".join(str(v) for v in value)
+    if isinstance(value, dict) and option.table:
+        value = ",".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, dict):
         raise InputError(f"{where}: {key}: expects a value, not a table")
     if isinstance(value, float):  # no option takes a fraction; nan and inf are TOML floats too

@@ -12,7 +12,8 @@ import importlib
 from auditor.errors import InputError
 
 ANALYSIS = "analysis"
-"""The extra of ``--format xlsx`` and ``Report.to_frame()``: pandas, XlsxWriter, openpyxl."""
+"""The extra of ``--format xlsx``, ``Report.to_frame()`` and ``auditor history trend``:
+pandas and XlsxWriter."""
 
 
 def require(extra: str, what: str, *modules: str) -> None:

@@ -95,7 +95,7 @@ def row(finding: Finding, report: Report, scan: str) -> dict[str, Any]:
         "Gating": finding.gating,
         "Baseline": finding.baseline,
         "SuppressedBy": suppression.get("owner"),
-        "Overdue": None,  # set once the scan history (--history) marks findings overdue
+        "Overdue": finding.overdue if finding.first_seen is not None else None,  # --history
         "ToolVersion": report.tool_version,
     }
 

@@ -3,12 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.engine.frameworks import FrameworkResult
 from auditor.model import CollectionError, Result, Rule, Severity, Status, Subscription
+
+
+def fingerprint(rule_id: str, resource_key: str) -> str:
+    """A stable identity for a result: rule id + normalised resource id."""
+    return hashlib.sha256(f"{rule_id}|{resource_key}".encode()).hexdigest()[:32]
+
+
+def result_fingerprint(result: Result) -> str:
+    """The fingerprint of one result."""
+    return fingerprint(result.rule.id, result.resource.key)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """One result's past, from ``--history``: when its rule and resource were first and last
+    seen in this state (failing, unknown or suppressed: each has its own history)."""
+
+    first_seen: dt.datetime
+    """The ``as_of`` of the first recorded scan that had it in this state."""
+    last_seen: dt.datetime
+    """The ``as_of`` of this scan (it is seen now)."""
+    first_scan: str
+    """The id of that first scan in the history store."""
+    reopened: bool
+    """It was in this state, then not (fixed, or the resource gone), and is again."""
+    overdue: bool = False
+    """Failing for longer than the ``sla_days`` of its severity."""
+
+    @property
+    def age_days(self) -> int:
+        """Whole days from ``first_seen`` to this scan's ``as_of`` (never today's date)."""
+        return (self.last_seen - self.first_seen).days
 
 
 @dataclass(frozen=True)
@@ -115,6 +148,10 @@ class ScanOutcome:
     """A ``--shard`` scan only: the records of no subscription, which every shard holds
     (``resources``: type -> ids; ``skipped_types``: type -> count), so a merge counts them
     once."""
+    lifecycle: Mapping[str, Lifecycle] = field(default_factory=dict)
+    """Fingerprint -> the result's past, with ``--history`` (empty without it)."""
+    fail_on_overdue: bool = False
+    """Gate only on failures past their SLA (``--fail-on-overdue``)."""
 
     def gates(self, result: Result) -> bool:
         """Whether the result may move the exit code (its rule is within ``rule_set``)."""
@@ -132,8 +169,13 @@ class ScanOutcome:
             if r.status is Status.FAIL
             and r.severity.rank >= threshold
             and (not self.fail_on_new_only or r.baseline == "new")
+            and (not self.fail_on_overdue or self._overdue(r))
             and self.gates(r)
         ]
+
+    def _overdue(self, result: Result) -> bool:
+        past = self.lifecycle.get(result_fingerprint(result))
+        return past is not None and past.overdue
 
     def incomplete(self) -> bool:
         """True when something could not be assessed: unknown results (of rules within the

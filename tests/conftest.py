@@ -13,6 +13,7 @@ import pytest
 
 from auditor.cli import main
 from tests.emulator.fixtures import emulator  # noqa: F401  (the ARM emulator fixture)
+from tests.postgres import history_url, postgres_server  # noqa: F401  (history stores)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -557,3 +557,32 @@ def test_foundry_estate_credentials_leave_no_trace(
     texts = texts_of(result.output_dir, saved, collected, streams=result)
     texts.update({"collect stdout": done.out, "collect stderr": done.err})
     assert_no_leak(texts, CREDENTIAL_CANARIES)
+
+
+def test_the_history_store_holds_no_canary(
+    run_cli: Any, snapshot_dir: Path, tmp_path: Path, history_url: str
+) -> None:
+    """With --history (SQLite and PostgreSQL), neither the store's rows, nor the reports, nor
+    the history views hold a canary, and the store's password is in none of them."""
+    import sqlalchemy
+
+    from tests.postgres import PG_PASSWORD
+
+    args = ["scan", "--snapshot", str(snapshot_dir), "--format", "json", "--include-passed"]
+    result = run_cli([*args, "--as-of", AS_OF, "--history", history_url, "--sla-days", "high=1"])
+    assert result.code in (1, 3)
+    texts = texts_of(result.output_dir, streams=result)
+    for view in (["list"], ["trend"]):
+        shown = run_cli(["history", *view, "--history", history_url, "--format", "json"])
+        assert shown.code == 0, shown.err
+        texts[f"history {view[0]}"] = shown.out + shown.err
+    engine = sqlalchemy.create_engine(history_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as connection:
+        for table in ("scans", "scan_subscriptions", "results"):
+            rows = connection.execute(sqlalchemy.text(f"SELECT * FROM {table}")).all()
+            assert rows, table
+            texts[f"store {table}"] = json.dumps([list(map(str, row)) for row in rows])
+    engine.dispose()
+    assert_no_leak(texts)
+    assert not [name for name, text in texts.items() if PG_PASSWORD in text]
+    assert "history" in result.report()["scan"]["settings"]

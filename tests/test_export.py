@@ -82,6 +82,26 @@ def test_the_rows_are_exactly_the_reports_results(
     assert first["TimeGenerated"] == report["scan"]["finished_at"]
     assert len({r["ScanId"] for r in rows}) == 1
     assert not [e for e in report["errors"] if e["operation"] == OPERATION]
+    assert {r["Overdue"] for r in rows} == {None}  # no --history: no SLA to be past
+
+
+def test_overdue_is_the_historys_verdict(
+    run_cli: Any, ingestion: IngestionEmulator, tmp_path: Path
+) -> None:
+    """With --history, each row's Overdue is its finding's: failures open past their SLA are
+    true, the rest false."""
+    history = ["--history", f"sqlite:///{tmp_path / 'history.db'}"]
+    sla = ["--sla-days", "critical=30,high=30,medium=30,low=30"]
+    first = run_cli(["scan", *SMALL, *history, *sla, "--as-of", "2026-01-01T00:00:00Z"])
+    assert first.code == 0, first.err
+    run = run_cli(
+        ["scan", *SMALL, *history, *sla, "--as-of", "2026-03-01T00:00:00Z", *export_args(ingestion)]
+    )
+    assert run.code == 0, run.err
+    findings = {f["fingerprint"]: f for f in run.report()["findings"]}
+    rows = ingestion.rows()
+    assert [r["Overdue"] for r in rows] == [findings[r["Fingerprint"]]["overdue"] for r in rows]
+    assert True in {r["Overdue"] for r in rows}
 
 
 def test_passed_results_are_sent_with_include_passed(

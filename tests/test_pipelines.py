@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -104,7 +105,8 @@ class Runner:
 
 
 def expand(text: str, env: dict[str, str]) -> str:
-    """``$NAME`` and ``${NAME}`` expanded from ``env``."""
+    """``$NAME``, ``${NAME}`` and ``${NAME:-DEFAULT}`` expanded from ``env`` (as bash does)."""
+    text = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m.group(1)) or m.group(2), text)
     for name, value in env.items():
         text = text.replace("${" + name + "}", value).replace("$" + name, value)
     return text
@@ -179,6 +181,10 @@ def test_nightly_workflow_keeps_the_previous_report_as_baseline(tmp_path: Path) 
     assert second == [3, 0, 0]  # nothing new since last night; still incomplete
     report = json.loads((runner.work / "reports" / "auditor.json").read_text())
     assert report["baseline"]["new"] == 0 and report["summary"]["gate"]["new_only"]
+    # The history file is cached with the baseline: night two's findings know night one.
+    assert (runner.work / "baseline" / "history.db").is_file()
+    assert all(f["first_scan"] for f in report["findings"])
+    assert "open failures by severity" in (tmp_path / "step-summary.md").read_text()
     assert (runner.work / "reports" / "auditor.diff.json").is_file()
     written = {tuple(c) for s in scripts for c in commands_in(s, runner.env)}
     assert written == {tuple(c) for c in runner.calls()}  # both branches ran, as written

@@ -108,6 +108,33 @@ def test_verify_passes_on_an_untouched_snapshot_and_after_a_move(
     assert run.code == 0, run.out + run.err
 
 
+def test_a_shard_report_verifies_as_its_shard(run_cli: Any, snapshot: Path) -> None:
+    """A --shard scan's report re-scans the same shard: the other shards' results are not
+    counted as appeared."""
+    report = _scan(run_cli, "--snapshot", str(snapshot), "--as-of", AS_OF, "--shard", "2/3")
+    run = run_cli(["verify", str(report)])
+    assert run.code == 0, run.out + run.err
+
+
+def test_a_gate_decided_by_overdue_is_said_not_rechecked(
+    run_cli: Any, tmp_path: Path, snapshot: Path
+) -> None:
+    """--fail-on-overdue's gate rests on the history store's ages, which verify does not read
+    (nor write): the results are re-checked, and the output says the gate was not."""
+    history = ["--history", f"sqlite:///{tmp_path / 'h.db'}", "--sla-days", "high=1"]
+    _scan(run_cli, "--snapshot", str(snapshot), "--as-of", "2026-10-01T00:00:00Z", *history)
+    report = _scan(run_cli, "--snapshot", str(snapshot), "--as-of", AS_OF, *history,
+                   "--fail-on-overdue")  # fmt: skip
+    store = (tmp_path / "h.db").read_bytes()
+    run = run_cli(["verify", str(report)])
+    assert run.code == 0, run.out + run.err
+    assert "the gate is not re-checked: --fail-on-overdue" in run.out
+    assert (tmp_path / "h.db").read_bytes() == store  # verify records nothing
+    snapshot_file = sorted(snapshot.rglob("*.json"))[0]
+    snapshot_file.write_text("{}", "utf-8")
+    assert run_cli(["verify", str(report)]).code == 1  # the evidence is still checked
+
+
 def test_one_byte_changed_names_that_file(run_cli: Any, snapshot: Path) -> None:
     """One byte changed in one evidence file: exit 1, and that file is named as changed."""
     report = _scan(run_cli, "--snapshot", str(snapshot), "--as-of", AS_OF)

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 
 from auditor.engine.ruleset import Release
+from auditor.errors import InputError
 from auditor.model import Severity
 from auditor.timeutil import parse_timestamp
 
@@ -82,3 +83,39 @@ def key_value(text: str) -> tuple[str, str]:
     if not sep or not key.strip() or not value.strip():
         raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
     return key.strip(), value.strip()
+
+
+def sla_days(text: str) -> dict[Severity, int]:
+    """`--sla-days critical=7,high=30` (the config file's ``sla_days`` table is read the same):
+    days a failing finding of each severity may stay open; each severity at most once."""
+    found: dict[Severity, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, days = part.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"{part!r}: expected SEVERITY=DAYS (critical=7)")
+        try:
+            severity = Severity.parse(name.strip())
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        if severity in found:
+            raise argparse.ArgumentTypeError(f"{severity.value} is given twice")
+        try:
+            found[severity] = positive_int(days.strip())
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"{severity.value}: {exc}") from None
+    if not found:
+        raise argparse.ArgumentTypeError("expected SEVERITY=DAYS pairs (critical=7,high=30)")
+    return found
+
+
+def history_url(text: str) -> str:
+    """`--history URL`: ``sqlite:///PATH`` or ``postgresql://...``, checked before the scan."""
+    from auditor.history.url import engine_url  # SQLAlchemy is imported when history is used
+
+    try:
+        engine_url(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--history ")) from None
+    return text

@@ -23,6 +23,7 @@ from auditor.engine.loader import load_rules
 from auditor.engine.parameters import Given, Setting, settings
 from auditor.engine.selection import split_patterns
 from auditor.errors import AuditorError, InputError
+from auditor.history import DEFAULT_URL as DEFAULT_HISTORY_URL
 from auditor.report.formats import parse_formats
 from auditor.secrets import scrub_text
 from auditor.suppress import DEFAULT_PATH
@@ -86,6 +87,8 @@ def _dispatch(argv: list[str], clock: Clock) -> int:
     if args.command == "merge":
         formats = parse_formats(args.merge_format)
         return commands.merge(args.reports, args.output_dir, formats, args.quiet)
+    if args.command == "history":
+        return _history(cli, args)
     if args.command == "config":  # `config show` takes the scan options, parsed as scan's
         parser, options = scan_parser()
         given = parser.parse_args(extra)
@@ -131,6 +134,28 @@ def _suppress(cli: CommandLine, args: argparse.Namespace, clock: Clock) -> int:
         rules_dirs=settings["rules_dir"],
         today=clock().date(),
     )
+
+
+def _history(cli: CommandLine, args: argparse.Namespace) -> int:
+    """The store comes from ``--history``, else the config file's ``history`` key, else the
+    default SQLite file."""
+    from auditor.history import views  # SQLAlchemy (and pandas for trend) only when used
+
+    settings = _resolve(cli.scan, argparse.Namespace(), args.config).values
+    url = args.history or settings["history"] or DEFAULT_HISTORY_URL
+    filters = views.Filters(since=args.since, subscription=args.subscription, rule=args.rule)
+    store = views.open_existing(url)
+    try:
+        if args.history_command == "list":
+            text = views.list_scans(store, filters, args.history_format)
+        elif args.history_command == "show":
+            text = views.show_finding(store, args.fingerprint, filters, args.history_format)
+        else:
+            text = views.show_trend(store, filters, args.history_format)
+    finally:
+        store.close()
+    sys.stdout.write(text)
+    return 0
 
 
 def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
@@ -213,6 +238,9 @@ def scan_config(
         frameworks=tuple(values["framework"]),
         log_analytics=_log_analytics(values),
         shard=values["shard"],
+        history=values["history"],
+        sla_days=dict(values["sla_days"]),
+        fail_on_overdue=values["fail_on_overdue"],
     )
 
 

@@ -13,6 +13,7 @@ from auditor.cli.scan_options import DEBUG_HELP, Options, add_debug, add_live_op
 from auditor.cli.scan_options import add_scan_options as add_scan_options
 from auditor.commands import DIFF_FILENAME
 from auditor.configfile import Option
+from auditor.history import DEFAULT_URL as DEFAULT_HISTORY_URL
 from auditor.model import Severity
 from auditor.version import __version__
 
@@ -62,6 +63,7 @@ def command_line() -> CommandLine:
     _add_verify_command(sub, commands)
     _add_merge_command(sub, commands)
     _add_config_command(sub, commands)
+    _add_history_command(sub, commands)
     collect_options = Options()
     _add_collect_command(sub, commands, collect_options)
     commands.add_debug()
@@ -216,6 +218,45 @@ def _add_config_command(sub: Any, commands: _Commands) -> None:
         help="print every scan setting, its value and where it came from; "
         "takes the same options as scan",
     )
+
+
+def _add_history_command(sub: Any, commands: _Commands) -> None:
+    history = commands.add(
+        sub, "history", help="the scan history (--history): scans, one finding's timeline, trend"
+    )
+    history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
+    actions = {
+        "list": commands.add(history_sub, "list", help="the recorded scans, oldest first"),
+        "show": commands.add(history_sub, "show", help="one finding's state in every scan"),
+        "trend": commands.add(
+            history_sub,
+            "trend",
+            help="per scan: open failures by severity, new / fixed / reopened; mean time to fix "
+            "(needs the analysis extra)",
+        ),
+    }
+    actions["show"].add_argument(
+        "fingerprint", metavar="FINGERPRINT", help="a finding's fingerprint"
+    )
+    for action in actions.values():
+        action.add_argument(
+            "--history",
+            metavar="URL",
+            help=f"the store (default: the config file's history key, else {DEFAULT_HISTORY_URL})",
+        )
+        action.add_argument("--config", type=Path, metavar="FILE", help="config file")
+        action.add_argument(
+            "--since", type=arguments.as_of, metavar="WHEN", help="scans judged at or after this"
+        )
+        action.add_argument("--subscription", metavar="ID", help="only this subscription")
+        action.add_argument("--rule", metavar="ID", help="only this rule (id)")
+        action.add_argument(
+            "--format",
+            dest="history_format",
+            choices=("text", "json", "csv"),
+            default="text",
+            help="text (default), json or csv",
+        )
 
 
 def _add_collect_command(sub: Any, commands: _Commands, options: Options) -> None:

@@ -17,6 +17,7 @@ from auditor.cli import arguments
 from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT
 from auditor.configfile import Option
 from auditor.engine.frameworks import framework_name
+from auditor.history import DEFAULT_URL as DEFAULT_HISTORY_URL
 from auditor.model import Severity
 from auditor.report.formats import parse_formats, writers
 from auditor.shard import Shard
@@ -42,6 +43,7 @@ class Options:
     def add(self, group: Group, *flags: str, default: Any = None, **kwargs: Any) -> None:
         """``group.add_argument(*flags, **kwargs)``, recording ``default`` instead of passing it."""
         dest = kwargs.setdefault("dest", flags[-1].lstrip("-").replace("-", "_"))
+        table = kwargs.pop("table", False)
         group.add_argument(*flags, default=argparse.SUPPRESS, **kwargs)
         choices = kwargs.get("choices")
         self.table[dest] = Option(
@@ -51,6 +53,7 @@ class Options:
             repeatable=kwargs.get("action") == "append",
             flag=kwargs.get("action") == "store_true",
             choices=tuple(choices) if choices is not None else None,
+            table=table,
         )
 
 
@@ -64,6 +67,7 @@ def add_scan_options(scan: argparse.ArgumentParser, options: Options) -> None:
     _add_selection_options(scan, options)
     _add_framework_options(scan, options)
     _add_export_options(scan, options)
+    _add_history_options(scan, options)
     add_live_options(scan, options, save_snapshot=True)
 
 
@@ -323,6 +327,37 @@ def _add_framework_options(scan: argparse.ArgumentParser, options: Options) -> N
         type=framework_name,
         help="carry this framework's compliance view in the reports (auditor frameworks lists "
         "them); repeatable; default: every shipped framework",
+    )
+
+
+def _add_history_options(scan: argparse.ArgumentParser, options: Options) -> None:
+    history = scan.add_argument_group("history (finding age, SLAs; see `auditor history`)")
+    options.add(
+        history,
+        "--history",
+        nargs="?",
+        const=DEFAULT_HISTORY_URL,
+        type=arguments.history_url,
+        metavar="URL",
+        help="record the scan and give each finding first/last seen, age and reopened: "
+        f"sqlite:///PATH or postgresql://USER@HOST/DB (alone: {DEFAULT_HISTORY_URL})",
+    )
+    options.add(
+        history,
+        "--sla-days",
+        type=arguments.sla_days,
+        default={},
+        table=True,
+        metavar="SEV=DAYS,...",
+        help="days a failing finding may stay open, per severity (critical=7,high=30): older "
+        "ones are marked overdue; the config file takes a table",
+    )
+    options.add(
+        history,
+        "--fail-on-overdue",
+        action="store_true",
+        default=False,
+        help="with --history and --sla-days: exit 1 only on failures past their SLA",
     )
 
 

@@ -17,10 +17,9 @@ from typing import Any
 from auditor.errors import InputError
 from auditor.jsonio import read_json
 from auditor.model import Result, Severity, Status
-from auditor.report.build import fingerprint
 from auditor.report.model import SCHEMA_VERSION, Finding, Gate, Report, RuleInfo, gate_verdict
 from auditor.report.reader import read_document
-from auditor.scan import BaselineSummary
+from auditor.scan import BaselineSummary, fingerprint
 
 COMPATIBLE_MAJORS = ("1", SCHEMA_VERSION.split(".")[0])
 """Report schemas read as baselines and by ``diff``: 2.x and the 1.x before it (2.0 regrouped

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -20,18 +19,13 @@ from auditor.report.model import (
     SubscriptionInfo,
     Summary,
 )
-from auditor.scan import ScanOutcome
+from auditor.scan import Lifecycle, ScanOutcome, fingerprint, result_fingerprint
 from auditor.timeutil import iso
 from auditor.version import __version__
 
 REPORTED_STATUSES = frozenset({Status.FAIL, Status.UNKNOWN, Status.SUPPRESSED})
 LISTED_WHEN_PASSED = frozenset({Status.PASS, Status.NOT_APPLICABLE})
 """Statuses ``--include-passed`` adds (JUnit then has one test case per rule x resource)."""
-
-
-def fingerprint(rule_id: str, resource_key: str) -> str:
-    """A stable identity for a result: rule id + normalised resource id."""
-    return hashlib.sha256(f"{rule_id}|{resource_key}".encode()).hexdigest()[:32]
 
 
 def remediation_of(rule: Rule) -> Remediation:
@@ -64,10 +58,13 @@ def rule_info(rule: Rule, parameters: Mapping[str, Any] | None = None) -> RuleIn
     )
 
 
-def finding_of(result: Result, rule: RuleInfo, gating: bool = True) -> Finding:
+def finding_of(
+    result: Result, rule: RuleInfo, gating: bool = True, past: Lifecycle | None = None
+) -> Finding:
     """One result of ``rule`` as a report finding (``gating`` False for a rule newer than the
-    pin)."""
+    pin; ``past`` its lifecycle from ``--history``)."""
     resource = result.resource
+    key = fingerprint(rule.id, resource.key)
     return Finding(
         rule=rule,
         severity=result.severity,
@@ -82,11 +79,25 @@ def finding_of(result: Result, rule: RuleInfo, gating: bool = True) -> Finding:
         reason=result.reason,
         evidence=dict(result.evidence),
         source=Origin(resource.source.kind, resource.source.path, resource.source.line),
-        fingerprint=fingerprint(rule.id, resource.key),
+        fingerprint=key,
         suppression=dict(result.suppression) if result.suppression else None,
         baseline=result.baseline,
         gating=gating,
+        **_history_fields(past),
     )
+
+
+def _history_fields(past: Lifecycle | None) -> dict[str, Any]:
+    if past is None:
+        return {}
+    return {
+        "first_seen": iso(past.first_seen),
+        "last_seen": iso(past.last_seen),
+        "age_days": past.age_days,
+        "reopened": past.reopened,
+        "overdue": past.overdue,
+        "first_scan": past.first_scan,
+    }
 
 
 def _summary(outcome: ScanOutcome) -> Summary:
@@ -110,6 +121,7 @@ def _summary(outcome: ScanOutcome) -> Summary:
             new_only=outcome.fail_on_new_only,
             rule_set=outcome.rule_set,
             not_gating=tuple(sorted(outcome.not_gating)),
+            overdue_only=outcome.fail_on_overdue,
         ),
     )
 
@@ -143,7 +155,9 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
         summary=_summary(outcome),
         rules=tuple(rules.values()),
         findings=tuple(
-            finding_of(r, rules[r.rule.id], outcome.gates(r))
+            finding_of(
+                r, rules[r.rule.id], outcome.gates(r), outcome.lifecycle.get(result_fingerprint(r))
+            )
             for r in outcome.results
             if r.status in listed or (outcome.shared is not None and not r.resource.subscription_id)
         ),

@@ -175,6 +175,25 @@ def charts(report: Report) -> list[BarChart]:
     return [severity, subscription, rule]
 
 
+def trend_chart(report: Report) -> BarChart | None:
+    """Open failures by severity in each recorded scan (``--history``), oldest first; None
+    without history. The template puts a table of the same numbers beside it."""
+    if not report.history_trend:
+        return None
+    return bar_chart(
+        "chart-trend",
+        f"Open failures in the last {len(report.history_trend)} scan(s)",
+        [
+            BarInput(
+                point.as_of,
+                [(f"fill-{s.value}", s.value, point.failures.get(s, 0)) for s in SEVERITY_ORDER],
+            )
+            for point in report.history_trend
+        ],
+        "No failures in any recorded scan.",
+    )
+
+
 def _rule_severity(rules: Mapping[str, RuleInfo], rule_id: str) -> str:
     rule = rules.get(rule_id)
     return rule.severity.value if rule else "info"

@@ -134,6 +134,32 @@ class Finding:
     """``new`` or ``existing`` against ``--baseline``; None without one."""
     gating: bool = True
     """False for a rule newer than ``--rule-set``: reported, but it does not move the exit code."""
+    first_seen: str | None = None
+    """With ``--history``: the ``as_of`` of the first scan that had it in this state."""
+    last_seen: str | None = None
+    """With ``--history``: this scan's ``as_of``."""
+    age_days: int | None = None
+    """With ``--history``: whole days from ``first_seen`` to this scan's ``as_of``."""
+    reopened: bool | None = None
+    """With ``--history``: it was in this state, then not, and is again."""
+    overdue: bool | None = None
+    """With ``--history`` and ``sla_days``: failing for longer than its severity's SLA."""
+    first_scan: str | None = None
+    """With ``--history``: the id of the first scan that had it in this state."""
+
+    def history_document(self) -> dict[str, Any]:
+        """The lifecycle keys, present only when the scan kept history (so a report without
+        ``--history`` is unchanged)."""
+        if self.first_seen is None:
+            return {}
+        return {
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "age_days": self.age_days,
+            "reopened": self.reopened,
+            "overdue": self.overdue,
+            "first_scan": self.first_scan,
+        }
 
     @property
     def rule_id(self) -> str:
@@ -166,8 +192,11 @@ class Finding:
         return self.rule.references
 
     def to_document(self) -> dict[str, Any]:
-        """The finding as the document's ``findings[]`` holds it: its own data, and its rule by
-        ``rule_id`` only."""
+        """The finding as the document's ``findings[]`` holds it: its own data, its rule by
+        ``rule_id`` only, and its lifecycle with ``--history``."""
+        return self._core_document() | self.history_document()
+
+    def _core_document(self) -> dict[str, Any]:
         source = self.source
         return {
             "rule_id": self.rule.id,
@@ -248,6 +277,8 @@ class Gate:
     """The release ``--rule-set`` pins the gate to; None gates on every rule."""
     not_gating: tuple[str, ...] = ()
     """Rules newer than the pin: they run and report but do not move the exit code."""
+    overdue_only: bool = False
+    """``--fail-on-overdue``: only failures past their SLA gate."""
 
     @property
     def fail_on_word(self) -> str:
@@ -264,7 +295,7 @@ class Gate:
             "new_only": self.new_only,
             "rule_set": self.rule_set,
             "not_gating": list(self.not_gating),
-        }
+        } | ({"overdue_only": True} if self.overdue_only else {})
 
 
 @dataclass(frozen=True)
@@ -291,6 +322,7 @@ def gate_verdict(gate: Gate) -> GateVerdict:
 def _verdict(gate: Gate) -> GateVerdict:
     if gate.exit_code == 1:
         new = " new" if gate.new_only else ""
+        new += " overdue" if gate.overdue_only else ""
         detail = f"{gate.failing}{new} failing finding(s) at or above {gate.fail_on_word}"
         return GateVerdict("FAIL", "Gate failed", detail)
     if gate.exit_code == 3:
@@ -327,6 +359,24 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class TrendPoint:
+    """One recorded scan in the report's history trend: its open failures by severity."""
+
+    scan: str
+    """The scan's id in the history store."""
+    as_of: str
+    failures: Mapping[Severity, int]
+
+    def to_document(self) -> dict[str, Any]:
+        """The point as ``history_trend[]`` holds it."""
+        return {
+            "scan": self.scan,
+            "as_of": self.as_of,
+            "failures": {s.value: self.failures.get(s, 0) for s in reversed(Severity)},
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     """A whole report: what every writer renders."""
 
@@ -343,6 +393,8 @@ class Report:
     compliance: tuple[FrameworkResult, ...]
     """One compliance view per framework the scan carried (``--framework``)."""
     schema_version: str = SCHEMA_VERSION
+    history_trend: tuple[TrendPoint, ...] = ()
+    """With ``--history``: the latest recorded scans of these subscriptions, this one last."""
 
     def to_document(self, array: Callable[[Iterable[Any]], Any] = list) -> dict[str, Any]:
         """The report as the JSON document the schema describes.
@@ -378,7 +430,11 @@ class Report:
             "warnings": array(w.to_document() for w in self.warnings),
             "baseline": baseline,
             "compliance": array(_framework_document(view) for view in self.compliance),
-        }
+        } | (
+            {"history_trend": [p.to_document() for p in self.history_trend]}
+            if self.history_trend
+            else {}
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The listed findings as a pandas DataFrame, one row per finding (the workbook's

@@ -33,6 +33,7 @@ from auditor.report.model import (
     ScanInfo,
     SubscriptionInfo,
     Summary,
+    TrendPoint,
 )
 from auditor.scan import BaselineSummary, Evidence
 
@@ -133,6 +134,7 @@ def _finding(where: str, data: object, rules: _Rules) -> Finding:
         suppression=suppression if isinstance(suppression, dict) and suppression else None,
         baseline=_opt(data.get("baseline")),
         gating=data.get("gating") is not False,
+        **_history(data),
     )
 
 
@@ -163,6 +165,21 @@ def _rule_of(data: dict[str, Any], severity: Severity, rules: _Rules) -> RuleInf
             references=references,
         )  # fmt: skip
     return seen[key]
+
+
+def _history(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The lifecycle keys of a report written with ``--history`` (absent otherwise)."""
+    if not isinstance(data.get("first_seen"), str):
+        return {}
+    age = data.get("age_days")
+    return {
+        "first_seen": data["first_seen"],
+        "last_seen": _opt(data.get("last_seen")),
+        "age_days": age if isinstance(age, int) and not isinstance(age, bool) else None,
+        "reopened": data.get("reopened") is True,
+        "overdue": data.get("overdue") is True,
+        "first_scan": _opt(data.get("first_scan")),
+    }
 
 
 def _rule(data: object) -> RuleInfo | None:
@@ -270,6 +287,7 @@ def _summary(path: str, value: object) -> Summary:
             new_only=gate.get("new_only") is True,
             rule_set=_opt(gate.get("rule_set")),
             not_gating=_words(gate.get("not_gating")),
+            overdue_only=gate.get("overdue_only") is True,
         ),
     )
 
@@ -372,4 +390,14 @@ def read_document(data: Mapping[str, Any], path: str) -> Report:
         baseline=_baseline(data.get("baseline")),
         compliance=_compliance(_items(data.get("compliance"))),
         schema_version=_text(data.get("schema_version"), SCHEMA_VERSION),
+        history_trend=tuple(_trend_point(p) for p in map(_obj, _items(data.get("history_trend")))),
+    )
+
+
+def _trend_point(data: Mapping[str, Any]) -> TrendPoint:
+    failures = _obj(data.get("failures"))
+    return TrendPoint(
+        scan=_text(data.get("scan")),
+        as_of=_text(data.get("as_of")),
+        failures={s: _int(failures.get(s.value)) for s in reversed(Severity)},
     )

@@ -161,6 +161,7 @@
       el("span", "badge sev-" + f.sev, f.sev), " ", el("code", "rule", f.rule), " ",
       el("span", "title", title(f)), " ", el("span", "fres", r.label));
     if (f.new) { s.insertBefore(el("span", "badge new", "new"), s.firstChild); }
+    if (f.late) { s.insertBefore(el("span", "badge overdue", "overdue"), s.firstChild); }
     d.appendChild(s);
     return d;
   }
@@ -277,6 +278,11 @@
       add(b, add(el("p"), el("strong", "", whyLabel), f.why));
     }
     if (f.sup) { add(b, add(el("p"), el("strong", "", "Suppressed: "), suppression(f.sup))); }
+    if (f.age) {
+      add(b, add(el("p", "age"), el("strong", "", f.late ? "Overdue: " : "Age: "),
+        f.age[0] + " day(s), first seen " + f.age[1] + " in scan " + f.age[2] +
+        (f.age[3] ? " (reopened: it was fixed, then failed again)" : "")));
+    }
     add(b, el("h5", "", "Resource"));
     var dl = el("dl", "kv");
     [["Id", r.id], ["Type", r.type], ["Location", r.loc], ["Subscription", SUBS[r.sub] || r.sub],

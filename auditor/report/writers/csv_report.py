@@ -30,7 +30,13 @@ COLUMNS = (
     "source_path",
     "source_line",
     "fingerprint",
+    "first_seen",
+    "last_seen",
+    "age_days",
+    "reopened",
+    "overdue",
 )
+"""The last five are empty without ``--history``."""
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 """A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
@@ -58,6 +64,10 @@ def spreadsheet_safe(value: object) -> str:
     return _FORMULA_AFTER_SEPARATOR.sub(r"\1\2'", text)
 
 
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
 def csv_row(finding: Finding) -> list[str]:
     """One finding as CSV cells in :data:`COLUMNS` order."""
     suppression = finding.suppression or {}
@@ -82,6 +92,11 @@ def csv_row(finding: Finding) -> list[str]:
         "source_path": finding.source.path,
         "source_line": finding.source.line,
         "fingerprint": finding.fingerprint,
+        "first_seen": finding.first_seen,
+        "last_seen": finding.last_seen,
+        "age_days": finding.age_days,
+        "reopened": _flag(finding.reopened),
+        "overdue": _flag(finding.overdue),
     }
     return [spreadsheet_safe(values[key]) for key in COLUMNS]
 

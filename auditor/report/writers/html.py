@@ -127,6 +127,10 @@ def findings_data(report: Report) -> dict[str, Any]:
             row["sup"] = dict(f.suppression)
         if f.baseline == "new":
             row["new"] = 1
+        if f.first_seen is not None:
+            row["age"] = [f.age_days, f.first_seen, f.first_scan, int(bool(f.reopened))]
+            if f.overdue:
+                row["late"] = 1
         if f.rule is not known.get(f.rule_id):  # a rule rules[] lacks, or read from 1.x
             texts = _rule_texts(f.rule)
             rule = rules.setdefault(f.rule_id, texts)
@@ -189,6 +193,7 @@ def _page(report: Report) -> tuple[jinja2.Template, dict[str, Any]]:
             "statuses": html_view.STATUS_ORDER,
             "banners": html_view.banners(report),
             "charts": html_view.charts(report),
+            "trend": html_view.trend_chart(report),
             "compliance": html_view.compliance(report),
             "unknown_groups": html_view.unknown_groups(report),
             "duration": html_view.duration_text(report.scan.started_at, report.scan.finished_at),

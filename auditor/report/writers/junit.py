@@ -63,6 +63,13 @@ def _details(finding: Finding) -> str:
         )
     if finding.baseline:
         lines.append(f"baseline: {finding.baseline}")
+    if finding.first_seen is not None:
+        reopened = ", reopened" if finding.reopened else ""
+        overdue = ", OVERDUE (past its SLA)" if finding.overdue else ""
+        lines.append(
+            f"age: {finding.age_days} day(s), first seen {finding.first_seen} in scan "
+            f"{finding.first_scan}{reopened}{overdue}"
+        )
     lines.append(f"remediation: {finding.remediation.summary.strip()}")
     return _clean("\n".join(lines))
 

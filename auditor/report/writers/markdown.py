@@ -63,11 +63,15 @@ def escape(value: object, in_table: bool = True) -> str:
     return _BLOCK_START.sub(r"\\\1", " ".join(words))
 
 
-def _findings_table(findings: Sequence[Finding], with_baseline: bool) -> list[str]:
+def _findings_table(
+    findings: Sequence[Finding], with_baseline: bool, with_age: bool = False
+) -> list[str]:
     header = "| severity | rule | resource | message |"
     rule_line = "| --- | --- | --- | --- |"
     if with_baseline:
         header, rule_line = header + " baseline |", rule_line + " --- |"
+    if with_age:
+        header, rule_line = header + " age (days) |", rule_line + " ---: |"
     lines = [header, rule_line]
     for f in findings[:MAX_FINDINGS]:
         row = (
@@ -76,11 +80,23 @@ def _findings_table(findings: Sequence[Finding], with_baseline: bool) -> list[st
         )
         if with_baseline:
             row += f" {escape(f.baseline or '')} |"
+        if with_age:
+            row += f" {_age(f)} |"
         lines.append(row)
     if len(findings) > MAX_FINDINGS:
         lines.append("")
         lines.append(f"… and {len(findings) - MAX_FINDINGS} more in the full report.")
     return lines
+
+
+def _age(finding: Finding) -> str:
+    """``12``, ``12 **overdue**``, ``3 (reopened)``: the age column of a kept history."""
+    if finding.age_days is None:
+        return ""
+    text = str(finding.age_days)
+    if finding.reopened:
+        text += " (reopened)"
+    return text + (" **overdue**" if finding.overdue else "")
 
 
 def _compliance_table(report: Report) -> list[str]:
@@ -139,7 +155,11 @@ def render_markdown(report: Report) -> str:
     )
     if failing:
         lines += ["", "### Failing findings", ""]
-        lines += _findings_table(failing, with_baseline=bool(baseline))
+        with_age = any(f.first_seen is not None for f in failing)
+        lines += _findings_table(failing, with_baseline=bool(baseline), with_age=with_age)
+        overdue = sum(1 for f in failing if f.overdue)
+        if overdue:
+            lines += ["", f"**{overdue} overdue** finding(s): failing for longer than their SLA."]
     suppressed = [f for f in report.findings if f.status is Status.SUPPRESSED]
     if suppressed:
         lines += [

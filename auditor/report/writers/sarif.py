@@ -176,6 +176,7 @@ def sarif_result(
     }
     if finding.baseline:
         properties["baseline"] = finding.baseline
+    properties.update(finding.history_document())
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "level": LEVEL[finding.severity.value],
