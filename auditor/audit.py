@@ -147,6 +147,7 @@ def _errors(config: ScanConfig, inventory: Inventory) -> list[CollectionError]:
 def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
     """The settings that decided the results, as the report's ``scan.settings`` records them."""
     applied = suppressions_file(config.suppressions)
+    live = {"collector": config.live.collector} if config.live else {}
     return {
         "fail_on": config.fail_on.value if config.fail_on else "none",
         "rule_set": str(pin) if pin else None,
@@ -160,6 +161,7 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
         "select": list(config.select),
         "ignore": list(config.ignore),
         "frameworks": list(config.frameworks),
+        **live,
     }
 
 

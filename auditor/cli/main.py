@@ -130,6 +130,7 @@ def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
         concurrency=values["concurrency"],
         timeout=values["timeout"],
         diagnostic_settings=not values["no_diagnostic_settings"],
+        collector=values.get("collector") or "graph",
     )
 
 
