@@ -51,6 +51,7 @@ class GraphEmulator:
         self._window_start = time.monotonic()
         self._used = 0
         self._index: dict[tuple[str, str], list[dict[str, Any]]] | None = None
+        self._by_id: dict[str, dict[str, Any]] | None = None
         self.throttled = 0
         """Queries answered 429 because the quota was spent (a pacing failure)."""
 
@@ -152,7 +153,15 @@ class GraphEmulator:
         return [_row(seen[key]) for key in sorted(seen)]
 
     def _has(self, sub: str) -> bool:
-        return self.estate.has_subscription(sub)
+        return sub in self._subscriptions()
+
+    def _subscriptions(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if self._by_id is None:
+                self._by_id = {
+                    str(s["subscriptionId"]).lower(): s for s in self.estate.subscriptions
+                }
+            return self._by_id
 
     def _subscription_row(self, sub: str) -> dict[str, Any]:
         """A ``resourcecontainers`` subscription row; its management-group chain is the groups
@@ -164,9 +173,7 @@ class GraphEmulator:
                 if (group := arm.management_group_of(str(record["id"]))) is not None
             }
         )
-        record = next(
-            s for s in self.estate.subscriptions if str(s["subscriptionId"]).lower() == sub
-        )
+        record = self._subscriptions()[sub]
         return {
             "id": f"/subscriptions/{sub}",
             "name": sub,

@@ -119,7 +119,7 @@ class ArmEmulator:
     ) -> None:
         import trustme
 
-        self.estate = estate
+        self._estate = estate
         self.token = token
         self.page_size = page_size
         self.latency = latency
@@ -147,6 +147,16 @@ class ArmEmulator:
         self._server.request_queue_size = 128
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def estate(self) -> Estate:
+        """What is served; setting it serves another estate through ARM and Resource Graph."""
+        return self._estate
+
+    @estate.setter
+    def estate(self, estate: Estate) -> None:
+        self._estate = estate
+        self.graph = GraphEmulator(estate, self.graph.quota, self.graph.window)
 
     @property
     def url(self) -> str:

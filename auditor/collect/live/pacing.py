@@ -34,6 +34,8 @@ ARM_RESERVE = 25
 """Reads kept in hand per subscription; below this each read waits for its refill."""
 MAX_WAIT = 60.0
 """The longest single wait (a reset time past it is a fault, not a plan)."""
+_ANSWER_WAIT = 0.05
+"""How long a query waits, with a new window's share spent, for an answer to date it."""
 _DURATION_RE = re.compile(r"^(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)$")
 
 
@@ -62,7 +64,10 @@ class QuotaPacer:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._graph_left: int | None = None
-        self._graph_reset_at = 0.0
+        self._graph_reset_at: float | None = 0.0
+        """When the window ends; None: a new window began and no answer has said yet."""
+        self._graph_full = 0
+        """The most queries a window was seen to allow."""
         self._graph_in_flight = 0
         self._arm_left: dict[str, int] = {}
         self.waited = 0.0
@@ -102,7 +107,7 @@ class QuotaPacer:
                 # The queries still in flight may not be counted in this answer yet.
                 in_flight = self._graph_in_flight
             if left is not None and resets is not None:
-                self._note_graph(max(0, left - in_flight), time.monotonic() + resets)
+                self._note_graph(max(0, left - in_flight), time.monotonic() + resets, left)
             return
         left = _count(headers.get(ARM_REMAINING_READS))
         sub = _subscription(url)
@@ -110,24 +115,31 @@ class QuotaPacer:
             with self._lock:
                 self._arm_left[sub] = left
 
-    def _note_graph(self, left: int, reset_at: float) -> None:
+    def _note_graph(self, left: int, reset_at: float, reported: int) -> None:
         with self._lock:
-            same_window = self._graph_left is not None and reset_at <= self._graph_reset_at + 0.5
-            if same_window and self._graph_left is not None:
+            self._graph_full = max(self._graph_full, reported + 1)
+            current = self._graph_reset_at
+            if current is None or self._graph_left is None or reset_at <= current + 0.5:
                 # Answers of one window arrive in any order: the lowest count is the latest.
-                self._graph_left = min(self._graph_left, left)
-                self._graph_reset_at = max(self._graph_reset_at, reset_at)
+                self._graph_left = left if self._graph_left is None else min(self._graph_left, left)
+                self._graph_reset_at = reset_at if current is None else max(current, reset_at)
             else:
                 self._graph_left, self._graph_reset_at = left, reset_at
 
     def _graph_delay(self) -> float:
         with self._lock:
             now = time.monotonic()
-            if self._graph_left is None or now >= self._graph_reset_at:
-                return 0.0
+            if self._graph_left is None:
+                return 0.0  # nothing reported yet: the first queries go
+            if self._graph_reset_at is not None and now >= self._graph_reset_at:
+                # A new window: as many queries as a window allowed before, then wait for an
+                # answer to say when this one ends (not a free-for-all of every worker).
+                self._graph_left, self._graph_reset_at = self._graph_full, None
             if self._graph_left > 0:
                 self._graph_left -= 1  # this query's share, before its answer says so
                 return 0.0
+            if self._graph_reset_at is None:
+                return _ANSWER_WAIT
             return self._graph_reset_at - now
 
     def _arm_delay(self, url: str) -> float:
