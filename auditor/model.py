@@ -200,6 +200,8 @@ DATA_KINDS = (
     "nsp_configurations",
     "diagnostic_settings",
     "ml_registries",
+    "dependencies",
+    "datastores",
 )
 """Kinds of data a scan collects per subscription; coverage is tracked per kind."""
 

@@ -263,7 +263,8 @@ def minimum_requests(estate: Any, page_size: int, diagnostic_settings: bool = Tr
             total += pages(len(events))
         for ws in estate.collections.get(ml, []):
             ws_key = str(ws["id"]).lower()
-            for child in ("computes", "services", "connections", "serverlessendpoints"):
+            children = ("computes", "services", "connections", "serverlessendpoints", "datastores")
+            for child in children:
                 total += pages(len(estate.collections.get(f"{ws_key}/{child}", [])))
             network = (ws.get("properties") or {}).get("managedNetwork") or {}
             if str(network.get("isolationMode", "")).lower() == "allowonlyapprovedoutbound":
@@ -274,6 +275,18 @@ def minimum_requests(estate: Any, page_size: int, diagnostic_settings: bool = Tr
                 total += pages(
                     len(estate.collections.get(f"{str(ep['id']).lower()}/deployments", []))
                 )
+    # Each distinct storage account, registry and key vault a workspace names: one GET.
+    total += len(
+        {
+            str(ws["properties"][link]).lower()
+            for sub in subs
+            for ws in estate.collections.get(
+                f"/subscriptions/{sub}/providers/microsoft.machinelearningservices/workspaces", []
+            )
+            for link in ("storageAccount", "containerRegistry", "keyVault")
+            if isinstance(ws.get("properties", {}).get(link), str)
+        }
+    )
     return total
 
 

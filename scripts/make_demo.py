@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from demo_dependencies import add_dependencies
 from demo_foundry import FOUNDRY_KINDS, add_foundry
 from demo_guard import add_guard
 from demo_logging import add_logging
@@ -487,7 +488,7 @@ def build() -> dict[str, Any]:
             ),
         ]
     }
-    # A Resource Graph export of the same subscription's storage: an unaudited type, skipped.
+    # A Resource Graph export of mlw-fraud's storage account (see demo_dependencies.py).
     files["s1-ml-prod/resource-graph-storage.json"] = {
         "totalRecords": 1,
         "count": 1,
@@ -820,6 +821,9 @@ def build() -> dict[str, Any]:
             }
         ],
     }
+    add_dependencies(
+        files
+    )  # before add_guard: its mlw-genai is a twin of mlw-vision, links and all
     add_guard(files, S1, S2, S3)
     add_logging(files)
     return files

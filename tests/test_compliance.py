@@ -361,7 +361,7 @@ def test_frameworks_command_lists_coverage(run_cli: Any) -> None:
     result = run_cli(["frameworks"])
     assert result.code == 0
     rows = {line.split()[0]: line.split()[1:5] for line in result.out.splitlines()[1:5]}
-    assert rows["mcsb-v2"] == ["26", "18", "5", "3"]
-    assert rows["mcsb-v1"] == ["18", "14", "4", "0"]
+    assert rows["mcsb-v2"] == ["26", "19", "4", "3"]
+    assert rows["mcsb-v1"] == ["19", "15", "4", "0"]
     assert rows["eu-ai-act"] == ["4", "4", "0", "0"]
     assert rows["nist-ai-rmf"] == ["4", "4", "0", "0"]

@@ -519,3 +519,26 @@ def test_reading_an_undeclared_path_is_a_bug_not_a_missing_value() -> None:
 
     with pytest.raises(UndeclaredField):
         read({}, DECLARATIONS[arm.ONLINE_ENDPOINT], "properties.keys.primaryKey")
+
+
+def test_a_string_is_kept_where_it_is_declared_as_one_spelling_of_an_object() -> None:
+    """An FQDN outbound rule's string ``destination`` is kept (its declaration says a string is
+    one of its spellings), while a string where only an object is declared (a datastore's
+    ``credentials``) is kept as ``""``: the two rules of `keep` cannot be confused."""
+    rule = {
+        "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices"
+        "/workspaces/w/outboundRules/blobs",
+        "type": arm.OUTBOUND_RULE,
+        "name": "blobs",
+        "properties": {"type": "FQDN", "destination": "*.blob.core.windows.net"},
+    }
+    kept = keep_declared(rule, arm.OUTBOUND_RULE)
+    assert kept["properties"] == {"type": "FQDN", "destination": "*.blob.core.windows.net"}
+    datastore = {
+        "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices"
+        "/workspaces/w/datastores/d",
+        "type": arm.DATASTORE,
+        "name": "d",
+        "properties": {"credentials": "sv=2024&sig=PLANTEDsas99"},
+    }
+    assert keep_declared(datastore, arm.DATASTORE)["properties"] == {"credentials": ""}

@@ -62,7 +62,7 @@ def test_a_good_copy_loads(tmp_path: Path) -> None:
         (lambda d: d.update(id="XYZ-001"), "id: 'XYZ-001' is not a valid rule id"),
         (lambda d: d.update(slug="Not A Slug"), "slug: 'Not A Slug' is not a valid slug"),
         (
-            lambda d: d.update(resource_types=["Microsoft.Storage/storageAccounts"]),
+            lambda d: d.update(resource_types=["Microsoft.Web/sites"]),
             "not one the inventory holds",
         ),
         (
@@ -226,7 +226,8 @@ def test_bundled_rules_use_the_bundled_prefixes_and_are_dated() -> None:
     connections = {"AIS014", "AIS015", "AIS016", "AIS017", "AIS018", "AML026", "AML027"}
     guard = {"AIS020", "AIS021", "AML038"}
     logging = {"AIS019", "AML028", "AML029", "AML030", "AML036", "AML037"}
-    assert added == models | connections | guard | logging
+    dependencies = {"AML031", "AML032", "AML033", "AML034", "AML035"}
+    assert added == models | connections | guard | logging | dependencies
     changed = {r.id for r in rules if r.changed}
     assert changed == {"AIS008", "AML005", "AML008", "AML020", "IAM001", "IAM005"}
     assert {r.changed for r in rules if r.changed} == {"0.2.0"}

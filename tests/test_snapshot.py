@@ -61,14 +61,14 @@ def test_single_object_list_response_array_and_resource_graph(tmp_path: Path) ->
 
 
 def test_unknown_types_are_counted_and_skipped(tmp_path: Path) -> None:
-    """A storage account is neither an error nor a resource: it is counted under its type."""
-    storage = {
-        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st",
-        "type": "Microsoft.Storage/storageAccounts",
+    """A web app is neither an error nor a resource: it is counted under its type."""
+    app = {
+        "id": f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Web/sites/app",
+        "type": "Microsoft.Web/sites",
     }
-    write_json(tmp_path / "x.json", {"value": [storage, storage, account("a1")]})
+    write_json(tmp_path / "x.json", {"value": [app, app, account("a1")]})
     builder = load(tmp_path)
-    assert builder.skipped_types == {"microsoft.storage/storageaccounts": 2}
+    assert builder.skipped_types == {"microsoft.web/sites": 2}
     assert len(builder.build().resources) == 1
 
 

@@ -110,6 +110,14 @@ def test_unknowns_give_their_exact_reasons(report: dict[str, Any]) -> None:
             f"public egress is on, and workspace {workspace} is not in the inventory (under a "
             "workspace managed network the flag does not apply)"
         ),
+        # Neither workspace names its storage account or key vault; the ARM one leaves the
+        # system datastores' auth mode unset (the Terraform one fails: azurerm's AccessKey).
+        **{
+            (rule, name): f"field(s) missing: properties.{field}"
+            for rule, field in (("AML031", "storageAccount"), ("AML033", "keyVault"))
+            for name in ("tf-ws", "ws-mixed")
+        },
+        ("AML035", "ws-mixed"): "field(s) missing: properties.systemDatastoresAuthMode",
     }
 
 

@@ -129,6 +129,26 @@ def test_aks_quickstart_with_its_prereqs_scans(run_cli: Any) -> None:
     )
 
 
+def _dependency_reason(prefix: str, reference_arguments: str) -> str:
+    """AML031-AML033's reason for a workspace whose dependency id is a nested deployment's
+    output (``st``, ``cr``, ``kv``: the module's name prefix)."""
+    field, parameter, output = {
+        "st": ("storageAccount", "storageAccountId", "storageId"),
+        "cr": ("containerRegistry", "containerRegistryId", "containerRegistryId"),
+        "kv": ("keyVault", "keyVaultId", "keyvaultId"),
+    }[prefix]
+    name = "kv-{0}-{1}" if prefix == "kv" else f"{prefix}{{0}}{{1}}"
+    deployment = (
+        f"resourceId('Microsoft.Resources/deployments', format('{name}-deployment', "
+        "variables('name'), variables('uniqueSuffix')))"
+    )
+    return (
+        f"value not resolved: properties.{field} = <unresolved: [parameters('{parameter}')] "
+        f"(depends on [reference({deployment}{reference_arguments}).outputs.{output}.value] "
+        "(reference() is only known at deployment time))>"
+    )
+
+
 def _subnet_reason(reference_arguments: str) -> str:
     """AML013's reason for a compute whose subnet is a nested deployment's output."""
     deployment = (
@@ -181,8 +201,16 @@ def test_end_to_end_secure_quickstarts_give_the_exact_findings(
         ("AML025", cluster, "fail", None),  # amlComputePublicIp defaults to true
         ("AML025", instance, "fail", None),
         ("AML028", workspace, "fail", None),  # the quickstart deploys no diagnostic setting
+        # The dependencies are nested deployments' outputs; the auth mode is not set.
+        *(
+            (rule, workspace, "unknown", _dependency_reason(prefix, reference_arguments))
+            for rule, prefix in (("AML031", "st"), ("AML032", "cr"), ("AML033", "kv"))
+        ),
+        ("AML035", workspace, "unknown", "field(s) missing: properties.systemDatastoresAuthMode"),
     }
-    unknown = [f for f in report["findings"] if f["status"] == "unknown"]
+    unknown = [
+        f for f in report["findings"] if f["status"] == "unknown" and f["rule_id"] == "AML013"
+    ]
     assert len(unknown) == 2
     assert all(f["evidence"]["properties.properties.subnet.id"] in subnet for f in unknown)
     validate(report)

@@ -51,7 +51,7 @@ NAMED_FIELD = re.compile(
     r"(?= missing| = | is invalid| is after|,|;|$)"
 )
 NAMES_NOTHING = re.compile(r"missing: *(?:$|[;,)])")
-LABELS = ("workspace.", "hub.")
+LABELS = ("workspace.", "hub.", "storageAccount.", "containerRegistry.", "keyVault.")
 # A child read with its parent names it by collection and name: `capabilityHosts[agents].`.
 CHILD_LABEL = re.compile(r"^[A-Za-z]+\[[^\]\s]+\]\.")
 
@@ -225,6 +225,10 @@ def test_an_open_isolation_mode_makes_aml010_aml013_aml019_unknown(
         ): f"value not resolved: workspace.{field} = <unresolved: {open_value}>",
         ("AML019", "blue"): f"value not resolved: workspace.{field} = <unresolved: {open_value}>",
         ("AML038", "ws"): f"value not resolved: {field} = <unresolved: {open_value}>",
+        # The template's workspace names no storage account or key vault and no auth mode.
+        ("AML031", "ws"): "field(s) missing: properties.storageAccount",
+        ("AML033", "ws"): "field(s) missing: properties.keyVault",
+        ("AML035", "ws"): "field(s) missing: properties.systemDatastoresAuthMode",
     }
 
 

@@ -12,7 +12,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from auditor import arm
-from auditor.engine import access, connections, deployments, diagnostics, roles, workloads
+from auditor.engine import (
+    access,
+    connections,
+    dependencies,
+    deployments,
+    diagnostics,
+    roles,
+    workloads,
+)
 from auditor.engine import guard as guard_rails
 from auditor.engine.grants import grant_of, role_name
 from auditor.engine.outcome import EvalContext, Outcome, Predicate
@@ -343,5 +351,6 @@ PREDICATES: Mapping[str, Predicate] = {
     **deployments.PREDICATES,
     **guard_rails.PREDICATES,
     **diagnostics.PREDICATES,
+    **dependencies.PREDICATES,
 }
 """Every predicate a rule file may name. Adding one here is the only way to add one."""

@@ -27,6 +27,7 @@ from auditor.fields.spec import (
     enum_of,
     merge,
     obj,
+    object_or_string,
 )
 
 DEFENDER_PLAN = AuditedType(
@@ -87,11 +88,11 @@ _PRIVATE_ENDPOINT_DESTINATION = {
 OUTBOUND_RULE_KEPT: Field = obj(
     {
         **_RULE_COMMON,
-        # A string (the FQDN) for FQDN rules, an object for the other kinds: kept as either
-        # (a scalar under an object declaration is kept as it is, see `keep`), and read
-        # through the declaration of the rule's own kind (`OUTBOUND_RULE_KINDS`).
-        **{f"destination.{k}": v for k, v in _SERVICE_TAG_DESTINATION.items()},
-        **{f"destination.{k}": v for k, v in _PRIVATE_ENDPOINT_DESTINATION.items()},
+        # A string (the FQDN) for FQDN rules, an object for the other kinds: kept as either,
+        # and read through the declaration of the rule's own kind (`OUTBOUND_RULE_KINDS`).
+        "destination": object_or_string(
+            {**_SERVICE_TAG_DESTINATION, **_PRIVATE_ENDPOINT_DESTINATION}
+        ),
     }
 )
 """An ``OutboundRule`` as the inventory keeps it (inline in a workspace, or listed)."""

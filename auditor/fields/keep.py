@@ -39,6 +39,11 @@ def keep(value: object, declared: Field) -> object:
         return _marker(value)
     kind = declared.kind
     if kind is Kind.OBJECT:
+        if isinstance(value, str):
+            # A string where an object is declared (``credentials: "<a SAS>"``) keeps its type
+            # only: a declared container's name says nothing about what a string in it holds,
+            # unless the declaration says the string is one of its spellings.
+            return value if declared.or_string else ""
         if not isinstance(value, dict):
             return _hollow(value)
         return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class Kind(enum.Enum):
@@ -54,6 +54,9 @@ class Field:
     lone_object: bool = False
     """For an array: one object in its place is read as a one-element array (a property the
     spec changed from an object to an array between versions, ``networkInjections``)."""
+    or_string: bool = False
+    """For an object: a string in its place is kept as it is (a variant that spells the object
+    as a plain string). Any other object declaration keeps a string as ``""``."""
 
     def expected(self) -> str:
         """What a valid value looks like, for an ``invalid`` reason."""
@@ -124,6 +127,12 @@ def one_or_many(items: Field) -> Field:
     return Field(Kind.ARRAY, items=items, lone_object=True)
 
 
+def object_or_string(members: Mapping[str, Field]) -> Field:
+    """An object that some variants of a discriminated type spell as a string (an FQDN
+    outbound rule's ``destination``): the string is kept; it is declared, not guessed."""
+    return replace(obj(members), or_string=True)
+
+
 def map_of(values: Field) -> Field:
     """An object with free keys whose values are declared by ``values``."""
     return Field(Kind.MAP, items=values)
@@ -177,7 +186,8 @@ class AuditedType:
     fields: Field
     """What is kept of a record of it: an allow-list, never a credential."""
     ai_ml: bool
-    """An AI/ML resource itself (True), or an access-control record (False)."""
+    """An AI/ML resource itself (True), or a record the rules read about them (False): access
+    control, or a workspace's storage account, registry or key vault."""
     snapshot_file: str
     """The file its records go to in each subscription folder of a saved snapshot."""
     environment: tuple[str, ...] = ()

@@ -29,6 +29,8 @@ class Estate:
         self.subscriptions: list[dict[str, Any]] = []
         self.collections: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.resource_ids: set[str] = set()
+        self.resources: dict[str, dict[str, Any]] = {}
+        """Every listed object by its (lower-case) id, for a GET by id."""
         self.role_assignments: dict[str, list[dict[str, Any]]] = defaultdict(list)
         """Subscription -> the assignments its list returns (inherited ones included)."""
         self.role_definitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -56,6 +58,7 @@ class Estate:
             return
         key = _key(record_id)
         self.resource_ids.add(key)
+        self.resources[key] = record
         parent, _, _ = key.rpartition("/")
         if arm_type in (
             "microsoft.machinelearningservices/workspaces",

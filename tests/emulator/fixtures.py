@@ -29,10 +29,9 @@ def fixture_estate() -> Estate:
     return estate
 
 
-@pytest.fixture
-def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmEmulator]:
-    """The fixture estate on https://127.0.0.1:PORT, with the CA and token in the environment."""
-    server = ArmEmulator(fixture_estate(), tmp_path, token=TOKEN, page_size=2)
+def serve(estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmEmulator]:
+    """``estate`` on https://127.0.0.1:PORT, with the CA and token in the environment."""
+    server = ArmEmulator(estate, tmp_path, token=TOKEN, page_size=2)
     server.start()
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.ca_file))
     monkeypatch.setenv("AUDITOR_ACCESS_TOKEN", TOKEN)
@@ -41,3 +40,9 @@ def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmEmu
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ArmEmulator]:
+    """The fixture estate on https://127.0.0.1:PORT, with the CA and token in the environment."""
+    yield from serve(fixture_estate(), tmp_path, monkeypatch)

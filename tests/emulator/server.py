@@ -220,6 +220,9 @@ class ArmEmulator:
         refused = _api_version_refusal(path, query["api-version"][0])
         if refused is not None:
             return 400, refused
+        resource = self.estate.resources.get(lowered)
+        if resource is not None:  # a GET by id (a workspace's storage account, say)
+            return 200, resource
         items = self._special(lowered, query)
         if isinstance(items, tuple):
             return items

@@ -55,6 +55,19 @@ def _error_of(status: int, body: Any, text: str) -> ArmReadError:
     return ArmReadError(status, text[:500] or f"HTTP {status}")
 
 
+def get_json(client: ARMPipelineClient[Any, Any], url: str, **options: Any) -> Any:
+    """The JSON body of a GET that answered 200 (None when it is not JSON); raises
+    :class:`ArmReadError` for an error status. ``options`` go to the pipeline."""
+    response = client.send_request(HttpRequest("GET", url), **options)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200:
+        raise _error_of(response.status_code, body, response.text())
+    return body
+
+
 def list_all(
     client: ARMPipelineClient[Any, Any], endpoint: str, path: str, api_version: str
 ) -> Iterator[dict[str, Any]]:
@@ -65,13 +78,7 @@ def list_all(
     """
     url: str | None = f"{endpoint}{quote(path)}?api-version={api_version}"
     while url:
-        response = client.send_request(HttpRequest("GET", url))
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code != 200:
-            raise _error_of(response.status_code, body, response.text())
+        body = get_json(client, url)
         # The pipeline's ListResponseGuard checked this page already; checked here again so
         # that this function never yields a non-object, whatever pipeline it is given.
         check_list_page(body, path)

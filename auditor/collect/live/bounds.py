@@ -95,6 +95,10 @@ class PageLog:
             return page_key(url) in self._seen
 
 
+SINGLE_RESOURCE = "single_resource"
+"""The ``send_request`` option that marks a GET of one resource by id."""
+
+
 class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
     """Before the retry policy: sees each logical request once, and its final answer.
 
@@ -108,6 +112,9 @@ class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
         self._pages.add(request.http_request.url)
+        # A GET of one resource by id (``send_request(..., single_resource=True)``) answers
+        # with the resource, not a list page; popped so the transport never sees it.
+        request.context[SINGLE_RESOURCE] = request.context.options.pop(SINGLE_RESOURCE, False)
 
     def on_response(
         self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]
@@ -120,6 +127,10 @@ class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
             body = json.loads(http.text(), parse_constant=_no_constants)
         except ValueError:
             raise InvalidListResponse(f"the answer from {path} is not strict JSON") from None
+        if request.context.get(SINGLE_RESOURCE):
+            if not isinstance(body, dict):
+                raise InvalidListResponse(f"the answer from {path} is not a JSON object")
+            return
         check_list_page(body, path)
         next_link = body.get("nextLink")
         if next_link in (None, ""):

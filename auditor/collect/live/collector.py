@@ -33,6 +33,7 @@ from auditor.collect.live.arm_reads import (
     to_arm_json,
 )
 from auditor.collect.live.clients import ClientFactory
+from auditor.collect.live.dependencies import WORKSPACE_READ_KINDS, DependencyReads
 from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
 from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
 from auditor.collect.live.graph import GraphQuery, GraphReadError
@@ -99,6 +100,7 @@ class LiveCollector:
         self._foundry = FoundryReads(factory.cognitive_services, self._ml, factory.endpoint)
         self._guards = GuardReads(self._ml, factory.endpoint)
         self._logging = LoggingReads(self._ml, factory.endpoint, self._settings.diagnostic_settings)
+        self._dependencies = DependencyReads(self._ml, factory.endpoint)
         self._subscription_total = 0
         self._by_graph = self._settings.collector == "graph"
 
@@ -277,7 +279,9 @@ class LiveCollector:
             path = arm_reads.workspaces_path(sub)
             found.extend(list_all(self._ml, self._factory.endpoint, path, arm_reads.ML_API_VERSION))
 
-        if not self._guard(scope, "list ML workspaces", WORKSPACE_KINDS, read):
+        if not self._guard(
+            scope, "list ML workspaces", (*WORKSPACE_KINDS, *WORKSPACE_READ_KINDS), read
+        ):
             return
         for workspace in found:
             self._add(workspace)
@@ -288,7 +292,11 @@ class LiveCollector:
         ws_id = str(workspace["id"])
         keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
         with self._pool.holding(keys):
-            for child in self._workspace_lists(ws_id) + self._guards.of_workspace(workspace):
+            for child in (
+                self._workspace_lists(ws_id)
+                + self._guards.of_workspace(workspace)
+                + self._dependencies.of_workspace(workspace)
+            ):
                 self._pool.submit(keys, self._child_list, keys, child)
 
     def _workspace_lists(self, ws_id: str) -> list[ChildList]:

@@ -26,6 +26,7 @@ from azure.mgmt.core import ARMPipelineClient
 
 from auditor import arm
 from auditor.collect.live.arm_reads import WORKSPACE_KINDS
+from auditor.collect.live.dependencies import WORKSPACE_READ_KINDS
 from auditor.collect.live.foundry import ACCOUNT_KINDS
 from auditor.fields import canonical_type
 
@@ -93,7 +94,9 @@ ROLE_SCOPE = "AtScopeAboveAndBelow"
 ``roleAssignments`` list of a subscription answers (inherited ones included)."""
 
 QUERIES: tuple[GraphQuery, ...] = (
-    GraphQuery("ML workspaces", "resources", (arm.WORKSPACE,), WORKSPACE_KINDS),
+    GraphQuery(
+        "ML workspaces", "resources", (arm.WORKSPACE,), (*WORKSPACE_KINDS, *WORKSPACE_READ_KINDS)
+    ),
     GraphQuery(
         "online endpoints",
         "resources",

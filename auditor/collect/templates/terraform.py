@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import arm
-from auditor.collect.templates import terraform_foundry, terraform_guard, terraform_logging
+from auditor.collect.templates import (
+    terraform_dependencies,
+    terraform_foundry,
+    terraform_guard,
+    terraform_logging,
+)
 from auditor.collect.templates.expressions import DeploymentContext
 from auditor.collect.templates.source import Document
 from auditor.collect.templates.tfmapper import (
@@ -45,6 +50,13 @@ def _workspace(r: PlannedResource, m: Mapper) -> dict[str, Any]:
         "properties.publicNetworkAccess",
         enabled(v.get("public_network_access_enabled", True)),
         "public_network_access_enabled",
+    )
+    # azurerm's default (its doc and machine_learning_workspace_resource.go); no ARM default.
+    m.put(
+        record,
+        "properties.systemDatastoresAuthMode",
+        v.get("storage_account_access_type", "AccessKey"),
+        "storage_account_access_type",
     )
     return record
 
@@ -171,6 +183,7 @@ MAPPERS: Mapping[str, Callable[[PlannedResource, Mapper], dict[str, Any]]] = {
     **terraform_foundry.MAPPERS,
     **terraform_guard.MAPPERS,
     **terraform_logging.MAPPERS,
+    **terraform_dependencies.MAPPERS,
 }
 """The azurerm resource types read from a plan; others are counted as skipped."""
 
@@ -178,6 +191,7 @@ PARENT_PATHS = {
     "azurerm_machine_learning_workspace": ML_WORKSPACE_PATH,
     **terraform_foundry.PARENT_PATHS,
     **terraform_logging.PARENT_PATHS,
+    **terraform_dependencies.PARENT_PATHS,
 }
 """Types whose id children find by the address they reference (before computes map)."""
 

@@ -52,7 +52,9 @@ def _logs(values: Mapping[str, Any]) -> tuple[Any, str]:
 
 def _diagnostic_setting(r: PlannedResource, m: Mapper) -> dict[str, Any]:
     v = r.values
-    target = m.parent_id(r, "target_resource_id", "Microsoft.Resources/targetResource")
+    target = m.parent_id(
+        r, "target_resource_id", "Microsoft.Resources/targetResource", any_type=True
+    )
     name = name_of(v)
     record: dict[str, Any] = {
         "id": f"{target.rstrip('/')}/providers/{arm.DIAGNOSTIC_SETTING}/{name}",

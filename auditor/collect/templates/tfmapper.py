@@ -93,9 +93,27 @@ class Mapper:
             f"{arm_type_path}/{name_of(values)}"
         )
 
-    def parent_id(self, resource: PlannedResource, attribute: str, parent_path: str) -> str:
+    def parent_id(
+        self, resource: PlannedResource, attribute: str, parent_path: str, *, any_type: bool = False
+    ) -> str:
         """The id ``attribute`` names (``cognitive_account_id``): its planned value, or, when
-        that is known only after apply, the id of the plan resource it references."""
+        that is known only after apply, the id of the plan resource it references. Unless
+        ``any_type``, an id of another type is not taken: a plan that repeats an address could
+        otherwise make a storage account a compute's workspace (the Terraform fuzz suite found
+        it), and the child would be judged by the wrong type's declarations."""
+        known = self.linked_id(resource, attribute)
+        if isinstance(known, str) and (
+            any_type or f"/providers/{parent_path}/".lower() in known.lower()
+        ):
+            return known
+        return (
+            f"{self.context.resource_group_id}/providers/{parent_path}/"
+            f"{{{resource.address}.{attribute}}}"
+        )
+
+    def linked_id(self, resource: PlannedResource, attribute: str) -> Any:
+        """The id ``attribute`` names (``storage_account_id``): its planned value, the id of
+        the plan resource it references, or what the plan holds (a marker, or None)."""
         known = resource.values.get(attribute)
         if isinstance(known, str):
             return known
@@ -103,10 +121,7 @@ class Mapper:
             address = ref[: -len(".id")] if ref.endswith(".id") else ref
             if address in self.ids:
                 return self.ids[address]
-        return (
-            f"{self.context.resource_group_id}/providers/{parent_path}/"
-            f"{{{resource.address}.{attribute}}}"
-        )
+        return known
 
     def workspace_id(self, resource: PlannedResource) -> str:
         return self.parent_id(resource, "machine_learning_workspace_id", ML_WORKSPACE_PATH)
@@ -148,5 +163,11 @@ def workspace_record(
             network.get("isolation_mode"),
             "managed_network",
         )
+    for attribute, path in (
+        ("storage_account_id", "properties.storageAccount"),
+        ("key_vault_id", "properties.keyVault"),
+        ("container_registry_id", "properties.containerRegistry"),
+    ):
+        m.put(record, path, m.linked_id(r, attribute), attribute)
     m.put(record, "identity", identity(v), "identity")
     return record
