@@ -222,6 +222,7 @@ def _errors(config: ScanConfig, inventory: Inventory) -> list[CollectionError]:
 def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
     """The settings that decided the results, as the report's ``scan.settings`` records them."""
     applied = suppressions_file(config.suppressions)
+    live = {"collector": config.live.collector} if config.live else {}
     settings: dict[str, Any] = {
         "fail_on": config.fail_on.value if config.fail_on else "none",
         "rule_set": str(pin) if pin else None,
@@ -239,6 +240,7 @@ def _settings(config: ScanConfig, pin: Release | None) -> dict[str, Any]:
         "template_parameters": [str(p) for p in config.template_parameters],
         "template_context": dict(config.template_context),
         "allow_empty": config.allow_empty,
+        **live,
     } | history_settings(config)
     # Only when used, so the reports of scans that use neither stay as they were.
     if config.shard is not None:

@@ -11,11 +11,17 @@ the real Azure SDK clients, and prints:
 
     python benchmarks/live_scan.py                 # the medium estate, 50 ms, concurrency 8
     python benchmarks/live_scan.py --size small
+    python benchmarks/live_scan.py --tenant 1000 --collector arm   # a whole tenant, by kind
+
+``--tenant N`` generates N subscriptions sized as tenants are (:func:`tenant_size`): most
+hold no AI resource at all, a few hold a little, a very few a lot; it prints the requests by
+kind, the CPU seconds per request and the bound including Resource Graph's quota pacing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import os
@@ -284,18 +290,83 @@ def minimum_requests(estate: Any, page_size: int, diagnostic_settings: bool = Tr
     return total
 
 
+TENANT_MIX = ((0.90, Size(1, 0, 0, 0, 0, 3)), (0.08, Size(1, 1, 2, 2, 1, 8)))
+"""Per subscription: 90 % hold only role assignments, 8 % one workspace (two endpoints, one
+deployment each) and one account; the remaining 2 % are AI platforms (:data:`PLATFORM`)."""
+PLATFORM = Size(1, 3, 30, 60, 3, 20)
+
+
+ISSUE_SHAPE = Size(1, 2, 20, 20, 0, 5)
+"""Issue 14's sizing example: every subscription with 2 workspaces and 20 endpoints."""
+
+
+def tenant_size(subscriptions: int, shape: str = "realistic") -> list[Size]:
+    """Each subscription's size, deterministically in the :data:`TENANT_MIX` proportions
+    (``shape="issue"``: all :data:`ISSUE_SHAPE`)."""
+    if shape == "issue":
+        return [ISSUE_SHAPE] * subscriptions
+    sizes = []
+    for i in range(subscriptions):
+        slot = (i * 37) % 100  # spreads each kind over the whole id range
+        sizes.append(TENANT_MIX[0][1] if slot < 90 else TENANT_MIX[1][1] if slot < 98 else PLATFORM)
+    return sizes
+
+
+def generate_tenant(subscriptions: int, shape: str = "realistic") -> Any:
+    """An estate of ``subscriptions`` subscriptions sized by :func:`tenant_size`."""
+    from tests.emulator import Estate
+
+    estate = Estate()
+    for i, size in enumerate(tenant_size(subscriptions, shape)):
+        part = generate(size)
+        sub = f"{i + 1:08x}-0000-4000-8000-{i + 1:012x}"
+        old = "00000001-0000-4000-8000-000000000001"
+        for record in [*part.subscriptions, *_records(part)]:
+            text = json.dumps(record).replace(old, sub)
+            estate.add(json.loads(text), subscription=sub if "roleDefinitions/" in text else None)
+    return estate
+
+
+def _records(estate: Any) -> list[dict[str, Any]]:
+    items = [r for records in estate.collections.values() for r in records]
+    for by_sub in (estate.role_assignments, estate.role_definitions):
+        for records in by_sub.values():
+            items.extend(records)
+    for events in estate.events.values():
+        items.extend(events)
+    return items
+
+
+def request_kind(method: str, path: str) -> str:
+    """What a logged request read, for the by-kind table."""
+    if method == "POST":
+        return "Resource Graph query"
+    tail = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    return "activity log" if tail == "values" else tail
+
+
 def _serve(
-    size: Size, latency: float, page_size: int, cert_dir: str, conn: Any, diagnostics: bool
+    size: Size | tuple[int, str],
+    latency: float,
+    page_size: int,
+    cert_dir: str,
+    conn: Any,
+    diagnostics: bool,
 ) -> None:
     from tests.emulator import ArmEmulator
 
-    estate = generate(size)
+    estate = generate(size) if isinstance(size, Size) else generate_tenant(*size)
     server = ArmEmulator(
         estate, Path(cert_dir), token="bench", page_size=page_size, latency=latency
     ).start()
     conn.send((server.url, str(server.ca_file), minimum_requests(estate, page_size, diagnostics)))
     conn.recv()  # until the parent is done
-    conn.send(len(server.log))
+    kinds: dict[str, int] = {}
+    for entry in server.log:
+        kind = request_kind(entry.method, entry.path)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    graph = server.graph
+    conn.send((len(server.log), kinds, graph.quota, graph.window, graph.throttled))
     server.stop()
 
 
@@ -304,6 +375,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=sorted(SIZES), default="medium")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--tenant", type=int, metavar="N", help="a generated tenant of N subscriptions instead"
+    )
+    parser.add_argument("--collector", choices=("graph", "arm"), default="graph")
+    parser.add_argument(
+        "--shape",
+        choices=("realistic", "issue"),
+        default="realistic",
+        help="--tenant sizes: most subscriptions empty (default), or issue 14's 2 workspaces "
+        "and 20 endpoints in every subscription",
+    )
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument(
         "--no-diagnostic-settings",
@@ -312,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     diagnostics = not args.no_diagnostic_settings
-    size = SIZES[args.size]
+    size: Size | tuple[int, str] = (args.tenant, args.shape) if args.tenant else SIZES[args.size]
 
     with tempfile.TemporaryDirectory() as tmp:
         parent, child = multiprocessing.Pipe()
@@ -335,16 +417,22 @@ def main(argv: list[str] | None = None) -> int:
             arm_endpoint=url,
             concurrency=args.concurrency,
             diagnostic_settings=diagnostics,
+            collector=args.collector,
         )
+        cpu_before = _cpu()
         started = time.perf_counter()
         outcome = scan(ScanConfig(live=settings, quiet=True, fail_on=None))
         wall = time.perf_counter() - started
+        cpu = _cpu() - cpu_before
         parent.send("done")
-        served = parent.recv()
+        served, kinds, quota, window, throttled = parent.recv()
         server.join(timeout=10)
 
     [source] = [s for s in outcome.sources if s["kind"] == "live"]
     requests = int(source["requests"])
+    if args.tenant:
+        quotas = (quota, window, throttled)
+        return _tenant_table(args, outcome, source, kinds, wall, cpu, quotas, needed)
     bound = needed * args.latency / args.concurrency
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"estate: {size}")
@@ -363,6 +451,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bound (needed x latency / concurrency): {bound:.2f} s")
     collecting = float(source["seconds"])
     print(f"ratio wall / bound: {wall / bound:.2f} (collection alone: {collecting / bound:.2f})")
+    print(f"peak memory (max RSS): {peak_mb:.0f} MB")
+    return 0
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tenant_table(
+    args: Any,
+    outcome: Any,
+    source: dict[str, Any],
+    kinds: dict[str, int],
+    wall: float,
+    cpu: float,
+    quota: tuple[int, float, int],
+    arm_needed: int,
+) -> int:
+    """The ``--tenant`` report: requests by kind, time against the bound, CPU, memory."""
+    requests = int(source["requests"])
+    limit, window, throttled = quota
+    graph_queries = kinds.get("Resource Graph query", 0)
+    pacing = max(0, graph_queries - limit) / limit * window
+    bound = max(requests * args.latency / args.concurrency, pacing)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"tenant: {args.tenant} subscriptions ({args.shape}), collector {args.collector}")
+    print(f"latency {args.latency * 1000:.0f} ms, concurrency {args.concurrency}")
+    print(f"resources read: {sum(outcome.resource_counts.values())}, errors: {len(outcome.errors)}")
+    print("requests by kind:")
+    for kind, count in sorted(kinds.items(), key=lambda item: -item[1]):
+        print(f"  {kind:40} {count:>8}")
+    print(f"requests: {requests} (retries {source['retries']}, throttled {throttled})")
+    print(f"ARM lists a --collector arm scan needs for this estate: {arm_needed}")
+    print(
+        f"bound: max(requests x latency / concurrency, quota pacing {pacing:.1f} s) = {bound:.1f} s"
+    )
+    print(f"wall: {wall:.1f} s, {wall / bound if bound else float('nan'):.2f}x the bound")
+    print(f"CPU: {cpu:.1f} s, {cpu / max(1, requests) * 1000:.2f} ms per request")
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
     return 0
 

@@ -112,6 +112,9 @@ def canary_emulator(emulator: ArmEmulator) -> ArmEmulator:
     return emulator
 
 
+GRAPH_QUERY = "/providers/Microsoft.ResourceGraph/resources"
+
+
 def live(server: ArmEmulator, *extra: str) -> list[str]:
     return ["--arm-endpoint", server.url, "--auth", "token", "--subscription", SUB, *extra]
 
@@ -253,11 +256,13 @@ def _one_line(canaries: list[Canary]) -> str:
     return " ; ".join(c.value.replace("\n", " ") for c in canaries)
 
 
+@pytest.mark.parametrize("collector", ["graph", "arm"])
 def test_error_bodies_quoting_canaries_leave_none_in_errors(
-    run_cli: Any, canary_emulator: ArmEmulator, tmp_path: Path
+    run_cli: Any, canary_emulator: ArmEmulator, tmp_path: Path, collector: str
 ) -> None:
-    """ARM error messages that quote secrets (as a misbehaving service might) become
-    collection errors without them: in the report, the saved manifest and stderr."""
+    """ARM and Resource Graph error messages that quote secrets (as a misbehaving service
+    might) become collection errors without them: in the report, the saved manifest and
+    stderr."""
     detectable = [c for c in CANARIES if c.detectable]
     half = len(detectable) // 2
     connections = (
@@ -270,11 +275,17 @@ def test_error_bodies_quoting_canaries_leave_none_in_errors(
     canary_emulator.fail_always(
         accounts, Fault(400, message="rejected: " + _one_line(detectable[half:]))
     )
+    # And the same through Resource Graph, whose query answers the accounts by default.
+    canary_emulator.fail_always(
+        GRAPH_QUERY, Fault(400, message="rejected: " + _one_line(detectable[half:]))
+    )
     saved = tmp_path / "saved"
     result = run_cli(
         [
             "scan",
-            *live(canary_emulator, "--save-snapshot", str(saved)),
+            *live(canary_emulator, "--save-snapshot", str(saved), "--collector", collector),
+            # Every Resource Graph query fails: nothing is left to assess, which is expected.
+            "--allow-empty",
             "--format",
             ALL_FORMATS,
             "--as-of",

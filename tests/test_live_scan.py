@@ -36,8 +36,11 @@ DENIED = (
 )
 
 
-def live_args(server: ArmEmulator, *extra: str) -> list[str]:
-    return ["scan", "--arm-endpoint", server.url, "--auth", "token", "--as-of", AS_OF, *extra]
+def live_args(server: ArmEmulator, *extra: str, collector: str = "arm") -> list[str]:
+    """A live scan of the emulator; ARM lists by default, which these tests fault and count
+    (tests/test_live_graph.py covers Resource Graph, the CLI's default)."""
+    scan = ["scan", "--arm-endpoint", server.url, "--auth", "token", "--as-of", AS_OF]
+    return [*scan, "--collector", collector, *extra]
 
 
 def finding_set(report: dict[str, Any]) -> set[tuple[str, str, str, str]]:
@@ -215,6 +218,7 @@ def test_exhausted_retries_become_an_error_for_that_scope_only(emulator: ArmEmul
         auth="token",
         arm_endpoint=emulator.url,
         retry=RetrySettings(total=2, backoff_factor=0.01, backoff_max=0.05),
+        collector="arm",
     )
     outcome = scan(ScanConfig(live=settings, quiet=True))
     [error] = outcome.errors
@@ -230,7 +234,9 @@ def test_a_slow_answer_past_the_read_timeout_is_retried(emulator: ArmEmulator) -
     """A response slower than the read timeout is retried, and the retry's answer is used."""
     accounts = f"/subscriptions/{SUB_B}/providers/Microsoft.CognitiveServices/accounts"
     emulator.fail_next(accounts, Fault(delay=1.5))
-    settings = LiveSettings(auth="token", arm_endpoint=emulator.url, read_timeout=0.5)
+    settings = LiveSettings(
+        auth="token", arm_endpoint=emulator.url, read_timeout=0.5, collector="arm"
+    )
     outcome = scan(ScanConfig(live=settings, quiet=True))
     assert list(outcome.errors) == []
     assert len(emulator.requests_for(accounts)) >= 2

@@ -172,6 +172,7 @@ def _live_settings(values: Mapping[str, Any]) -> LiveSettings:
         exclude_subscriptions=tuple(values["exclude_subscription"]),
         exclude_management_groups=tuple(values["exclude_management_group"]),
         shard=values.get("shard"),
+        collector=values.get("collector") or "graph",
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from auditor.cli import arguments
-from auditor.collect.live.settings import AUTH_CHOICES, DEFAULT_SCAN_TIMEOUT
+from auditor.collect.live.settings import AUTH_CHOICES, COLLECTORS, DEFAULT_SCAN_TIMEOUT
 from auditor.configfile import Option
 from auditor.engine.frameworks import framework_name
 from auditor.history import DEFAULT_URL as DEFAULT_HISTORY_URL
@@ -443,6 +443,14 @@ def add_live_options(
         default=False,
         help="skip the diagnostic settings of accounts, workspaces, endpoints and registries "
         "(one request per resource): the diagnostic-log rules are then unknown",
+    )
+    options.add(
+        live,
+        "--collector",
+        choices=COLLECTORS,
+        default="graph",
+        help="graph (default): read the types Azure Resource Graph indexes with one query per "
+        "1,000 subscriptions, the rest as ARM lists; arm: every type as ARM lists",
     )
     if save_snapshot:
         options.add(

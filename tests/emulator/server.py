@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from auditor.arm import type_from_id
 from tests.emulator.estate import ACTIVITY_LOG, ROLE_ASSIGNMENTS, ROLE_DEFINITIONS, Estate
+from tests.emulator.graph import GraphEmulator
 from tests.emulator.management_groups import Hierarchy, descendants_of
 
 _PROVIDER_RE = re.compile(r"resourceProvider eq '([^']+)'", re.IGNORECASE)
@@ -102,6 +103,8 @@ class LoggedRequest:
     path: str
     query: dict[str, list[str]]
     status: int
+    body: str = ""
+    """A Resource Graph request's KQL."""
 
 
 class ArmEmulator:
@@ -117,7 +120,7 @@ class ArmEmulator:
     ) -> None:
         import trustme
 
-        self.estate = estate
+        self._estate = estate
         self.token = token
         self.page_size = page_size
         self.latency = latency
@@ -125,7 +128,12 @@ class ArmEmulator:
         self.management_groups: Hierarchy | None = None
         """The management-group hierarchy ``.../descendants`` lists (None: no groups)."""
         self.reads_left = 12000
-        """What ``x-ms-ratelimit-remaining-subscription-reads`` says, as ARM counts it down."""
+        """What ``x-ms-ratelimit-remaining-subscription-reads`` says, as ARM counts it down
+        (per subscription: each has its own bucket, refilled at ``reads_refill`` a second)."""
+        self.reads_refill = 25.0
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self.graph = GraphEmulator(estate)
+        """``POST /providers/Microsoft.ResourceGraph/resources`` (tests/emulator/graph.py)."""
         self._faults: dict[str, deque[Fault]] = {}
         self._sticky: dict[str, Fault] = {}
         self._lock = threading.Lock()
@@ -142,6 +150,16 @@ class ArmEmulator:
         self._server.request_queue_size = 128
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def estate(self) -> Estate:
+        """What is served; setting it serves another estate through ARM and Resource Graph."""
+        return self._estate
+
+    @estate.setter
+    def estate(self, estate: Estate) -> None:
+        self._estate = estate
+        self.graph = GraphEmulator(estate, self.graph.quota, self.graph.window)
 
     @property
     def url(self) -> str:
@@ -177,11 +195,17 @@ class ArmEmulator:
             return self._sticky.get(path.lower())
 
     def record(self, entry: LoggedRequest) -> int:
-        """Log a request; returns the reads left after it (ARM's rate-limit header)."""
+        """Log a request; returns the reads left after it in its subscription's bucket (ARM's
+        rate-limit header)."""
+        key = [*entry.path.lower().split("/"), "", "", ""][2]
         with self._lock:
             self.log.append(entry)
-            self.reads_left = max(0, self.reads_left - 1)
-            return self.reads_left
+            now = time.monotonic()
+            left, at = self._buckets.get(key, (float(self.reads_left), now))
+            left = min(float(self.reads_left), left + (now - at) * self.reads_refill)
+            left = max(0.0, left - 1)
+            self._buckets[key] = (left, now)
+            return int(left)
 
     def requests_for(self, path: str) -> list[LoggedRequest]:
         """Logged requests for one path (case-insensitive)."""
@@ -362,4 +386,44 @@ class _Handler(BaseHTTPRequestHandler):
         self.emulator.record(LoggedRequest(self.command, parts.path, parse_qs(parts.query), 405))
         self._send(405, _error("MethodNotAllowed", "the emulator is read-only"))
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse
+    def do_POST(self) -> None:
+        parts = urlsplit(self.path)
+        if parts.path.lower().rstrip("/") != GRAPH_PATH:
+            self._refuse()
+            return
+        emulator = self.emulator
+        length = int(self.headers.get("Content-Length") or 0)
+        text = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        query = parse_qs(parts.query, keep_blank_values=True)
+        if emulator.latency:
+            time.sleep(emulator.latency)
+        try:
+            request = json.loads(text) if text else None
+        except ValueError:
+            request = None
+        kql = str(request.get("query", "")) if isinstance(request, dict) else ""
+        headers: dict[str, str] = {}
+        body: dict[str, Any] | bytes
+        fault = None
+        if self.headers.get("Authorization") != f"Bearer {emulator.token}":
+            status, body = 401, _error("AuthenticationFailed", "bad token")
+        elif (fault := emulator.take_fault(parts.path)) is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            content = fault.content(f"{emulator.url}{self.path}")
+            status, headers = fault.status or 200, dict(fault.headers)
+            body = content if content is not None else _error(fault.code, fault.message)
+        else:
+            allowed, headers = emulator.graph.take_quota()
+            if allowed:
+                status, body = emulator.graph.answer(query, request)
+            else:
+                status = 429
+                body = _error("RateLimiting", "Please provide below info when asking for support")
+        emulator.record(LoggedRequest("POST", parts.path, query, status, kql))
+        self._send(status, body, headers)
+
+    do_PUT = do_PATCH = do_DELETE = do_HEAD = _refuse
+
+
+GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"

@@ -24,6 +24,16 @@ ML_API_VERSION = "2025-12-01"
 SERVICES_API_VERSION = "2021-07-01"
 """v1 web services exist only in MLS/stable/2021-07-01/services.json."""
 ML_PROVIDER = "Microsoft.MachineLearningServices"
+WORKSPACE_KINDS = (
+    "workspaces",
+    "computes",
+    "online_endpoints",
+    "online_deployments",
+    "web_services",
+    "connections",
+    "serverless_endpoints",
+)
+"""What a failed workspace list leaves unread: the workspaces and everything under them."""
 
 
 class ArmReadError(Exception):

@@ -30,6 +30,9 @@ from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
+GRAPH_QUERY_PATH = "/providers/microsoft.resourcegraph/resources"
+"""The one POST a scan sends: a Resource Graph query, a read by definition (it has no way to
+change a resource and answers only what the caller may read)."""
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """No ARM list page comes near this; a body past it is a fault, not data to hold in memory."""
 
@@ -117,8 +120,8 @@ class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
         self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any]
     ) -> None:
         http = response.http_response
-        if http.status_code != 200:
-            return
+        if http.status_code != 200 or request.http_request.method.upper() == "POST":
+            return  # a Resource Graph answer is checked by its reader (graph.rows)
         path = urlsplit(request.http_request.url).path
         try:
             body = json.loads(http.text(), parse_constant=_no_constants)
@@ -196,6 +199,16 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
         self._on_retry = on_retry
         """Told of each retry after an error (no answer, a refused connection), so a user
         waiting on a silent endpoint hears about it."""
+
+    def _is_method_retryable(
+        self, settings: dict[str, Any], request: Any, response: Any = None
+    ) -> bool:
+        # azure-core retries no POST on a 429 or a timeout; a Resource Graph query is a read,
+        # as safe to send again as a GET.
+        path = urlsplit(request.url).path.lower().rstrip("/")
+        if request.method.upper() == "POST" and path == GRAPH_QUERY_PATH:
+            return True
+        return bool(super()._is_method_retryable(settings, request, response))
 
     def get_retry_after(self, response: PipelineResponse[Any, Any]) -> float | None:
         try:

@@ -13,6 +13,7 @@ path that lists keys or secrets. The SDKs' default automatic resource-provider r
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -35,12 +36,14 @@ from azure.mgmt.core import ARMPipelineClient
 from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
 
 from auditor.collect.live.bounds import (
+    GRAPH_QUERY_PATH,
     BoundedRetryPolicy,
     Deadline,
     DeadlineAdapter,
     ListResponseGuard,
     PageLog,
 )
+from auditor.collect.live.pacing import PacingPolicy, QuotaPacer
 from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
 from auditor.errors import CollectionFailure, InputError
 from auditor.version import __version__
@@ -201,7 +204,14 @@ class _CountRequests(SansIOHTTPPolicy[Any, Any]):
         self._stats = stats
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
-        self._stats.count_request(request.http_request.url)
+        http = request.http_request
+        url = http.url
+        if http.method.upper() == "POST":
+            # Every Resource Graph page is a POST of the same URL; its body tells them apart.
+            body = http.content if isinstance(http.content, str | bytes) else b""
+            digest = hashlib.sha256(body.encode() if isinstance(body, str) else body)
+            url = f"{url}#{digest.hexdigest()[:16]}"
+        self._stats.count_request(url)
 
 
 class _CountAttempts(SansIOHTTPPolicy[Any, Any]):
@@ -215,7 +225,8 @@ class _CountAttempts(SansIOHTTPPolicy[Any, Any]):
 
 
 class ReadOnlyGuard(SansIOHTTPPolicy[Any, Any]):
-    """Last policy before the wire: only GETs, never a key, secret or token path, one host."""
+    """Last policy before the wire: only GETs (and Resource Graph's query POST), never a key,
+    secret or token path, one host."""
 
     def __init__(self, endpoint: str) -> None:
         self._host = urlsplit(endpoint).netloc.lower()
@@ -231,8 +242,9 @@ class ReadOnlyGuard(SansIOHTTPPolicy[Any, Any]):
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
         http = request.http_request
-        if http.method.upper() != "GET":
-            path = urlsplit(http.url).path
+        path = urlsplit(http.url).path
+        query_post = http.method.upper() == "POST" and path.lower().rstrip("/") == GRAPH_QUERY_PATH
+        if http.method.upper() != "GET" and not query_post:
             raise ReadOnlyViolation(f"refusing {http.method} {path}: the auditor only reads")
         refused = self.refusal(http.url)
         if refused is not None:
@@ -257,6 +269,8 @@ class ClientFactory:
         self.deadline = Deadline(settings.timeout)
         """When the whole scan must end (``--timeout``), counted from here."""
         self.pages = PageLog()
+        self.pacer = QuotaPacer(self.deadline)
+        """The quota the services last reported, shared by every client."""
         self._scopes = [f"{self.endpoint}/.default"]
         self.transport = transport or _transport(settings, self.deadline)
         self._on_retry = on_retry
@@ -281,6 +295,7 @@ class ClientFactory:
                 retry_backoff_max=retry.backoff_max,
                 timeout=retry.timeout,
             ),
+            PacingPolicy(self.pacer),
             ARMChallengeAuthenticationPolicy(self.credential, *self._scopes),
             _CountAttempts(self.stats),
             guard,

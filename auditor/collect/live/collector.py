@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,9 @@ from azure.core.exceptions import (
 )
 
 from auditor import arm
-from auditor.collect.live import arm_reads
+from auditor.collect.live import arm_reads, graph
 from auditor.collect.live.arm_reads import (
+    WORKSPACE_KINDS,
     ArmReadError,
     ChildList,
     child_list,
@@ -35,6 +36,7 @@ from auditor.collect.live.clients import ClientFactory
 from auditor.collect.live.dependencies import WORKSPACE_READ_KINDS, DependencyReads
 from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_permission
 from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
+from auditor.collect.live.graph import GraphQuery, GraphReadError
 from auditor.collect.live.guard import GuardReads
 from auditor.collect.live.monitoring import LoggingReads
 from auditor.collect.live.progress import Progress
@@ -61,15 +63,6 @@ KEY_REGENERATION_OPERATIONS = frozenset(
 _EVENT_FIELDS = (
     "eventDataId,correlationId,eventTimestamp,operationName,status,resourceId,"
     "resourceProviderName,subscriptionId"
-)
-WORKSPACE_KINDS = (
-    "workspaces",
-    "computes",
-    "online_endpoints",
-    "online_deployments",
-    "web_services",
-    "connections",
-    "serverless_endpoints",
 )
 _SKIPPED_STATES = {"disabled", "deleted"}
 
@@ -114,6 +107,7 @@ class LiveCollector:
         self._logging = LoggingReads(self._ml, factory.endpoint, self._settings.diagnostic_settings)
         self._dependencies = DependencyReads(self._ml, factory.endpoint)
         self._subscription_total = 0
+        self._by_graph = self._settings.collector == "graph"
 
     def _scope_done(self, key: str) -> None:
         if not key.startswith(WORKSPACE_PREFIX):
@@ -138,6 +132,9 @@ class LiveCollector:
 
         def start() -> None:
             self._pool.submit((), self._role_definitions_builtin, subscriptions)
+            if self._by_graph:
+                for batch in graph.batches(subscriptions):
+                    self._graph_batch(batch)
             for sub in subscriptions:
                 self._subscription(sub)
 
@@ -257,39 +254,46 @@ class LiveCollector:
                 self._failed.setdefault(sub, set()).update(kinds)
 
     def _guard(
-        self, scope: str, operation: str, kinds: Iterable[str], read: Callable[[], None]
+        self,
+        scope: str | Sequence[str],
+        operation: str,
+        kinds: Iterable[str],
+        read: Callable[[], None],
     ) -> bool:
-        """Run one read; a service error becomes a CollectionError. True when it succeeded.
+        """Run one read; a service error becomes a CollectionError (one per scope, for a
+        Resource Graph query over many subscriptions). True when it succeeded.
 
         Past the scan's deadline nothing more is read: the read is listed as not done."""
+        scopes = [scope] if isinstance(scope, str) else list(scope)
+        kinds = tuple(kinds)
         deadline = self._factory.deadline
-        if deadline.expired():
-            self._error(scope, operation, deadline.message(), kinds)
-            return False
-        try:
-            read()
-        except (AzureError, ArmReadError, *SDK_MODEL_ERRORS) as exc:
-            if deadline.expired():
-                self._error(scope, operation, deadline.message(), kinds)
-            else:
-                status = getattr(exc, "status_code", None)
-                self._error(scope, operation, error_text(exc), kinds, status)
-            return False
-        return True
+        message, status = deadline.message(), None
+        if not deadline.expired():
+            try:
+                read()
+                return True
+            except (AzureError, ArmReadError, GraphReadError, *SDK_MODEL_ERRORS) as exc:
+                if not deadline.expired():
+                    message, status = error_text(exc), getattr(exc, "status_code", None)
+        for each in scopes:
+            self._error(each, operation, message, kinds, status)
+        return False
 
     # -- per subscription ----------------------------------------------------------------------
 
     def _subscription(self, sub: str) -> None:
         keys = (sub,)
         with self._pool.holding(keys):
+            for provider in ACTIVITY_PROVIDERS:
+                self._pool.submit(keys, self._activity_log, sub, provider)
+            if self._by_graph:
+                return  # the rest came in the subscription's Resource Graph batch
             self._pool.submit(keys, self._workspaces, sub)
             self._pool.submit(keys, self._accounts, sub)
             self._pool.submit(keys, self._role_assignments, sub)
             self._pool.submit(keys, self._role_definitions_custom, sub)
             self._pool.submit(keys, self._child_list, keys, self._guards.of_subscription(sub))
             self._pool.submit(keys, self._child_list, keys, self._logging.registries(sub))
-            for provider in ACTIVITY_PROVIDERS:
-                self._pool.submit(keys, self._activity_log, sub, provider)
 
     def _workspaces(self, sub: str) -> None:
         scope = f"/subscriptions/{sub}"
@@ -303,29 +307,35 @@ class LiveCollector:
             scope, "list ML workspaces", (*WORKSPACE_KINDS, *WORKSPACE_READ_KINDS), read
         ):
             return
-        self._pool.add_workspaces(len(found))
         for workspace in found:
             self._add(workspace)
-            ws_id = str(workspace["id"])
-            keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
-            with self._pool.holding(keys):
-                for child in (
-                    self._workspace_lists(ws_id)
-                    + self._guards.of_workspace(workspace)
-                    + self._dependencies.of_workspace(workspace)
-                ):
-                    self._pool.submit(keys, self._child_list, keys, child)
+            self._workspace_children(sub, workspace)
+
+    def _workspace_children(self, sub: str, workspace: dict[str, Any]) -> None:
+        self._pool.add_workspaces(1)
+        ws_id = str(workspace["id"])
+        keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
+        with self._pool.holding(keys):
+            for child in (
+                self._workspace_lists(ws_id)
+                + self._guards.of_workspace(workspace)
+                + self._dependencies.of_workspace(workspace)
+            ):
+                self._pool.submit(keys, self._child_list, keys, child)
 
     def _workspace_lists(self, ws_id: str) -> list[ChildList]:
         def endpoint_deployments(endpoint: dict[str, Any]) -> list[ChildList]:
             return [self._ml_list(str(endpoint["id"]), "deployments", ("online_deployments",))]
 
         endpoint_kinds = ("online_endpoints", "online_deployments")
+        indexed = [
+            self._ml_list(ws_id, "onlineEndpoints", endpoint_kinds, endpoint_deployments),
+            self._ml_list(ws_id, "serverlessEndpoints", ("serverless_endpoints",)),
+        ]
         return [
             self._ml_list(ws_id, "computes", ("computes",)),
-            self._ml_list(ws_id, "onlineEndpoints", endpoint_kinds, endpoint_deployments),
             self._ml_list(ws_id, "connections", ("connections",)),
-            self._ml_list(ws_id, "serverlessEndpoints", ("serverless_endpoints",)),
+            *([] if self._by_graph else indexed),  # Resource Graph indexes these
             # Services_ListByWorkspace documents one answer for a workspace without v1
             # services: 200 with an empty ``value``. Any 400/404 (a retired api-version,
             # throttling, a workspace gone) is an error, or a critical finding on a v1 service
@@ -359,8 +369,11 @@ class LiveCollector:
         scope = f"/subscriptions/{sub}"
         if self._guard(scope, "list AI Services accounts", ACCOUNT_KINDS, read):
             for account in found:
-                for child in self._foundry.of_account(account) + self._guards.of_account(account):
-                    self._pool.submit((sub,), self._child_list, (sub,), child)
+                self._account_children(sub, account)
+
+    def _account_children(self, sub: str, account: dict[str, Any]) -> None:
+        for child in self._foundry.of_account(account) + self._guards.of_account(account):
+            self._pool.submit((sub,), self._child_list, (sub,), child)
 
     def _child_list(self, keys: tuple[str, ...], read: ChildList) -> None:
         """One list under a resource; the lists its records lead to are queued after it."""
@@ -373,6 +386,55 @@ class LiveCollector:
             self._add(record)
             for child in read.children(record):
                 self._pool.submit(keys, self._child_list, keys, child)
+
+    # -- Resource Graph (``--collector graph``) ------------------------------------------------
+
+    def _graph_batch(self, batch: list[str]) -> None:
+        keys = tuple(batch)
+        with self._pool.holding(keys):
+            for query in graph.QUERIES:
+                self._pool.submit(keys, self._graph_query, batch, query)
+            self._pool.submit(keys, self._graph_role_assignments, batch)
+
+    def _graph_rows(self, batch: list[str], query: GraphQuery) -> list[dict[str, Any]] | None:
+        """Every row of ``query`` over ``batch``; None (and an error per subscription) when
+        the query failed: a partial answer is never used."""
+        found: list[dict[str, Any]] = []
+
+        def read() -> None:
+            found.extend(graph.rows(self._ml, self._factory.endpoint, query, batch))
+
+        scopes = [f"/subscriptions/{sub}" for sub in batch]
+        operation = f"query Resource Graph ({query.name})"
+        return found if self._guard(scopes, operation, query.kinds, read) else None
+
+    def _graph_query(self, batch: list[str], query: GraphQuery) -> None:
+        for row in self._graph_rows(batch, query) or ():
+            record = graph.to_record(row)
+            self._add(record)
+            sub = graph.subscription_of_row(record) or ""
+            if record.get("type") == arm.WORKSPACE:
+                self._workspace_children(sub, record)
+            elif record.get("type") == arm.AI_ACCOUNT:
+                self._account_children(sub, record)
+
+    def _graph_role_assignments(self, batch: list[str]) -> None:
+        chains = self._graph_rows(batch, graph.SUBSCRIPTION_CHAIN)
+        found = None if chains is None else self._graph_rows(batch, graph.ROLE_ASSIGNMENTS)
+        if chains is None or found is None:
+            return
+        below: dict[str, list[str]] = {}
+        for sub, groups in graph.subscription_chains(chains).items():
+            for group in groups:
+                below.setdefault(group, []).append(sub)
+        for row in found:
+            record = graph.to_record(row)
+            self._add(record)
+            scope = get_path(record, ("properties", "scope"))
+            name = arm.management_group_of(scope) if isinstance(scope, str) else None
+            for sub in below.get(name or "", ()):
+                with self._lock:
+                    self._builder.note_management_group(name or "", sub)
 
     def _role_assignments(self, sub: str) -> None:
         def read() -> None:

@@ -15,6 +15,8 @@ ENDPOINT_ENV = "AUDITOR_ARM_ENDPOINT"
 DEFAULT_SCAN_TIMEOUT = 3600.0
 """``--timeout`` default: an hour, far beyond the largest tenant measured (see the README)."""
 AUTH_CHOICES = ("default", "cli", "managed-identity", "workload-identity", "environment", "token")
+COLLECTORS = ("graph", "arm")
+"""``--collector``: Resource Graph for the types it indexes (default), or ARM lists only."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ class LiveSettings:
     diagnostic_settings: bool = True
     """Read each account's, workspace's, endpoint's and registry's diagnostic settings (one
     GET per resource); False (``--no-diagnostic-settings``): not collected, rules unknown."""
+    collector: str = "graph"
+    """``graph``: the indexed types through Resource Graph, the rest as ARM lists; ``arm``:
+    every type as ARM lists (``--collector arm``)."""
     timeout: float | None = DEFAULT_SCAN_TIMEOUT
     """Seconds the whole collection may take (``--timeout``); None: no limit. What is not
     read by then is listed as collection errors."""

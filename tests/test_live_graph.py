@@ -1,0 +1,269 @@
+"""Resource Graph collection (the default) against the emulator's Resource Graph: the same
+resources read both ways give the same findings, with far fewer requests; a failed,
+truncated or throttled query is an error or a wait, never fewer resources."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.audit import scan
+from auditor.collect.live.graph import QUERIES, to_record
+from auditor.collect.live.pacing import parse_resets_after
+from auditor.collect.live.settings import LiveSettings, RetrySettings
+from auditor.config import ScanConfig
+from tests.emulator import ArmEmulator, Fault
+from tests.emulator.fixtures import SUB_A, SUB_B, SUB_C
+from tests.emulator.graph import GraphEmulator
+from tests.test_live_scan import live_args
+
+GRAPH = "/providers/Microsoft.ResourceGraph/resources"
+QUERIES_PER_BATCH = len(QUERIES) + 2  # and the role assignments with their subscriptions' groups
+GRAPH_TYPES = frozenset(t for q in QUERIES for t in q.types) | {
+    "Microsoft.Authorization/roleAssignments"
+}
+FAST_RETRY = RetrySettings(total=2, backoff_factor=0.01, backoff_max=0.05, retry_after_max=0.2)
+
+
+def scan_args(server: ArmEmulator, out: Path, *extra: str) -> list[str]:
+    """A Resource Graph scan keeping a snapshot (a later ``--collector arm`` in ``extra``
+    wins, as argparse takes the last one)."""
+    keep = ("--include-passed", "--save-snapshot", str(out / "snapshot"))
+    return live_args(server, *keep, *extra, collector="graph")
+
+
+def findings(report: dict[str, Any]) -> set[tuple[str, ...]]:
+    return {
+        (f["fingerprint"], f["rule_id"], f["resource_id"].lower(), f["status"], f["severity"])
+        for f in report["findings"]
+    }
+
+
+def snapshot_records(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every record the saved snapshot holds, by lower-case id."""
+    records: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.rglob("*.json")):
+        document = json.loads(path.read_text("utf-8"))
+        for record in document.get("value", []) if isinstance(document, dict) else []:
+            if isinstance(record, dict) and isinstance(record.get("id"), str):
+                records[record["id"].lower()] = record
+    return records
+
+
+def of_types(records: dict[str, dict[str, Any]], types: frozenset[str]) -> dict[str, Any]:
+    wanted = {t.lower() for t in types}
+    return {k: r for k, r in records.items() if str(r.get("type", "")).lower() in wanted}
+
+
+def both_ways(
+    server: ArmEmulator, run_cli: Any, tmp_path: Path, *extra: str
+) -> tuple[Any, Any, int, int]:
+    """Scan with --collector arm, then with the default; the results and request counts."""
+    arm = run_cli(
+        scan_args(server, tmp_path / "arm", "--collector", "arm", *extra),
+        output_dir=tmp_path / "arm",
+    )
+    arm_requests = len(server.log)
+    graph = run_cli(scan_args(server, tmp_path / "graph", *extra), output_dir=tmp_path / "graph")
+    return arm, graph, arm_requests, len(server.log) - arm_requests
+
+
+def test_the_same_estate_read_both_ways_gives_the_same_findings_and_records(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """The fixture estate through Resource Graph and through ARM lists: identical findings
+    (fingerprints, statuses), identical records of every Graph-read type, the collector in
+    the report's settings, and fewer requests."""
+    arm, graph, arm_requests, graph_requests = both_ways(emulator, run_cli, tmp_path)
+    assert (arm.code, graph.code) == (1, 1)
+    assert findings(graph.report()) == findings(arm.report())
+    assert graph.report()["errors"] == arm.report()["errors"] == []
+    assert graph.report()["scan"]["settings"]["collector"] == "graph"
+    assert arm.report()["scan"]["settings"]["collector"] == "arm"
+    arm_records = snapshot_records(tmp_path / "arm" / "snapshot")
+    graph_records = snapshot_records(tmp_path / "graph" / "snapshot")
+    assert of_types(graph_records, GRAPH_TYPES) == of_types(arm_records, GRAPH_TYPES)
+    assert len(of_types(arm_records, GRAPH_TYPES)) > 20
+    assert graph_records == arm_records
+    posts = [r for r in emulator.log[arm_requests:] if r.method == "POST"]
+    assert len(posts) == QUERIES_PER_BATCH  # three subscriptions: one batch, one page each
+    assert graph_requests < arm_requests
+
+
+def test_graph_scan_sends_no_arm_list_of_an_indexed_type(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """With Resource Graph, no subscription's workspace, account, role-assignment, pricing or
+    registry list and no endpoint or deployment list goes to ARM; the rest still does."""
+    result = run_cli(scan_args(emulator, tmp_path), output_dir=tmp_path)
+    assert result.code == 1
+    paths = [r.path.lower() for r in emulator.log if r.method == "GET"]
+    indexed = (
+        "/workspaces",
+        "/accounts",
+        "/roleassignments",
+        "/pricings",
+        "/registries",
+        "/onlineendpoints",
+        "/deployments",
+        "/serverlessendpoints",
+    )
+    assert [p for p in paths if p.endswith(indexed) and "/accounts/" not in p] == []
+    assert any(p.endswith("/computes") for p in paths)
+    assert any(p.endswith("/eventtypes/management/values") for p in paths)
+    assert {r.method for r in emulator.log} == {"GET", "POST"}
+    assert {r.path for r in emulator.log if r.method == "POST"} == {GRAPH}
+
+
+def test_small_pages_give_the_same_findings(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """Two rows a page: every page is followed by its $skipToken, and nothing changes."""
+    whole = run_cli(scan_args(emulator, tmp_path / "whole"), output_dir=tmp_path / "whole")
+    before = len(emulator.log)
+    emulator.graph.page_size = 2
+    paged = run_cli(scan_args(emulator, tmp_path / "paged"), output_dir=tmp_path / "paged")
+    posts = [r for r in emulator.log[before:] if r.method == "POST"]
+    assert len(posts) > QUERIES_PER_BATCH + 5
+    assert findings(paged.report()) == findings(whole.report())
+    assert paged.report()["errors"] == []
+
+
+def live(emulator: ArmEmulator, **settings: Any) -> ScanConfig:
+    settings.setdefault("retry", FAST_RETRY)
+    return ScanConfig(
+        live=LiveSettings(auth="token", arm_endpoint=emulator.url, **settings),
+        quiet=True,
+        fail_on=None,
+    )
+
+
+def test_a_failed_query_is_an_error_for_every_subscription_of_its_batch(
+    emulator: ArmEmulator,
+) -> None:
+    """Resource Graph refusing every query: each subscription gets an error naming each query
+    and the kinds are not declared collected; nothing is judged as if it were empty."""
+    message = "The client does not have authorization to perform action 'Microsoft.ResourceGraph/resources/read'"
+    emulator.fail_always(GRAPH, Fault(403, message=message, code="AuthorizationFailed"))
+    outcome = scan(live(emulator))
+    graph_errors = [e for e in outcome.errors if e.operation.startswith("query Resource Graph")]
+    scopes = {e.scope for e in graph_errors}
+    assert scopes == {f"/subscriptions/{s}" for s in (SUB_A, SUB_B, SUB_C)}
+    assert len(graph_errors) == 3 * QUERIES_PER_BATCH - 3  # the assignments query is not sent
+    assert {e.status_code for e in graph_errors} == {403}
+    assert {e.missing_permission for e in graph_errors} == {
+        "Microsoft.ResourceGraph/resources/read"
+    }
+    assert outcome.resource_counts.get("Microsoft.MachineLearningServices/workspaces", 0) == 0
+    assert outcome.exit_code() == 3
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"totalRecords": 5, "count": 1, "resultTruncated": "true", "data": [{"id": "/x"}]},
+        {"totalRecords": 1, "count": 1, "resultTruncated": "false", "data": {"id": "/x"}},
+        {"totalRecords": 2, "count": 2, "resultTruncated": "false", "data": [{"id": "/x"}]},
+        {"totalRecords": 1, "count": 1, "resultTruncated": "false", "data": ["/x"]},
+    ],
+    ids=["truncated", "data-not-array", "count-mismatch", "row-not-object"],
+)
+def test_a_truncated_or_malformed_answer_is_an_error_not_fewer_rows(
+    emulator: ArmEmulator, answer: dict[str, Any]
+) -> None:
+    """resultTruncated, a 'data' that is not rows, or a count that does not match: the query
+    is an error entry for its batch (exit 3), and what it would have read is not judged."""
+    emulator.fail_always(GRAPH, Fault(body=answer))
+    outcome = scan(live(emulator, subscriptions=(SUB_A,)))
+    errors = [e for e in outcome.errors if e.operation.startswith("query Resource Graph")]
+    assert {e.scope for e in errors} == {f"/subscriptions/{SUB_A}"}
+    assert len(errors) == QUERIES_PER_BATCH - 1
+    assert outcome.exit_code() == 3
+
+
+def test_a_paging_loop_is_an_error(emulator: ArmEmulator) -> None:
+    """A $skipToken that comes back again is a loop: an error, not an endless scan."""
+    page = {
+        "totalRecords": 9,
+        "count": 0,
+        "resultTruncated": "false",
+        "data": [],
+        "$skipToken": "again",
+    }
+    emulator.fail_always(GRAPH, Fault(body=page))
+    outcome = scan(live(emulator, subscriptions=(SUB_A,)))
+    errors = [e for e in outcome.errors if e.operation.startswith("query Resource Graph")]
+    assert errors and all("paging loop" in e.message for e in errors)
+
+
+def test_a_throttled_query_is_retried_after_its_retry_after(emulator: ArmEmulator) -> None:
+    """One 429 with Retry-After: the query is sent again (a POST azure-core would not retry)
+    and the scan is complete."""
+    headers = {"Retry-After": "0", "x-ms-user-quota-remaining": "0"}
+    emulator.fail_next(GRAPH, Fault(429, headers, "throttled", code="RateLimiting"))
+    outcome = scan(live(emulator))
+    assert list(outcome.errors) == []
+    statuses = [r.status for r in emulator.log if r.method == "POST"]
+    assert statuses.count(429) == 1 and len(statuses) == QUERIES_PER_BATCH + 1
+
+
+def test_a_slow_query_past_the_read_timeout_is_sent_again(emulator: ArmEmulator) -> None:
+    """A query answered slower than the read timeout is retried like a GET (azure-core retries
+    no POST after a timeout), and the retry's answer is used."""
+    emulator.fail_next(GRAPH, Fault(delay=1.5))
+    outcome = scan(live(emulator, read_timeout=0.5))
+    assert list(outcome.errors) == []
+    [source] = [s for s in outcome.sources if s["kind"] == "live"]
+    assert source["retries"] >= 1  # the slow one, sent again (the emulator logs it late)
+    assert outcome.resource_counts["Microsoft.CognitiveServices/accounts"] == 6
+
+
+def test_the_quota_is_paced_not_hit(emulator: ArmEmulator) -> None:
+    """Four queries a second allowed: the scan waits for each reset the quota headers
+    announce instead of being throttled, and reads everything."""
+    emulator.graph = GraphEmulator(emulator.estate, quota=4, window=1.0)
+    outcome = scan(live(emulator, concurrency=4))
+    assert list(outcome.errors) == []
+    assert emulator.graph.throttled == 0
+    assert sum(r.method == "POST" for r in emulator.log) == QUERIES_PER_BATCH
+
+
+def test_resets_after_is_read_as_hours_minutes_seconds() -> None:
+    """The reset header is hh:mm:ss; anything else is ignored rather than guessed at."""
+    assert parse_resets_after("00:00:03") == 3.0
+    assert parse_resets_after("01:02:03.5") == 3723.5
+    assert [parse_resets_after(v) for v in ("3", "", None, "00:61:00", "-0:00:01")] == [None] * 5
+
+
+def test_a_graph_row_becomes_the_arm_record() -> None:
+    """Resource Graph's lower-case type and its own empty columns are undone; ARM's keys and
+    values are kept as they are."""
+    row = {
+        "id": "/subscriptions/s/resourceGroups/RG/providers/Microsoft.MachineLearningServices/workspaces/w",
+        "name": "w",
+        "type": "microsoft.machinelearningservices/workspaces",
+        "kind": "",
+        "location": "eastus",
+        "resourceGroup": "rg",
+        "subscriptionId": "s",
+        "tenantId": "t",
+        "managedBy": "",
+        "sku": None,
+        "plan": None,
+        "identity": {"type": "SystemAssigned"},
+        "tags": None,
+        "zones": None,
+        "extendedLocation": None,
+        "properties": {"publicNetworkAccess": "Disabled"},
+    }
+    assert to_record(row) == {
+        "id": row["id"],
+        "name": "w",
+        "type": "Microsoft.MachineLearningServices/workspaces",
+        "location": "eastus",
+        "identity": {"type": "SystemAssigned"},
+        "properties": {"publicNetworkAccess": "Disabled"},
+    }
