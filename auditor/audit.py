@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
-from auditor import digests
+from auditor import digests, progress
 from auditor.collect import azcli
 from auditor.collect.snapshot import SnapshotSource
 from auditor.collect.templates import TemplateSource
@@ -298,16 +298,17 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
     if not config.stdout:
         check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
     store = open_store(config.history) if config.history else None  # a bad URL costs no read
-    try:
-        scan_id = new_scan_id()
-        outcome = scan(config, store, scan_id)
-        report = build_report(outcome, include_passed=config.include_passed)
-        if store is not None:
-            outcome, report = record(store, outcome, report, scan_id, config.include_passed)
-    finally:
-        if store is not None:
-            store.close()
-    written: list[Path] = []
+    with progress.shown(err, enabled=not config.quiet):
+        try:
+            scan_id = new_scan_id()
+            outcome = scan(config, store, scan_id)
+            report = build_report(outcome, include_passed=config.include_passed)
+            if store is not None:
+                outcome, report = record(store, outcome, report, scan_id, config.include_passed)
+        finally:
+            if store is not None:
+                store.close()
+        written = [] if config.stdout else write_reports(report, config.formats, config.output_dir)
     if config.stdout:
         text = render(config.formats[0], report)
         out = stdout or sys.stdout
@@ -316,8 +317,6 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
             out.buffer.write(text)
         else:
             out.write(text)
-    else:
-        written = write_reports(report, config.formats, Path(config.output_dir))
     if config.log_analytics is not None:
         outcome, report = _export(config, config.log_analytics, outcome, report, err)
     for warning in report.warnings:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor import progress
 from auditor.collect import azcli
 from auditor.errors import InputError
 from auditor.inventory import InventoryBuilder
@@ -199,15 +200,11 @@ def read_snapshots(
     stats = []
     for path in paths:
         files = snapshot_files(path)
-        records = sum(
-            read_file(
-                f,
-                builder,
-                kind,
-                f"{display_prefix}/{f.relative_to(path).as_posix()}" if display_prefix else None,
-            )
-            for f in files
-        )
+        records = 0
+        for index, f in enumerate(files, 1):
+            shown = f"{display_prefix}/{f.relative_to(path).as_posix()}" if display_prefix else None
+            records += read_file(f, builder, kind, shown)
+            progress.step("reading evidence files", index, len(files), f"{records:,} records")
         stats.append(SnapshotStats(path=str(path), files=len(files), records=records))
     return stats
 

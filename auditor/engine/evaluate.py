@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditor import arm
+from auditor import arm, progress
 from auditor.engine import conditions, parameters
 from auditor.engine.outcome import EvalContext, Outcome
 from auditor.engine.predicates import PREDICATES
@@ -206,6 +206,8 @@ def evaluate(
     ``values`` sets parameters by rule id (the others keep their defaults)."""
     given = values or {}
     results: list[Result] = []
-    for rule in sorted(rules, key=lambda r: r.id):
+    ordered = sorted(rules, key=lambda r: r.id)
+    for index, rule in enumerate(ordered, 1):
         results.extend(evaluate_rule(rule, inventory, as_of, given.get(rule.id, {})))
+        progress.step("evaluating rules", index, len(ordered), f"{len(results):,} results")
     return results

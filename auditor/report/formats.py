@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TextIO
 
+from auditor import progress
 from auditor.atomic import write_files
 from auditor.errors import InputError, ReportError
 from auditor.extras import require
@@ -161,6 +162,11 @@ def render(name: str, report: Report) -> str | bytes:
     return data if chosen.binary else data.decode("utf-8")
 
 
+def _write_one(chosen: Writer, report: Report, index: int, total: int, stream: IO[bytes]) -> None:
+    progress.step("writing reports", index, total, chosen.filename)
+    chosen.write(report, stream)
+
+
 def write_atomically(path: Path, text: str) -> None:  # suppress.py and commands.py use it
     """Write one file all or nothing (:func:`auditor.atomic.write_files`)."""
     write_files({path: text})
@@ -187,7 +193,10 @@ def write_reports(report: Report, formats: Iterable[str], output_dir: Path) -> l
     is complete do they replace the previous set, and a failure while writing any of them
     leaves the previous set as it was (see :mod:`auditor.atomic`)."""
     chosen = [writer(n) for n in formats]
-    files = {Path(output_dir) / w.filename: functools.partial(w.write, report) for w in chosen}
+    files = {
+        Path(output_dir) / w.filename: functools.partial(_write_one, w, report, i, len(chosen))
+        for i, w in enumerate(chosen, 1)
+    }
     try:
         return write_files(files)
     except OSError as exc:
