@@ -319,12 +319,43 @@ def generate_tenant(subscriptions: int, shape: str = "realistic") -> Any:
     estate = Estate()
     for i, size in enumerate(tenant_size(subscriptions, shape)):
         part = generate(size)
-        sub = f"{i + 1:08x}-0000-4000-8000-{i + 1:012x}"
+        sub = tenant_subscription(i)
         old = "00000001-0000-4000-8000-000000000001"
         for record in [*part.subscriptions, *_records(part)]:
             text = json.dumps(record).replace(old, sub)
             estate.add(json.loads(text), subscription=sub if "roleDefinitions/" in text else None)
     return estate
+
+
+def tenant_subscription(i: int) -> str:
+    """The id of the tenant's subscription ``i`` (from 0), as :func:`generate_tenant` names it."""
+    return f"{i + 1:08x}-0000-4000-8000-{i + 1:012x}"
+
+
+SCOPE_ROOT = "contoso-root"
+EXCLUDED_GROUP = "sandbox"
+
+
+def tenant_hierarchy(subscriptions: int) -> tuple[Any, set[str], str]:
+    """A management-group tree for ``--scoped``: the root, ``prod`` (with a nested ``ml``
+    group), ``dev`` and ``sandbox``, one subscription in ten under each of ``sandbox`` and
+    ``ml``. Returns the tree, the subscriptions a scan of the root without ``sandbox`` and
+    without the one excluded subscription must read, and that subscription."""
+    from tests.emulator.management_groups import Hierarchy
+
+    tree = Hierarchy(root=SCOPE_ROOT)
+    for name, parent in (("prod", None), ("ml", "prod"), ("dev", None), (EXCLUDED_GROUP, None)):
+        tree.group(name, parent)
+    wanted = set()
+    for i in range(subscriptions):
+        sub = tenant_subscription(i)
+        parent = EXCLUDED_GROUP if i % 10 == 3 else "ml" if i % 10 == 7 else ("prod", "dev")[i % 2]
+        tree.subscription(sub, parent, f"tenant-{i + 1}")
+        if parent != EXCLUDED_GROUP:
+            wanted.add(sub)
+    excluded = tenant_subscription(1)  # under dev: excluded by id
+    wanted.discard(excluded)
+    return tree, wanted, excluded
 
 
 def _records(estate: Any) -> list[dict[str, Any]]:
@@ -352,6 +383,7 @@ def _serve(
     cert_dir: str,
     conn: Any,
     diagnostics: bool,
+    scoped: bool = False,
 ) -> None:
     from tests.emulator import ArmEmulator
 
@@ -359,6 +391,8 @@ def _serve(
     server = ArmEmulator(
         estate, Path(cert_dir), token="bench", page_size=page_size, latency=latency
     ).start()
+    if scoped and not isinstance(size, Size):
+        server.management_groups = tenant_hierarchy(size[0])[0]
     conn.send((server.url, str(server.ca_file), minimum_requests(estate, page_size, diagnostics)))
     conn.recv()  # until the parent is done
     kinds: dict[str, int] = {}
@@ -366,7 +400,10 @@ def _serve(
         kind = request_kind(entry.method, entry.path)
         kinds[kind] = kinds.get(kind, 0) + 1
     graph = server.graph
-    conn.send((len(server.log), kinds, graph.quota, graph.window, graph.throttled))
+    read = {
+        e.path.lower().split("/")[2] for e in server.log if e.path.startswith("/subscriptions/")
+    }
+    conn.send((len(server.log), kinds, graph.quota, graph.window, graph.throttled, read))
     server.stop()
 
 
@@ -392,7 +429,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the per-resource diagnostic-settings reads, as the scan option does",
     )
+    parser.add_argument(
+        "--scoped",
+        action="store_true",
+        help="--tenant only: scan --management-group contoso-root with two exclusions (the "
+        "sandbox group, one subscription by id) and check what was read",
+    )
     args = parser.parse_args(argv)
+    if args.scoped and not args.tenant:
+        parser.error("--scoped needs --tenant")
     diagnostics = not args.no_diagnostic_settings
     size: Size | tuple[int, str] = (args.tenant, args.shape) if args.tenant else SIZES[args.size]
 
@@ -400,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         parent, child = multiprocessing.Pipe()
         server = multiprocessing.get_context("fork").Process(
             target=_serve,
-            args=(size, args.latency, args.page_size, tmp, child, diagnostics),
+            args=(size, args.latency, args.page_size, tmp, child, diagnostics, args.scoped),
             daemon=True,
         )
         server.start()
@@ -418,6 +463,15 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=args.concurrency,
             diagnostic_settings=diagnostics,
             collector=args.collector,
+            **(
+                {
+                    "management_groups": (SCOPE_ROOT,),
+                    "exclude_management_groups": (EXCLUDED_GROUP,),
+                    "exclude_subscriptions": (tenant_hierarchy(args.tenant)[2],),
+                }
+                if args.scoped
+                else {}
+            ),
         )
         cpu_before = _cpu()
         started = time.perf_counter()
@@ -425,11 +479,13 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - started
         cpu = _cpu() - cpu_before
         parent.send("done")
-        served, kinds, quota, window, throttled = parent.recv()
+        served, kinds, quota, window, throttled, read = parent.recv()
         server.join(timeout=10)
 
     [source] = [s for s in outcome.sources if s["kind"] == "live"]
     requests = int(source["requests"])
+    if args.scoped:
+        _scope_check(args.tenant, outcome, read)
     if args.tenant:
         quotas = (quota, window, throttled)
         return _tenant_table(args, outcome, source, kinds, wall, cpu, quotas, needed)
@@ -453,6 +509,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio wall / bound: {wall / bound:.2f} (collection alone: {collecting / bound:.2f})")
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
     return 0
+
+
+def _scope_check(subscriptions: int, outcome: Any, read: set[str]) -> None:
+    """Print whether the scoped scan read exactly the subscriptions it should."""
+    _, wanted, excluded = tenant_hierarchy(subscriptions)
+    scanned = {s.id.lower() for s in outcome.subscriptions}
+    print(
+        f"scope: {len(scanned)} of {subscriptions} subscriptions scanned, {len(wanted)} expected; "
+        f"exactly those: {scanned == wanted}; ARM requests under another subscription: "
+        f"{len(read - wanted)} (the excluded {excluded}: {excluded in read})"
+    )
 
 
 def _cpu() -> float:
