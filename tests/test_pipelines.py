@@ -105,7 +105,11 @@ class Runner:
 
 
 def expand(text: str, env: dict[str, str]) -> str:
-    """``$NAME``, ``${NAME}`` and ``${NAME:-DEFAULT}`` expanded from ``env`` (as bash does)."""
+    """``$NAME``, ``${NAME}``, ``${NAME:-DEFAULT}`` and ``${NAME:+WORDS}`` expanded from ``env``
+    (as bash does)."""
+    text = re.sub(
+        r"\$\{(\w+):\+([^}]*)\}", lambda m: m.group(2) if env.get(m.group(1)) else "", text
+    )
     text = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m.group(1)) or m.group(2), text)
     for name, value in env.items():
         text = text.replace("${" + name + "}", value).replace("$" + name, value)
@@ -188,6 +192,21 @@ def test_nightly_workflow_keeps_the_previous_report_as_baseline(tmp_path: Path) 
     assert (runner.work / "reports" / "auditor.diff.json").is_file()
     written = {tuple(c) for s in scripts for c in commands_in(s, runner.env)}
     assert written == {tuple(c) for c in runner.calls()}  # both branches ran, as written
+    assert not any("--export" in c for c in runner.calls())  # no AUDITOR_DCE: nothing sent
+    dce = "https://dce-nightly.westeurope-1.ingest.monitor.azure.com"
+    exporting = {**runner.env, "AUDITOR_DCE": dce, "AUDITOR_DCR_ID": "dcr-0123"}
+    scans = [c for s in scripts for c in commands_in(s, exporting) if c[0] == "scan"]
+    assert len(scans) == 2  # both nights' scans send their results
+    for command in scans:
+        at = command.index("--export")
+        assert command[at : at + 6] == [
+            "--export",
+            "log-analytics",
+            "--dce",
+            dce,
+            "--dcr-id",
+            "dcr-0123",
+        ]
 
 
 def test_azure_pipelines_runs_and_publishes_junit(tmp_path: Path) -> None:
