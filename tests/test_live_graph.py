@@ -93,6 +93,58 @@ def test_the_same_estate_read_both_ways_gives_the_same_findings_and_records(
     assert graph_requests < arm_requests
 
 
+def activity_lists(entries: list[Any]) -> set[tuple[str, str]]:
+    """(subscription, provider) of every Activity Log list among ``entries``."""
+    found = set()
+    for entry in entries:
+        if entry.path.lower().endswith("/eventtypes/management/values"):
+            query = " ".join(entry.query.get("$filter", []))
+            provider = query.split("resourceProvider eq '")[1].split("'")[0]
+            found.add((entry.path.split("/")[2].lower(), provider.lower()))
+    return found
+
+
+def held_providers(report: dict[str, Any]) -> set[tuple[str, str]]:
+    """(subscription, provider) of every AI/ML resource the report judged."""
+    return {
+        (f["subscription_id"].lower(), f["resource_type"].split("/")[0].lower())
+        for f in report["findings"]
+        if f["subscription_id"]
+        and f["resource_type"].split("/")[0].lower()
+        in ("microsoft.cognitiveservices", "microsoft.machinelearningservices")
+    }
+
+
+def test_the_activity_log_is_read_only_where_its_provider_has_resources(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """The ARM path lists both providers' Activity Log in every subscription; through Resource
+    Graph only a subscription holding that provider's resources is listed (their key
+    regenerations are all AIS002 and AML002 judge), and the findings are the same."""
+    arm, graph, arm_requests, _ = both_ways(emulator, run_cli, tmp_path)
+    assert findings(graph.report()) == findings(arm.report())
+    by_arm = activity_lists(emulator.log[:arm_requests])
+    by_graph = activity_lists(emulator.log[arm_requests:])
+    subscriptions = {s["id"].lower() for s in arm.report()["scan"]["subscriptions"]}
+    assert {s for s, _ in by_arm} == subscriptions and len(by_arm) == 2 * len(subscriptions)
+    assert by_graph == held_providers(graph.report())
+    assert by_graph < by_arm  # some subscription holds no resources of one of the providers
+
+
+def test_failed_queries_still_read_the_activity_log_of_their_batch(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """When the queries fail, what their batch holds is not known: every subscription's
+    Activity Log of both providers is listed, as the ARM path does (nothing skipped on a
+    guess)."""
+    emulator.fail_always(GRAPH, Fault(403, message="denied", code="AuthorizationFailed"))
+    run = run_cli(scan_args(emulator, tmp_path, "--fail-on", "none"), output_dir=tmp_path)
+    assert run.code == 3
+    subscriptions = {s.lower() for s in (SUB_A, SUB_B, SUB_C)}
+    providers = {"microsoft.cognitiveservices", "microsoft.machinelearningservices"}
+    assert activity_lists(emulator.log) == {(s, p) for s in subscriptions for p in providers}
+
+
 def test_graph_scan_sends_no_arm_list_of_an_indexed_type(
     emulator: ArmEmulator, run_cli: Any, tmp_path: Path
 ) -> None:

@@ -108,6 +108,7 @@ class LiveCollector:
         self._dependencies = DependencyReads(self._ml, factory.endpoint)
         self._subscription_total = 0
         self._by_graph = self._settings.collector == "graph"
+        self._activity_read: set[tuple[str, str]] = set()
 
     def _scope_done(self, key: str) -> None:
         if not key.startswith(WORKSPACE_PREFIX):
@@ -284,10 +285,10 @@ class LiveCollector:
     def _subscription(self, sub: str) -> None:
         keys = (sub,)
         with self._pool.holding(keys):
+            if self._by_graph:
+                return  # the rest, and the Activity Log it needs, follow its Resource Graph batch
             for provider in ACTIVITY_PROVIDERS:
                 self._pool.submit(keys, self._activity_log, sub, provider)
-            if self._by_graph:
-                return  # the rest came in the subscription's Resource Graph batch
             self._pool.submit(keys, self._workspaces, sub)
             self._pool.submit(keys, self._accounts, sub)
             self._pool.submit(keys, self._role_assignments, sub)
@@ -409,14 +410,32 @@ class LiveCollector:
         return found if self._guard(scopes, operation, query.kinds, read) else None
 
     def _graph_query(self, batch: list[str], query: GraphQuery) -> None:
-        for row in self._graph_rows(batch, query) or ():
+        rows = self._graph_rows(batch, query)
+        held: set[tuple[str, str]] = set()
+        for row in rows or ():
             record = graph.to_record(row)
             self._add(record)
             sub = graph.subscription_of_row(record) or ""
+            held.add((sub, str(record.get("type") or "").split("/")[0].lower()))
             if record.get("type") == arm.WORKSPACE:
                 self._workspace_children(sub, record)
             elif record.get("type") == arm.AI_ACCOUNT:
                 self._account_children(sub, record)
+        if rows is None:  # what the batch holds is not known: read its logs as the ARM path does
+            held = {(sub, p.lower()) for sub in batch for p in ACTIVITY_PROVIDERS}
+        self._activity_logs(held)
+
+    def _activity_logs(self, held: set[tuple[str, str]]) -> None:
+        """The Activity Log of each provider a subscription holds resources of, once: its key
+        regeneration events judge those resources only (AIS002, AML002), so a subscription
+        holding none (most of a tenant) needs no list."""
+        wanted = [(sub, p) for p in ACTIVITY_PROVIDERS for sub in sorted({s for s, _ in held})
+                  if (sub, p.lower()) in held]  # fmt: skip
+        with self._lock:
+            new = [w for w in wanted if w not in self._activity_read]
+            self._activity_read.update(new)
+        for sub, provider in new:
+            self._pool.submit((sub,), self._activity_log, sub, provider)
 
     def _graph_role_assignments(self, batch: list[str]) -> None:
         chains = self._graph_rows(batch, graph.SUBSCRIPTION_CHAIN)
