@@ -19,7 +19,6 @@ from auditor.engine.selection import split_patterns
 from auditor.errors import InputError
 from auditor.model import Severity
 from auditor.report.baseline import load_report
-from auditor.report.build import build_report
 from auditor.report.formats import render as _render
 from auditor.report.model import Report
 from auditor.timeutil import parse_timestamp
@@ -27,8 +26,9 @@ from auditor.timeutil import parse_timestamp
 
 def run_scan(config: ScanConfig) -> Report:
     """Scan what ``config`` names and return the typed report (no report file is written;
-    ``config.save_snapshot`` still is). ``config.include_passed`` lists passing results too."""
-    return build_report(audit.scan(config), include_passed=config.include_passed)
+    ``config.save_snapshot`` still is). ``config.include_passed`` lists passing results too;
+    with ``config.history`` the scan is recorded there and findings carry their lifecycle."""
+    return audit.scan_report(config)[1]
 
 
 def read_report(path: Path | str) -> Report:
@@ -70,6 +70,9 @@ def scan(
     max_suppression_days: int = 180,
     key_max_age_days: int | None = None,
     allow_empty: bool = False,
+    history: str | None = None,
+    sla_days: Mapping[Severity | str, int] | None = None,
+    fail_on_overdue: bool = False,
 ) -> Report:
     """Scan and return the typed report: the keywords are ``auditor scan``'s options.
 
@@ -80,7 +83,9 @@ def scan(
     (``auditor.LiveSettings(subscriptions=...)``), which only runs when given. No file is
     written and nothing printed; what the CLI calls exit 2 raises
     :class:`~auditor.errors.InputError`. ``report.to_frame()`` gives the findings as a
-    pandas DataFrame (the ``analysis`` extra)."""
+    pandas DataFrame (the ``analysis`` extra). ``history`` (a ``sqlite:///`` or
+    ``postgresql://`` URL) records the scan there, as ``--history`` does, with ``sla_days``
+    (severity -> days) and ``fail_on_overdue``."""
     config = ScanConfig(
         snapshots=_paths(snapshot),
         demo=demo,
@@ -103,6 +108,9 @@ def scan(
         key_max_age_days=key_max_age_days,
         allow_empty=allow_empty,
         formats=(),
+        history=history,
+        sla_days={_sla_severity(s): days for s, days in (sla_days or {}).items()},
+        fail_on_overdue=fail_on_overdue,
     )
     return run_scan(config)
 
@@ -139,3 +147,12 @@ def _severity(value: Severity | str | None) -> Severity | None:
         return Severity.parse(value)
     except ValueError as exc:
         raise InputError(f"fail_on: {exc}, or none") from None
+
+
+def _sla_severity(value: Severity | str) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise InputError(f"sla_days: {value!r} is not a severity") from None

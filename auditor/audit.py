@@ -292,22 +292,29 @@ def _notes(config: ScanConfig, inventory: Inventory) -> list[str]:
     return notes
 
 
+def scan_report(config: ScanConfig) -> tuple[ScanOutcome, Report]:
+    """The scan and its report (no file written); with ``config.history`` the findings carry
+    their lifecycle and the scan is recorded in the store (the CLI and the API both come here)."""
+    store = open_store(config.history) if config.history else None  # a bad URL costs no read
+    try:
+        scan_id = new_scan_id()
+        outcome = scan(config, store, scan_id)
+        report = build_report(outcome, include_passed=config.include_passed)
+        if store is not None:
+            outcome, report = record(store, outcome, report, scan_id, config.include_passed)
+    finally:
+        if store is not None:
+            store.close()
+    return outcome, report
+
+
 def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Scan, write the reports, print the summary; returns the exit code (0, 1 or 3)."""
     err = stderr or sys.stderr
     if not config.stdout:
         check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
-    store = open_store(config.history) if config.history else None  # a bad URL costs no read
     with progress.shown(err, enabled=not config.quiet):
-        try:
-            scan_id = new_scan_id()
-            outcome = scan(config, store, scan_id)
-            report = build_report(outcome, include_passed=config.include_passed)
-            if store is not None:
-                outcome, report = record(store, outcome, report, scan_id, config.include_passed)
-        finally:
-            if store is not None:
-                store.close()
+        outcome, report = scan_report(config)
         written = [] if config.stdout else write_reports(report, config.formats, config.output_dir)
     if config.stdout:
         text = render(config.formats[0], report)

@@ -125,6 +125,34 @@ def test_scan_refuses_bad_keywords_as_the_cli_refuses_bad_options(tmp_path: Path
         auditor.scan()
 
 
+def test_scan_from_python_records_history_as_the_cli_does(run_cli: Any, tmp_path: Path) -> None:
+    """``scan(history=...)`` records each scan: the second one's failures are 10 days old and
+    past a 5-day SLA, ``fail_on_overdue`` gates on them, and ``auditor history list`` (the
+    CLI, on the same store) lists both scans."""
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    first = auditor.scan(demo=True, history=url, as_of="2026-11-01T00:00:00Z")
+    assert all(f.first_seen is not None and f.age_days == 0 for f in first.findings)
+    later = auditor.scan(
+        demo=True,
+        history=url,
+        as_of="2026-11-11T00:00:00Z",
+        sla_days={"high": 5, auditor.Severity.CRITICAL: 5},
+        fail_on_overdue=True,
+    )
+    failing = [f for f in later.findings if f.status is auditor.Status.FAIL]
+    assert failing and {f.age_days for f in failing} == {10}
+    urgent = [
+        f for f in failing if f.severity in (auditor.Severity.HIGH, auditor.Severity.CRITICAL)
+    ]
+    assert urgent and all(f.overdue for f in urgent)
+    assert not any(f.overdue for f in failing if f not in urgent)  # no SLA for the others
+    assert later.summary.gate.overdue_only and later.summary.gate.exit_code == 1
+    listed = run_cli(["history", "list", "--history", url, "--format", "json"])
+    assert len(json.loads(listed.out)) == 2
+    with pytest.raises(auditor.InputError, match="not a severity"):
+        auditor.scan(demo=True, history=url, sla_days={"urgent": 5})
+
+
 def test_to_frame_has_one_typed_row_per_finding_of_the_json_report(run_cli: Any) -> None:
     """``report.to_frame()`` of the demo has the JSON report's findings, in order, one row each:
     severity an ordered categorical (info < ... < critical), status a categorical of every
