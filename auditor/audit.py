@@ -7,12 +7,11 @@ import sys
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from auditor import digests, progress
 from auditor.collect import azcli
 from auditor.collect.snapshot import SnapshotSource
-from auditor.collect.templates import TemplateSource
 from auditor.collect.writer import check_destination, write_snapshot
 from auditor.config import LogAnalyticsTarget, ScanConfig
 from auditor.demo import DEMO_AS_OF, DEMO_DIR, DEMO_PREFIX, DEMO_SOURCE
@@ -32,26 +31,20 @@ from auditor.engine.ruleset import Release, not_gating, pin_for
 from auditor.engine.selection import select_rules
 from auditor.errors import InputError, RuleError
 from auditor.fields import AUDITED_TYPES
-from auditor.history.recording import (
-    check_history_settings,
-    history_settings,
-    new_scan_id,
-    open_store,
-    read_lifecycles,
-    record,
-)
-from auditor.history.store import HistoryStore
+from auditor.history.settings import check_history_settings, history_settings
 from auditor.inventory import Inventory, InventoryBuilder
-from auditor.loganalytics import export
 from auditor.model import CollectionError, Resource, Rule
 from auditor.report.baseline import load_report, mark_results
 from auditor.report.build import build_report
 from auditor.report.formats import check_report_folder, render, write_reports
 from auditor.report.model import Report
 from auditor.report.summary import summary_text
-from auditor.scan import Evidence, ScanOutcome
+from auditor.scan import Evidence, Lifecycle, ScanOutcome
 from auditor.shard import Shard
 from auditor.sources import Source, SourceRead
+
+if TYPE_CHECKING:
+    from auditor.history.store import HistoryStore
 from auditor.suppress import apply_suppressions, load_suppressions, suppressions_file
 
 
@@ -65,6 +58,8 @@ def sources_of(config: ScanConfig) -> list[Source]:
     if config.snapshots:
         sources.append(SnapshotSource(config.snapshots))
     if config.templates:
+        from auditor.collect.templates import TemplateSource  # its parsers: only when used
+
         sources.append(
             TemplateSource(config.templates, config.template_parameters, config.template_context)
         )
@@ -119,9 +114,14 @@ def scan(config: ScanConfig, history: HistoryStore | None = None, scan_id: str =
         results, baseline_section = mark_results(results, baseline, str(config.baseline))
     views = [compliance(framework, rules, results) for framework in frameworks]
     saved = digests.Recording()
-    lifecycle, history_errors = (
-        read_lifecycles(history, results, as_of, scan_id, config.sla_days) if history else ({}, [])
-    )
+    lifecycle: dict[str, Lifecycle] = {}
+    history_errors: list[CollectionError] = []
+    if history is not None:
+        from auditor.history.recording import read_lifecycles
+
+        lifecycle, history_errors = read_lifecycles(
+            history, results, as_of, scan_id, config.sla_days
+        )
     if config.save_snapshot is not None:
         # Last, once every input has loaded: a scan that ends in exit 2 writes no snapshot.
         tenant = next((r.tenant for r in reads if r.tenant is not None), None)
@@ -295,16 +295,19 @@ def _notes(config: ScanConfig, inventory: Inventory) -> list[str]:
 def scan_report(config: ScanConfig) -> tuple[ScanOutcome, Report]:
     """The scan and its report (no file written); with ``config.history`` the findings carry
     their lifecycle and the scan is recorded in the store (the CLI and the API both come here)."""
-    store = open_store(config.history) if config.history else None  # a bad URL costs no read
+    if config.history is None:  # SQLAlchemy is imported only for a scan that keeps history
+        outcome = scan(config)
+        return outcome, build_report(outcome, include_passed=config.include_passed)
+    from auditor.history import recording
+
+    store = recording.open_store(config.history)  # a bad URL costs no read
     try:
-        scan_id = new_scan_id()
+        scan_id = recording.new_scan_id()
         outcome = scan(config, store, scan_id)
         report = build_report(outcome, include_passed=config.include_passed)
-        if store is not None:
-            outcome, report = record(store, outcome, report, scan_id, config.include_passed)
+        outcome, report = recording.record(store, outcome, report, scan_id, config.include_passed)
     finally:
-        if store is not None:
-            store.close()
+        store.close()
     return outcome, report
 
 
@@ -347,6 +350,8 @@ def _export(
     """Send the results to Log Analytics once the reports are written (a failed export
     loses no report). Rows that did not arrive are an error entry: the reports are written
     again with it, and the scan is incomplete (exit 3)."""
+    from auditor.loganalytics import export  # the ingestion client: only when exporting
+
     sent = export(report, target, target.credentials)
     error = sent.error(target)
     if error is None:

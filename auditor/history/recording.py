@@ -11,40 +11,14 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from auditor.config import ScanConfig
-from auditor.errors import InputError
 from auditor.history.lifecycle import lifecycles
 from auditor.history.store import HistoryStore, HistoryUnavailable
 from auditor.history.store import open_store as open_store
-from auditor.history.url import masked
 from auditor.model import CollectionError, Result, Severity
 from auditor.report.build import build_report
 from auditor.report.model import Report, TrendPoint
 from auditor.scan import Lifecycle, ScanOutcome
-
-
-def check_history_settings(config: ScanConfig) -> None:
-    """``--sla-days`` and ``--fail-on-overdue`` mean nothing without ``--history``."""
-    if config.history is None:
-        if config.fail_on_overdue:
-            raise InputError("--fail-on-overdue needs --history URL (and --sla-days)")
-        if config.sla_days:
-            raise InputError("--sla-days (sla_days) needs --history URL: age is kept there")
-    elif config.fail_on_overdue and not config.sla_days:
-        raise InputError("--fail-on-overdue needs --sla-days (or the config's sla_days table)")
-
-
-def history_settings(config: ScanConfig) -> dict[str, Any]:
-    """The report's ``scan.settings`` keys of history, only when it is kept (the URL masked)."""
-    if config.history is None:
-        return {}
-    return {
-        "history": masked(config.history),
-        "sla_days": {s.value: days for s, days in config.sla_days.items()},
-        "fail_on_overdue": config.fail_on_overdue,
-    }
 
 
 def _error(store: HistoryStore, operation: str, message: str) -> CollectionError:
