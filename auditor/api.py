@@ -73,6 +73,7 @@ def scan(
     history: str | None = None,
     sla_days: Mapping[Severity | str, int] | None = None,
     fail_on_overdue: bool = False,
+    jobs: int | None = None,
 ) -> Report:
     """Scan and return the typed report: the keywords are ``auditor scan``'s options.
 
@@ -85,7 +86,11 @@ def scan(
     :class:`~auditor.errors.InputError`. ``report.to_frame()`` gives the findings as a
     pandas DataFrame (the ``analysis`` extra). ``history`` (a ``sqlite:///`` or
     ``postgresql://`` URL) records the scan there, as ``--history`` does, with ``sla_days``
-    (severity -> days) and ``fail_on_overdue``."""
+    (severity -> days) and ``fail_on_overdue``. ``jobs`` is ``--jobs``: worker processes
+    that judge the rules (None: one per core on a large estate; a caller with threads of its
+    own is always judged in-process)."""
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise InputError(f"jobs must be a whole number of at least 1, not {jobs!r}")
     config = ScanConfig(
         snapshots=_paths(snapshot),
         demo=demo,
@@ -111,6 +116,7 @@ def scan(
         history=history,
         sla_days={_sla_severity(s): days for s, days in (sla_days or {}).items()},
         fail_on_overdue=fail_on_overdue,
+        jobs=jobs,
     )
     return run_scan(config)
 

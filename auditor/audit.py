@@ -105,7 +105,7 @@ def scan(config: ScanConfig, history: HistoryStore | None = None, scan_id: str =
             horizon_from=max(started.date(), as_of.date()),
             max_days=config.max_suppression_days,
         )
-    results = evaluate(rules, inventory, as_of, used)
+    results = evaluate(rules, inventory, as_of, used, jobs=config.jobs)
     if config.shard is not None:  # another shard's role definitions are there to look up
         results = [r for r in results if _in_shard(config.shard, r.resource)]
     results, warnings = apply_suppressions(results, suppressions, as_of)

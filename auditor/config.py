@@ -72,6 +72,9 @@ class ScanConfig:
     """Where "now" comes from: the report's timestamps, and ``as_of`` when none is given."""
     allow_empty: bool = False
     """Do not treat a scan that found no AI/ML resource as incomplete."""
+    jobs: int | None = None
+    """Worker processes that judge the rules (``--jobs``); None: one per core from 5,000
+    resources, in-process below (see :func:`auditor.engine.evaluate.evaluate`)."""
     rules_dirs: Sequence[Path] | None = None
     """Rule folders; None means the bundled rules."""
     quiet: bool = False

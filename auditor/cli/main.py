@@ -232,6 +232,7 @@ def scan_config(
         as_of=values["as_of"],
         clock=clock,
         allow_empty=values["allow_empty"],
+        jobs=values["jobs"],
         rules_dirs=tuple(values["rules_dir"]) if values["rules_dir"] else None,
         quiet=values["quiet"],
         select=split_patterns(values["select"]),

@@ -283,6 +283,14 @@ def _add_rule_options(scan: argparse.ArgumentParser, options: Options) -> None:
     )
     options.add(
         rules,
+        "--jobs",
+        type=arguments.positive_int,
+        metavar="N",
+        help="judge the rules in N worker processes (default: one per core from 5,000 "
+        "resources; 1 judges in-process). Results are the same either way",
+    )
+    options.add(
+        rules,
         "--rules-dir",
         type=Path,
         action="append",

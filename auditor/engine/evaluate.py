@@ -7,14 +7,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditor import arm, progress
+from auditor import arm, progress, workers
 from auditor.engine import conditions, parameters
 from auditor.engine.outcome import EvalContext, Outcome
 from auditor.engine.predicates import PREDICATES
 from auditor.engine.reading import unjudged_reason
 from auditor.fields import Problem, declaration_for
+from auditor.fields.reader import tracing
 from auditor.inventory import Inventory
-from auditor.model import Resource, Result, Rule, SourceKind, SourceRef, Status
+from auditor.model import Resource, Result, Rule, Severity, SourceKind, SourceRef, Status
 
 _PLACEHOLDER_RE = re.compile(r"\{(name|type|id|resource_group|subscription_id)\}")
 
@@ -119,35 +120,71 @@ def judge(rule: Rule, resource: Resource, context: EvalContext) -> Outcome:
     return _declarative(rule, resource)
 
 
-def evaluate_rule(
-    rule: Rule, inventory: Inventory, as_of: dt.datetime, values: Mapping[str, Any]
-) -> list[Result]:
-    """Evaluate one rule on every resource of its types, its parameters at their defaults
-    except those ``values`` sets (checked already: see :mod:`auditor.engine.parameters`)."""
+Judgment = tuple[Status, Severity, str, dict[str, Any], str | None]
+"""One result without its rule and resource: status, severity, message, evidence, reason
+(what a worker process sends back; the parent joins it to its own rule and resource)."""
+
+
+def targets(rule: Rule, inventory: Inventory) -> list[Resource]:
+    """The resources a rule judges, in the order its results are listed."""
+    return sorted(
+        (r for t in rule.resource_types for r in _targets(inventory, t)), key=lambda r: r.key
+    )
+
+
+def judgments(
+    rule: Rule,
+    resources: Iterable[Resource],
+    inventory: Inventory,
+    as_of: dt.datetime,
+    values: Mapping[str, Any],
+) -> list[Judgment]:
+    """One rule judged on each resource, its parameters at their defaults except those
+    ``values`` sets (checked already: see :mod:`auditor.engine.parameters`)."""
     context = EvalContext(
         inventory=inventory, as_of=as_of, parameters={**parameters.defaults(rule), **values}
     )
-    results: list[Result] = []
-    resources = sorted(
-        (r for t in rule.resource_types for r in _targets(inventory, t)), key=lambda r: r.key
-    )
+    judged: list[Judgment] = []
     for resource in resources:
         outcome = judge(rule, resource, context)
         evidence = dict(outcome.evidence)
         if resource.source.kind.declared:
             evidence["template_location"] = template_location(resource, evidence)
-        results.append(
-            Result(
-                rule=rule,
-                resource=resource,
-                status=outcome.status,
-                severity=outcome.severity or rule.severity,
-                message=render_message(outcome.message, resource),
-                evidence=evidence,
-                reason=outcome.reason,
+        judged.append(
+            (
+                outcome.status,
+                outcome.severity or rule.severity,
+                render_message(outcome.message, resource),
+                evidence,
+                outcome.reason,
             )
         )
-    return results
+    return judged
+
+
+def _results(rule: Rule, resources: list[Resource], judged: list[Judgment]) -> list[Result]:
+    return [
+        Result(
+            rule=rule,
+            resource=resource,
+            status=status,
+            severity=severity,
+            message=message,
+            evidence=evidence,
+            reason=reason,
+        )
+        for resource, (status, severity, message, evidence, reason) in zip(
+            resources, judged, strict=True
+        )
+    ]
+
+
+def evaluate_rule(
+    rule: Rule, inventory: Inventory, as_of: dt.datetime, values: Mapping[str, Any]
+) -> list[Result]:
+    """Evaluate one rule on every resource of its types (see :func:`judgments`)."""
+    resources = targets(rule, inventory)
+    return _results(rule, resources, judgments(rule, resources, inventory, as_of, values))
 
 
 def _targets(inventory: Inventory, arm_type: str) -> list[Resource]:
@@ -196,18 +233,48 @@ def _applicability(rule: Rule, resource: Resource) -> Outcome | None:
     return Outcome(Status.UNKNOWN, reason, evidence, reason=reason)
 
 
+PARALLEL_FROM = 5_000
+"""Resources from which a scan that did not set ``jobs`` forks workers: below it, starting
+them costs more than they save."""
+
+
 def evaluate(
     rules: Iterable[Rule],
     inventory: Inventory,
     as_of: dt.datetime,
     values: Mapping[str, Mapping[str, Any]] | None = None,
+    jobs: int | None = 1,
 ) -> list[Result]:
     """Every rule on every resource of its types, ordered by rule id then resource id;
-    ``values`` sets parameters by rule id (the others keep their defaults)."""
+    ``values`` sets parameters by rule id (the others keep their defaults).
+
+    ``jobs`` > 1 judges the rules in that many forked worker processes (where forking is
+    safe, see :mod:`auditor.workers`); None chooses: one per core from ``PARALLEL_FROM``
+    resources. The results are the same either way, in the same order."""
     given = values or {}
-    results: list[Result] = []
     ordered = sorted(rules, key=lambda r: r.id)
-    for index, rule in enumerate(ordered, 1):
-        results.extend(evaluate_rule(rule, inventory, as_of, given.get(rule.id, {})))
-        progress.step("evaluating rules", index, len(ordered), f"{len(results):,} results")
-    return results
+    resources = [targets(rule, inventory) for rule in ordered]
+    if jobs is None:
+        jobs = workers.default_jobs() if len(inventory.resources) >= PARALLEL_FROM else 1
+    judged: list[list[Judgment] | None] = [None] * len(ordered)
+
+    def work(index: int) -> list[Judgment]:
+        rule = ordered[index]
+        return judgments(rule, resources[index], inventory, as_of, given.get(rule.id, {}))
+
+    if jobs > 1 and len(ordered) > 1 and workers.can_fork() and not tracing():
+        # The largest rules first, so no worker is left with one at the end.
+        order = sorted(range(len(ordered)), key=lambda i: -len(resources[i]))
+        pending = iter(workers.fork_map(work, order, jobs))
+    else:
+        pending = ((index, work(index)) for index in range(len(ordered)))
+    total = 0
+    for done, (index, answer) in enumerate(pending, 1):
+        judged[index] = answer
+        total += len(answer)
+        progress.step("evaluating rules", done, len(ordered), f"{total:,} results")
+    return [
+        result
+        for rule, targeted, answer in zip(ordered, resources, judged, strict=True)
+        for result in _results(rule, targeted, answer or [])
+    ]

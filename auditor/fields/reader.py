@@ -132,6 +132,11 @@ def traced() -> Iterator[list[Reading]]:
         _TRACE.reset(token)
 
 
+def tracing() -> bool:
+    """Whether reads are being recorded (a worker process's reads would not be)."""
+    return _TRACE.get() is not None
+
+
 class UndeclaredField(KeyError):
     """A path the declaration does not keep: it could never hold a value (a bug or a typo)."""
 
