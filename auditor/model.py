@@ -76,7 +76,7 @@ class SourceKind(enum.StrEnum):
         return not self.declared
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where a record came from."""
 
@@ -95,7 +95,7 @@ class SourceRef:
         object.__setattr__(self, "kind", SourceKind(self.kind))  # ValueError on an unknown kind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resource:
     """One audited ARM resource (workspace, compute, endpoint, account, role assignment, ...).
 
@@ -121,7 +121,7 @@ class Resource:
     """Key of the parent resource (workspace of a compute, endpoint of a deployment)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActivityEvent:
     """One Activity Log (administrative) event, reduced to what rules need."""
 
@@ -279,7 +279,7 @@ class Rule:
     """The release in which the rule's meaning last changed, when it has since ``since``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Result:
     """One rule evaluated on one resource."""
 

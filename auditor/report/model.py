@@ -97,7 +97,7 @@ class RuleInfo:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a finding's resource was read from (file and line when known)."""
 
@@ -106,7 +106,7 @@ class Origin:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One result listed in the report.
 
