@@ -13,7 +13,7 @@ from auditor.engine.frameworks import Verdict
 from auditor.report import html_view
 from auditor.report.model import Report
 from auditor.report.reader import read_document
-from auditor.report.writers.html import embed_json, render_html
+from auditor.report.writers.html import ROWS_PER_CHUNK, embed_json, render_html, write_html
 from tests.conftest import FIXTURES
 
 
@@ -200,3 +200,44 @@ def test_compliance_summary_counts_read_as_words(run_cli: Any) -> None:
     assert "without a rule (coverage gaps)</span>" in summary
     assert "failing</span>" in summary
     assert "Gap: no rule:" not in summary
+
+
+class _Writes:
+    """A text stream that keeps every write apart, to see how the page was written."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.pieces.append(text)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+
+def test_the_findings_are_written_in_pieces_and_read_back_whole() -> None:
+    """At 0, 1, 1,000, 1,001 and 2,500 findings (either side of a piece's 1,000 rows) the
+    embedded data parses and holds every finding in order, the streamed page is the rendered
+    page, and no single write holds more than one piece's rows."""
+    from tests.synthetic import scaled_document
+
+    for count in (0, 1, ROWS_PER_CHUNK, ROWS_PER_CHUNK + 1, 2500):
+        report = typed(scaled_document(minimal(), count))
+        stream = _Writes()
+        write_html(report, stream)  # type: ignore[arg-type]
+        page = "".join(stream.pieces)
+        assert page == render_html(report)
+        data = re.search(
+            r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S
+        )
+        assert data
+        decoded = json.loads(data.group(1))
+        assert [row["fp"] for row in decoded["f"]] == [
+            f.fingerprint for f in html_view.sorted_findings(report.findings)
+        ]
+        assert {"subs", "rules", "strings", "evidence", "res"} <= decoded.keys()
+        rows = [p for p in stream.pieces if '"fp":' in p]
+        assert len(rows) == -(-count // ROWS_PER_CHUNK)  # ceiling: one piece per 1,000 rows
+        assert all(p.count('"fp":') <= ROWS_PER_CHUNK for p in rows)

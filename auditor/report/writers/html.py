@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import secrets
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any, TextIO
 
@@ -56,12 +58,20 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
+def _script_safe(text: str) -> str:
+    """JSON text made safe inside a ``<script type="application/json">`` element: no ``<``,
+    ``>``, ``&`` (each is one character, so chunks of a document can be made safe apart)."""
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def embed_json(value: Any) -> Markup:
     """JSON safe inside a ``<script type="application/json">`` element: no ``<``, ``>``, ``&``."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)
+    return Markup(_script_safe(_dumps(value)))
 
 
 class _Table:
@@ -79,12 +89,19 @@ class _Table:
         return self._index[key]
 
 
-def findings_data(report: Report) -> dict[str, Any]:
-    """The findings in a compact form for the script.
+ROWS_PER_CHUNK = 1000
+"""Finding rows encoded into one piece of the page."""
+
+
+def findings_data(report: Report) -> Iterator[str]:
+    """The findings in a compact form for the script, as pieces of one JSON document (safe
+    inside its script element), a thousand findings a piece: the page is written without
+    ever holding the whole document.
 
     Rule texts are stored once per rule, resources once each (as rows of ``id, type, name,
     subscription, group, label, location, source``, the repeated strings by index into
-    ``strings``), and identical evidence once (``ev`` indexes ``evidence``).
+    ``strings``), and identical evidence once (``ev`` indexes ``evidence``). The findings
+    (``f``) come first: the tables they refer to are complete only once all are written.
     """
     names = html_view.subscription_names(report)
     rules: dict[str, dict[str, Any]] = {r.id: _rule_texts(r) for r in report.rules}
@@ -92,8 +109,9 @@ def findings_data(report: Report) -> dict[str, Any]:
     strings, evidence = _Table(), _Table()
     resource_index: dict[str, int] = {}
     resource_rows: list[list[Any]] = []
-    rows: list[dict[str, Any]] = []
-    for f in html_view.sorted_findings(report.findings):
+    rows: list[str] = []
+    yield '{"f":['
+    for number, f in enumerate(html_view.sorted_findings(report.findings)):
         key = f.resource_id.lower()
         if key not in resource_index:
             group, label = html_view.placement(f.resource_id, f.resource_group)
@@ -142,17 +160,22 @@ def findings_data(report: Report) -> dict[str, Any]:
             ):
                 if texts[field] != rule[field]:
                     row[short] = texts[field]
-        rows.append(row)
+        rows.append(_dumps(row))
+        if len(rows) == ROWS_PER_CHUNK:
+            yield _script_safe(("," if number >= ROWS_PER_CHUNK else "") + ",".join(rows))
+            rows = []
+    if rows:
+        yield _script_safe(("," if len(report.findings) > len(rows) else "") + ",".join(rows))
     subs = {sub_id: html_view.subscription_label(sub_id, names) for sub_id in names}
     subs[""] = html_view.NO_SUBSCRIPTION
-    return {
+    tables = {
         "subs": subs,
         "rules": rules,
         "strings": strings.values,
         "evidence": evidence.values,
         "res": resource_rows,
-        "f": rows,
     }
+    yield "]," + _script_safe(_dumps(tables))[1:]
 
 
 def _rule_texts(source: RuleInfo) -> dict[str, Any]:
@@ -166,8 +189,8 @@ def _rule_texts(source: RuleInfo) -> dict[str, Any]:
     }
 
 
-def _page(report: Report) -> tuple[jinja2.Template, dict[str, Any]]:
-    """The page's template and everything it shows."""
+def _page(report: Report, data: Markup) -> tuple[jinja2.Template, dict[str, Any]]:
+    """The page's template and everything it shows (``data`` where the findings go)."""
     script = _asset("report.js")
     style = _asset("report.css")
     if "</script" in script.lower() or "</style" in style.lower():
@@ -186,7 +209,7 @@ def _page(report: Report) -> tuple[jinja2.Template, dict[str, Any]]:
             "csp": Markup(csp),  # built from fixed text and base64 hashes only
             "style": Markup(style),
             "script": Markup(script),
-            "data": embed_json(findings_data(report)),
+            "data": data,
             "findings": findings,
             "noscript_findings": findings[:NOSCRIPT_LIMIT],
             "severities": html_view.SEVERITY_ORDER,
@@ -206,16 +229,35 @@ def _page(report: Report) -> tuple[jinja2.Template, dict[str, Any]]:
     )
 
 
+def _pieces(report: Report) -> Iterator[str]:
+    """The page, piece by piece; the findings' JSON is streamed where the template has a
+    placeholder (a random token, so no text of the report can be mistaken for it)."""
+    token = secrets.token_hex(16)
+    template, context = _page(report, Markup(token))
+    placed = False
+    for piece in template.generate(context):
+        if token not in piece:
+            yield piece
+            continue
+        if placed or piece.count(token) != 1:
+            raise AssertionError("the findings placeholder must appear once in the page")
+        before, after = piece.split(token)
+        yield before
+        yield from findings_data(report)
+        yield after
+        placed = True
+    if not placed:
+        raise AssertionError("the page template lost its findings placeholder")
+
+
 def render_html(report: Report) -> str:
     """Render the report as HTML."""
-    template, context = _page(report)
-    return template.render(context)
+    return "".join(_pieces(report))
 
 
 def write_html(report: Report, out: TextIO) -> None:
-    """Write the report as HTML, as the template produces it."""
-    template, context = _page(report)
-    out.writelines(template.generate(context))
+    """Write the report as HTML, as the template produces it, never held whole."""
+    out.writelines(_pieces(report))
 
 
 WRITER = Writer(name="html", filename="auditor.html", write=text_writer(write_html))
