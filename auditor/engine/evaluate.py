@@ -269,6 +269,7 @@ def evaluate(
     else:
         pending = ((index, work(index)) for index in range(len(ordered)))
     total = 0
+    progress.step("evaluating rules", 0, len(ordered))  # shown at once, not after a rule
     for done, (index, answer) in enumerate(pending, 1):
         judged[index] = answer
         total += len(answer)
