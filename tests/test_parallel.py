@@ -21,8 +21,10 @@ import pytest
 from auditor import workers
 from auditor.audit import build_inventory
 from auditor.config import ScanConfig
-from auditor.engine.evaluate import PARALLEL_FROM, evaluate
+from auditor.engine import parameters
+from auditor.engine.evaluate import PARALLEL_FROM, evaluate, judge
 from auditor.engine.loader import load_rules
+from auditor.engine.outcome import EvalContext
 from auditor.errors import InputError
 
 AS_OF = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
@@ -166,3 +168,33 @@ def test_jobs_must_be_a_positive_whole_number() -> None:
     for bad in (0, -1, 1.5, True):
         with pytest.raises(InputError, match="jobs"):
             api.scan(demo=True, jobs=bad)  # type: ignore[arg-type]
+
+
+def test_equal_evidence_is_shared_but_never_across_types() -> None:
+    from auditor.engine.evaluate import _Shared
+
+    shared = _Shared()
+    first = shared.evidence({"properties.publicNetworkAccess": "Enabled"})
+    assert shared.evidence({"properties.publicNetworkAccess": "Enabled"}) is first
+    flag = shared.evidence({"x": True})
+    number = shared.evidence({"x": 1})
+    assert flag is not number and number == {"x": 1} and number["x"] is not True
+    assert shared.evidence({"x": 1.0})["x"].__class__ is float
+    nested = {"roles": ["Owner"]}
+    assert shared.evidence(nested) is nested  # not hashable: kept as it is
+    assert shared.text("field(s) missing: kind") is shared.text("field(s) missing: " + "kind")
+
+
+def test_results_share_evidence_and_the_report_shows_each_result_its_own() -> None:
+    config = ScanConfig(demo=True)
+    inventory, _ = build_inventory(config)
+    results = evaluate(load_rules(), inventory, AS_OF)
+    distinct = {id(r.evidence) for r in results}
+    assert len(distinct) < len(results)  # shared: fewer dicts than results
+    # and each still holds what its rule decides for its own resource, judged again alone
+    for result in results:
+        context = EvalContext(
+            inventory=inventory, as_of=AS_OF, parameters=parameters.defaults(result.rule)
+        )
+        alone = judge(result.rule, result.resource, context)
+        assert dict(alone.evidence) == dict(result.evidence), (result.rule.id, result.resource.id)

@@ -58,6 +58,12 @@ def rule_info(rule: Rule, parameters: Mapping[str, Any] | None = None) -> RuleIn
     )
 
 
+def _past(outcome: ScanOutcome, result: Result) -> Lifecycle | None:
+    """The result's lifecycle from ``--history``; without history no fingerprint is hashed
+    twice (the finding makes its own)."""
+    return outcome.lifecycle.get(result_fingerprint(result)) if outcome.lifecycle else None
+
+
 def finding_of(
     result: Result, rule: RuleInfo, gating: bool = True, past: Lifecycle | None = None
 ) -> Finding:
@@ -77,7 +83,7 @@ def finding_of(
         location=resource.location,
         message=result.message,
         reason=result.reason,
-        evidence=dict(result.evidence),
+        evidence=result.evidence,  # read-only, and shared by equal results (engine)
         source=Origin(resource.source.kind, resource.source.path, resource.source.line),
         fingerprint=key,
         suppression=dict(result.suppression) if result.suppression else None,
@@ -155,9 +161,7 @@ def build_report(outcome: ScanOutcome, include_passed: bool = False) -> Report:
         summary=_summary(outcome),
         rules=tuple(rules.values()),
         findings=tuple(
-            finding_of(
-                r, rules[r.rule.id], outcome.gates(r), outcome.lifecycle.get(result_fingerprint(r))
-            )
+            finding_of(r, rules[r.rule.id], outcome.gates(r), _past(outcome, r))
             for r in outcome.results
             if r.status in listed or (outcome.shared is not None and not r.resource.subscription_id)
         ),
