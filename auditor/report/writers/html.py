@@ -65,8 +65,8 @@ def _script_safe(text: str) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON by the C encoder, one encoder for every row (``json.dumps`` makes one a call)."""
 
 
 def embed_json(value: Any) -> Markup:
@@ -79,14 +79,22 @@ class _Table:
 
     def __init__(self) -> None:
         self.values: list[Any] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[tuple[bool, str], int] = {}
+        self._seen: dict[int, tuple[Any, int]] = {}
+        """id -> (the object, its index): equal results share one evidence object (see the
+        engine), so most lookups skip encoding; the object is kept, so its id is not reused."""
 
     def ref(self, value: Any) -> int:
-        key = json.dumps(value, sort_keys=True)
-        if key not in self._index:
-            self._index[key] = len(self.values)
+        seen = self._seen.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        text = isinstance(value, str)
+        key = (text, value if text else json.dumps(value, sort_keys=True))
+        index = self._index.setdefault(key, len(self.values))
+        if index == len(self.values):
             self.values.append(value)
-        return self._index[key]
+        self._seen[id(value)] = (value, index)
+        return index
 
 
 ROWS_PER_CHUNK = 1000
@@ -136,7 +144,7 @@ def findings_data(report: Report) -> Iterator[str]:
             "sev": f.severity.value,
             "st": f.status.value,
             "msg": f.message,
-            "ev": evidence.ref(dict(f.evidence)),
+            "ev": evidence.ref(f.evidence if type(f.evidence) is dict else dict(f.evidence)),
             "fp": f.fingerprint,
         }
         if f.reason:
