@@ -317,7 +317,13 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
     if not config.stdout:
         check_report_folder(config.formats, Path(config.output_dir))  # before a long scan
     with progress.shown(err, enabled=not config.quiet):
-        outcome, report = scan_report(config)
+        scanned, report = scan_report(config)
+        notes = scanned.notes
+        # Only a failed export builds the report again. Otherwise every result, and the
+        # inventory they hold, is let go before the reports are written: at a million
+        # resources that is a third of the scan's peak memory.
+        outcome = scanned if config.log_analytics is not None else None
+        del scanned
         written = [] if config.stdout else write_reports(report, config.formats, config.output_dir)
     if config.stdout:
         text = render(config.formats[0], report)
@@ -327,17 +333,17 @@ def run(config: ScanConfig, stderr: TextIO | None = None, stdout: TextIO | None 
             out.buffer.write(text)
         else:
             out.write(text)
-    if config.log_analytics is not None:
-        outcome, report = _export(config, config.log_analytics, outcome, report, err)
+    if config.log_analytics is not None and outcome is not None:
+        report = _export(config, config.log_analytics, outcome, report, err)
     for warning in report.warnings:
         print(f"auditor: warning: {warning.message}", file=err)
-    for note in outcome.notes:
+    for note in notes:
         print(f"auditor: note: {note}", file=err)
     if not config.quiet:
         print(summary_text(report), file=err)
         for path in written:
             print(f"wrote {path}", file=err)
-    return outcome.exit_code()
+    return report.summary.gate.exit_code
 
 
 def _export(
@@ -346,10 +352,10 @@ def _export(
     outcome: ScanOutcome,
     report: Report,
     err: TextIO,
-) -> tuple[ScanOutcome, Report]:
+) -> Report:
     """Send the results to Log Analytics once the reports are written (a failed export
     loses no report). Rows that did not arrive are an error entry: the reports are written
-    again with it, and the scan is incomplete (exit 3)."""
+    again with it, and the scan is incomplete (exit 3); returns the report as it now is."""
     from auditor.loganalytics import export  # the ingestion client: only when exporting
 
     sent = export(report, target, target.credentials)
@@ -357,13 +363,13 @@ def _export(
     if error is None:
         if not config.quiet:
             print(f"sent {sent.sent} result(s) to Log Analytics ({target.stream})", file=err)
-        return outcome, report
+        return report
     print(f"auditor: error: {error.operation}: {error.message}", file=err)
     outcome = dataclasses.replace(outcome, errors=[*outcome.errors, error])
     report = build_report(outcome, include_passed=config.include_passed)
     if not config.stdout:
         write_reports(report, config.formats, Path(config.output_dir))
-    return outcome, report
+    return report
 
 
 def collect(config: ScanConfig, output: Path, stderr: TextIO | None = None) -> int:
