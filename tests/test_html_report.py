@@ -241,3 +241,9 @@ def test_the_findings_are_written_in_pieces_and_read_back_whole() -> None:
         rows = [p for p in stream.pieces if '"fp":' in p]
         assert len(rows) == -(-count // ROWS_PER_CHUNK)  # ceiling: one piece per 1,000 rows
         assert all(p.count('"fp":') <= ROWS_PER_CHUNK for p in rows)
+        # The resource table is streamed too: no piece holds more than 1,000 of its rows.
+        resources = {f.resource_id.lower() for f in report.findings}
+        assert len(decoded["res"]) == len(resources)
+        per_piece = [p.count('["/subscriptions/') for p in stream.pieces]
+        assert max(per_piece) <= ROWS_PER_CHUNK
+        assert sum(per_piece) == len(resources)

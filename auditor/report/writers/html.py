@@ -85,15 +85,17 @@ class _Table:
         engine), so most lookups skip encoding; the object is kept, so its id is not reused."""
 
     def ref(self, value: Any) -> int:
-        seen = self._seen.get(id(value))
-        if seen is not None and seen[0] is value:
-            return seen[1]
         text = isinstance(value, str)
+        if not text:  # a string is its own key: only evidence is worth finding by identity
+            seen = self._seen.get(id(value))
+            if seen is not None and seen[0] is value:
+                return seen[1]
         key = (text, value if text else json.dumps(value, sort_keys=True))
         index = self._index.setdefault(key, len(self.values))
         if index == len(self.values):
             self.values.append(value)
-        self._seen[id(value)] = (value, index)
+        if not text:
+            self._seen[id(value)] = (value, index)
         return index
 
 
@@ -176,14 +178,23 @@ def findings_data(report: Report) -> Iterator[str]:
         yield _script_safe(("," if len(report.findings) > len(rows) else "") + ",".join(rows))
     subs = {sub_id: html_view.subscription_label(sub_id, names) for sub_id in names}
     subs[""] = html_view.NO_SUBSCRIPTION
-    tables = {
-        "subs": subs,
-        "rules": rules,
-        "strings": strings.values,
-        "evidence": evidence.values,
-        "res": resource_rows,
-    }
-    yield "]," + _script_safe(_dumps(tables))[1:]
+    yield _script_safe(f'],"subs":{_dumps(subs)},"rules":{_dumps(rules)},"strings":')
+    yield from _array(strings.values)
+    yield ',"evidence":'
+    yield from _array(evidence.values)
+    yield ',"res":'
+    yield from _array(resource_rows)
+    yield "}"
+
+
+def _array(values: list[Any]) -> Iterator[str]:
+    """A JSON array, a thousand items a piece (the bytes ``_dumps`` gives the whole list):
+    at a million resources one piece of the tables would be hundreds of megabytes."""
+    yield "["
+    for start in range(0, len(values), ROWS_PER_CHUNK):
+        piece = _dumps(values[start : start + ROWS_PER_CHUNK])[1:-1]
+        yield _script_safe(("," if start else "") + piece)
+    yield "]"
 
 
 def _rule_texts(source: RuleInfo) -> dict[str, Any]:
