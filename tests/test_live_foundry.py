@@ -72,7 +72,7 @@ def test_every_foundry_type_is_collected_with_its_fields(emulator: ArmEmulator) 
     }
     key = by_name(inventory, arm.AI_PROJECT_CONNECTION)["aoai-key"]["properties"]
     assert (key["authType"], key["isSharedToAll"]) == ("ApiKey", False)
-    assert key["expiryTime"].startswith("2027-06-01T00:00:00")
+    assert key["expiryTime"] == "2027-06-01T00:00:00Z"  # as ARM sent it (an SDK added ".000")
     assert "credentials" not in key
     shared = by_name(inventory, arm.AI_ACCOUNT_CONNECTION)["search-shared-key"]["properties"]
     assert (shared["authType"], shared["isSharedToAll"]) == ("ApiKey", True)
@@ -92,10 +92,10 @@ def test_every_foundry_type_is_collected_with_its_fields(emulator: ArmEmulator) 
         assert inventory.has_data(kind, SUB_A), kind
 
 
-def test_reads_use_the_sdk_and_stable_api_versions(emulator: ArmEmulator) -> None:
-    """SDK lists go at 2025-09-01, capability hosts at 2026-03-01, serverless at 2025-12-01,
-    perimeter configurations (a raw GET) at 2025-06-01 (and the account's diagnostic settings
-    at 2021-05-01-preview)."""
+def test_reads_use_stable_api_versions(emulator: ArmEmulator) -> None:
+    """Account lists go at 2025-09-01 (the version the SDK sends), capability hosts at
+    2026-03-01, serverless at 2025-12-01, perimeter configurations at 2025-06-01 (and the
+    account's diagnostic settings at 2021-05-01-preview)."""
     collect_inventory(emulator)
     versions = {
         r.path.rsplit("/", 1)[-1]: r.query["api-version"][0]

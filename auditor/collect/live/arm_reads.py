@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from azure.core.rest import HttpRequest
 from azure.mgmt.core import ARMPipelineClient
@@ -69,14 +69,21 @@ def get_json(client: ARMPipelineClient[Any, Any], url: str, **options: Any) -> A
 
 
 def list_all(
-    client: ARMPipelineClient[Any, Any], endpoint: str, path: str, api_version: str
+    client: ARMPipelineClient[Any, Any],
+    endpoint: str,
+    path: str,
+    api_version: str,
+    query: Mapping[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every item of a paged ARM list, following ``nextLink``.
+    """Every item of a paged ARM list, following ``nextLink``; ``query`` adds parameters to the
+    first page's URL (ARM carries them into ``nextLink``).
 
     Raises :class:`ArmReadError` for an error status and
     :class:`~auditor.collect.live.bounds.InvalidListResponse` for a 200 that is not a list page.
     """
     url: str | None = f"{endpoint}{quote(path)}?api-version={api_version}"
+    if query:
+        url = f"{url}&{urlencode(query, quote_via=quote)}"
     while url:
         body = get_json(client, url)
         # The pipeline's ListResponseGuard checked this page already; checked here again so
@@ -149,6 +156,7 @@ def child_list(
     api_version: str,
     children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
     operation: str | None = None,
+    query: Mapping[str, str] | None = None,
 ) -> ChildList:
     """A raw GET of a child collection (``{parent_id}/{child}``) as one list read."""
     path = ml_path(parent_id, child)
@@ -156,6 +164,6 @@ def child_list(
         parent_id,
         operation or f"list {child}",
         kinds,
-        lambda: list_all(client, endpoint, path, api_version),
+        lambda: list_all(client, endpoint, path, api_version, query),
         children,
     )

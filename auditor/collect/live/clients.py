@@ -329,12 +329,6 @@ class ClientFactory:
             self.credential, subscription_id, api_version="2022-04-01", **self._common()
         )
 
-    def monitor(self, subscription_id: str) -> Any:
-        """``azure-mgmt-monitor``: Activity Log events."""
-        from azure.mgmt.monitor import MonitorManagementClient
-
-        return MonitorManagementClient(self.credential, subscription_id, **self._common())
-
     def arm(self) -> ARMPipelineClient[Any, Any]:
         """A bare ARM pipeline for the ML GETs no published SDK serves (see :mod:`.ml`)."""
         return ARMPipelineClient(

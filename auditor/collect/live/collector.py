@@ -38,7 +38,11 @@ from auditor.collect.live.failures import SDK_MODEL_ERRORS, error_text, missing_
 from auditor.collect.live.foundry import ACCOUNT_KINDS, FoundryReads
 from auditor.collect.live.graph import GraphQuery, GraphReadError
 from auditor.collect.live.guard import GuardReads
-from auditor.collect.live.monitoring import LoggingReads
+from auditor.collect.live.monitoring import (
+    ACTIVITY_LOG_API_VERSION,
+    ACTIVITY_LOG_PATH,
+    LoggingReads,
+)
 from auditor.collect.live.progress import Progress
 from auditor.collect.live.scope import ScopeRequest, descendants_reader, resolve
 from auditor.collect.live.tasks import WORKSPACE_PREFIX, TaskPool
@@ -102,7 +106,7 @@ class LiveCollector:
         self._failed: dict[str, set[str]] = {}
         self._pool = TaskPool(factory.settings.concurrency, self._report_progress, self._scope_done)
         self._ml = factory.arm()
-        self._foundry = FoundryReads(factory.cognitive_services, self._ml, factory.endpoint)
+        self._foundry = FoundryReads(self._ml, factory.endpoint)
         self._guards = GuardReads(self._ml, factory.endpoint)
         self._logging = LoggingReads(self._ml, factory.endpoint, self._settings.diagnostic_settings)
         self._dependencies = DependencyReads(self._ml, factory.endpoint)
@@ -520,9 +524,14 @@ class LiveCollector:
         )
 
         def read() -> None:
-            client = self._factory.monitor(sub)
-            for event in client.activity_logs.list(filter=query, select=_EVENT_FIELDS):
-                record = to_arm_json(event)
+            events = list_all(
+                self._ml,
+                self._factory.endpoint,
+                f"/subscriptions/{sub}{ACTIVITY_LOG_PATH}",
+                ACTIVITY_LOG_API_VERSION,
+                {"$filter": query, "$select": _EVENT_FIELDS},
+            )
+            for record in events:
                 operation = get_path(record, ("operationName", "value"))
                 if isinstance(operation, str) and operation.lower() in KEY_REGENERATION_OPERATIONS:
                     self._add(record)

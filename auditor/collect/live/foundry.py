@@ -5,9 +5,12 @@ Each read is a :class:`~auditor.collect.live.arm_reads.ChildList` (a project lis
 project's connections and capability hosts); the collector runs them as tasks like the
 workspace children.
 
-Through ``azure-mgmt-cognitiveservices`` (api-version 2025-09-01, its default):
-``deployments.list``, ``rai_policies.list``, ``account_connections.list``,
-``projects.list``, ``defender_for_ai_settings.list`` and ``project_connections.list``. The
+Plain ARM GETs (``azure-mgmt-core``'s pipeline, as for the ML reads) at api-version
+2025-09-01, the version ``azure-mgmt-cognitiveservices`` 14.1 sends
+(CS/stable/2025-09-01/cognitiveservices.json):
+the account's ``deployments``, ``raiPolicies``, ``defenderForAISettings``, ``connections`` and
+``projects``, and each project's ``connections``. The SDK's models added nothing here but a
+round trip (JSON to model and back to JSON, for every record). The
 connection lists send ``includeAll=false`` (the SDK's default: "return both connections and
 datastores", nothing about secrets); no POST is ever made (there is no listsecrets in CS).
 
@@ -20,14 +23,14 @@ unknown rather than pass).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from azure.mgmt.core import ARMPipelineClient
 
-from auditor.collect.live.arm_reads import ChildList, child_list, no_children, to_arm_json
+from auditor.collect.live.arm_reads import ChildList, child_list
 
+CS_API_VERSION = "2025-09-01"
+"""The account children's lists (CS/stable/2025-09-01/cognitiveservices.json)."""
 CAPABILITY_HOST_API_VERSION = "2026-03-01"
 """The first stable api-version that lists project capability hosts (research §1.10)."""
 
@@ -51,36 +54,27 @@ ACCOUNT_KINDS = (
 """What a failed account list leaves unread: the accounts and everything under them."""
 
 
-@dataclass(frozen=True)
-class _Parent:
-    """The names an SDK call needs, taken from a resource id (casing kept)."""
+def _names_an_account(resource_id: str) -> bool:
+    """Whether an id names a subscription, a resource group and an account below them."""
+    parts = resource_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    try:
+        group = parts[lowered.index("resourcegroups") + 1]
+        account = parts[lowered.index("accounts") + 1]
+    except (ValueError, IndexError):
+        return False
+    return lowered[0] == "subscriptions" and bool(parts[1] and group and account)
 
-    subscription: str
-    group: str
-    account: str
 
-    @classmethod
-    def of(cls, resource_id: str) -> _Parent | None:
-        """None for an id without a subscription, resource group and account."""
-        parts = resource_id.strip("/").split("/")
-        lowered = [p.lower() for p in parts]
-        try:
-            group = parts[lowered.index("resourcegroups") + 1]
-            account = parts[lowered.index("accounts") + 1]
-        except (ValueError, IndexError):
-            return None
-        if lowered[0] != "subscriptions" or not group or not account:
-            return None
-        return cls(parts[1], group, account)
+_CONNECTIONS_QUERY = {"includeAll": "false"}
+"""What the SDK sent by default; sent explicitly so that a change of the service's default does
+not change what a scan reads."""
 
 
 class FoundryReads:
-    """Plans the reads under each account; ``sdk(subscription)`` makes a CS client."""
+    """Plans the reads under each account, all through one ARM pipeline."""
 
-    def __init__(
-        self, sdk: Callable[[str], Any], arm: ARMPipelineClient[Any, Any], endpoint: str
-    ) -> None:
-        self._sdk = sdk
+    def __init__(self, arm: ARMPipelineClient[Any, Any], endpoint: str) -> None:
         self._arm = arm
         self._endpoint = endpoint
 
@@ -88,47 +82,43 @@ class FoundryReads:
         """The lists read under one account (none for kinds that have no such children)."""
         kind = str(account.get("kind") or "").lower()
         account_id = str(account.get("id") or "")
-        parent = _Parent.of(account_id)
         reads: list[ChildList] = []
-        if parent is None:
+        if not _names_an_account(account_id):
             return reads  # the inventory refused the record (an error): no path to read
         if kind in _MODEL_KINDS:
             reads += [
-                self._sdk_list(
+                self._list(account_id, "deployments", "ai_deployments", "list model deployments"),
+                self._list(
                     account_id,
-                    "list model deployments",
-                    "ai_deployments",
-                    lambda c: c.deployments.list(parent.group, parent.account),
-                ),
-                self._sdk_list(
-                    account_id,
-                    "list content filter (RAI) policies",
+                    "raiPolicies",
                     "rai_policies",
-                    lambda c: c.rai_policies.list(parent.group, parent.account),
+                    "list content filter (RAI) policies",
                 ),
-                self._sdk_list(
+                self._list(
                     account_id,
-                    "list Defender for AI settings",
+                    "defenderForAISettings",
                     "defender_ai_settings",
-                    lambda c: c.defender_for_ai_settings.list(parent.group, parent.account),
+                    "list Defender for AI settings",
                 ),
             ]
         if kind in _FOUNDRY_KINDS:
             reads += [
-                self._sdk_list(
+                self._list(
                     account_id,
-                    "list account connections",
+                    "connections",
                     "ai_connections",
-                    lambda c: c.account_connections.list(
-                        parent.group, parent.account, include_all=False
-                    ),
+                    "list account connections",
+                    query=_CONNECTIONS_QUERY,
                 ),
-                self._sdk_list(
+                child_list(
+                    self._arm,
+                    self._endpoint,
                     account_id,
-                    "list AI Foundry projects",
-                    "ai_projects",
-                    lambda c: c.projects.list(parent.group, parent.account),
+                    "projects",
+                    ("ai_projects",),
+                    CS_API_VERSION,
                     self._of_project,
+                    "list AI Foundry projects",
                 ),
                 self._capability_hosts(account_id),
             ]
@@ -136,35 +126,35 @@ class FoundryReads:
 
     def _of_project(self, project: dict[str, Any]) -> list[ChildList]:
         project_id = str(project.get("id") or "")
-        parent = _Parent.of(project_id)
-        if parent is None:
+        if not _names_an_account(project_id):
             return []
-        name = project_id.rstrip("/").rsplit("/", 1)[-1]
-        connections = self._sdk_list(
+        connections = self._list(
             project_id,
-            "list project connections",
+            "connections",
             "ai_connections",
-            lambda c: c.project_connections.list(
-                parent.group, parent.account, name, include_all=False
-            ),
+            "list project connections",
+            query=_CONNECTIONS_QUERY,
         )
         return [connections, self._capability_hosts(project_id)]
 
-    def _sdk_list(
+    def _list(
         self,
-        scope: str,
-        operation: str,
+        parent_id: str,
+        child: str,
         kind: str,
-        call: Callable[[Any], Any],
-        children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
+        operation: str,
+        query: dict[str, str] | None = None,
     ) -> ChildList:
-        subscription = scope.strip("/").split("/")[1]
-
-        def fetch() -> Iterator[dict[str, Any]]:
-            for model in call(self._sdk(subscription)):
-                yield to_arm_json(model)
-
-        return ChildList(scope, operation, (kind,), fetch, children)
+        return child_list(
+            self._arm,
+            self._endpoint,
+            parent_id,
+            child,
+            (kind,),
+            CS_API_VERSION,
+            operation=operation,
+            query=query,
+        )
 
     def _capability_hosts(self, parent_id: str) -> ChildList:
         kinds = ("capability_hosts",)

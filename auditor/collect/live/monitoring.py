@@ -23,6 +23,11 @@ DIAGNOSTIC_SETTINGS_API_VERSION = "2021-05-01-preview"
 """diagnosticsSettings_API.json: the version that has ``categoryGroup``."""
 REGISTRIES_API_VERSION = ML_API_VERSION
 """registries.json, MLS stable 2025-12-01."""
+ACTIVITY_LOG_PATH = "/providers/Microsoft.Insights/eventtypes/management/values"
+"""``ActivityLogs_List`` under a subscription (MON/stable/2015-04-01/activityLogs_API.json)."""
+ACTIVITY_LOG_API_VERSION = "2015-04-01"
+"""The Activity Log's only api-version (``azure-mgmt-monitor`` 7.0 hard-codes it). A raw GET, as
+the SDK's ``EventData`` model only added a JSON-to-model-and-back round trip per event."""
 DIAGNOSTIC_SETTINGS = "diagnostic_settings"
 ML_REGISTRIES = "ml_registries"
 
