@@ -8,14 +8,14 @@ indexing and de-duplicating what was read, is :mod:`auditor.inventory`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from auditor import arm
 from auditor.fields import AUDITED, keep_declared, parent_type
 from auditor.model import ActivityEvent, Resource, SourceRef
 from auditor.records import UnrecognisedRecord, check_event
-from auditor.secrets import scrub_record, scrub_text
+from auditor.secrets import as_is, scrub_record, scrub_text
 from auditor.timeutil import parse_timestamp
 
 ENV_PATHS: Mapping[str, tuple[str, ...]] = {d.type: d.environment for d in AUDITED if d.environment}
@@ -32,31 +32,40 @@ def get_path(data: Mapping[str, Any], path: Iterable[str]) -> Any:
     return current
 
 
-def resource_of(record: Mapping[str, Any], arm_type: str, source: SourceRef) -> Resource:
-    """The resource an ARM object of a known audited type becomes."""
-    resource_id = scrub_text(str(record["id"]))
-    key = arm.normalise_id(resource_id)
+def resource_of(
+    record: Mapping[str, Any],
+    arm_type: str,
+    source: SourceRef,
+    share: Callable[[str], str] = as_is,
+) -> Resource:
+    """The resource an ARM object of a known audited type becomes; its strings go through
+    ``share`` (see :func:`~auditor.secrets.scrub_record`)."""
+    resource_id = share(scrub_text(str(record["id"])))
+    key = share(arm.normalise_id(resource_id))
     # An allow-list, not a deny-list: only the fields declared for the type are kept, so a
     # credential field nobody thought of never enters the inventory (or a saved snapshot).
     data = keep_declared(record, arm_type)
-    data = scrub_record(data, ENV_PATHS.get(arm_type))
+    data = scrub_record(data, ENV_PATHS.get(arm_type), share)
     subscription_id = arm.subscription_of(resource_id)
     if arm_type == arm.ROLE_ASSIGNMENT:
         scope = get_path(data, ("properties", "scope"))
         if isinstance(scope, str) and arm.management_group_of(scope) is None:
             subscription_id = arm.subscription_of(scope) or subscription_id
     name = data.get("name")
+    group = arm.resource_group_of(resource_id)
+    location = arm.normalise_region(record.get("location"))
+    parent_key = _parent_key(key, arm_type)
     return Resource(
         id=resource_id,
         key=key,
         type=arm_type,
-        name=str(name) if isinstance(name, str) and name else arm.last_segment(resource_id),
-        subscription_id=subscription_id,
-        resource_group=arm.resource_group_of(resource_id),
-        location=arm.normalise_region(record.get("location")),
+        name=share(str(name) if isinstance(name, str) and name else arm.last_segment(resource_id)),
+        subscription_id=share(subscription_id) if subscription_id else subscription_id,
+        resource_group=share(group) if group else group,
+        location=share(location) if location else location,
         data=data,
         source=source,
-        parent_key=_parent_key(key, arm_type),
+        parent_key=share(parent_key) if parent_key else parent_key,
     )
 
 

@@ -195,6 +195,11 @@ class InventoryBuilder:
         self._skipped: Counter[str] = Counter()
         self._shared_skipped: Counter[str] = Counter()
         self._mg_subscriptions: dict[str, set[str]] = defaultdict(set)
+        self._strings: dict[str, str] = {}
+        """One object per distinct string of the resources read. Records repeat most of their
+        values (types, subscriptions, role definition ids, scopes, "Enabled"), each its own
+        object from its own JSON file: a third of the inventory's memory. Only the builder
+        holds this table; the inventory keeps the shared strings, not the table."""
 
     @property
     def skipped_types(self) -> Mapping[str, int]:
@@ -253,7 +258,7 @@ class InventoryBuilder:
 
     def add_resource(self, record: Mapping[str, Any], arm_type: str, source: SourceRef) -> None:
         """Add an ARM object of a known audited type."""
-        resource = resource_of(record, arm_type, source)
+        resource = resource_of(record, arm_type, source, self._share)
         resource_id, key, subscription_id = resource.id, resource.key, resource.subscription_id
         # A role definition is looked up by assignments in other subscriptions too: every
         # shard keeps them all (the engine judges only its own shard's resources).
@@ -281,6 +286,9 @@ class InventoryBuilder:
             and self._kept(subscription_id)
         ):
             self._subscriptions[subscription_id] = Subscription(id=subscription_id)
+
+    def _share(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
 
     def add_error(self, error: CollectionError) -> None:
         """Record something that could not be read."""

@@ -15,7 +15,7 @@ Messages that may quote a response (collection errors) go through :func:`scrub_t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -306,30 +306,41 @@ def redact_env(variables: object) -> tuple[dict[str, object], list[EnvVarFinding
 # --- whole records and messages -------------------------------------------------------------
 
 
-def _scrub(value: Any) -> Any:
+def as_is(text: str) -> str:
+    """The ``share`` of a copy that shares nothing."""
+    return text
+
+
+def _scrub(value: Any, share: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         reason = detect(value)
-        return value if reason is None or is_marker(value) else marker(reason)
+        return share(value) if reason is None or is_marker(value) else marker(reason)
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {share(k): _scrub(v, share) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v) for v in value]
+        return [_scrub(v, share) for v in value]
     return value
 
 
-def scrub_record(record: Mapping[str, Any], env_path: Sequence[str] | None = None) -> Any:
+def scrub_record(
+    record: Mapping[str, Any],
+    env_path: Sequence[str] | None = None,
+    share: Callable[[str], str] = as_is,
+) -> Any:
     """A copy of an ARM record with every secret value replaced by a redaction marker.
 
     Every string is run through the detectors (cached per distinct value); the
     environment-variable map at ``env_path`` is judged by :func:`classify`, names included;
-    ``id`` and ``name`` lose only the secret inside them (:func:`scrub_text`).
+    ``id`` and ``name`` lose only the secret inside them (:func:`scrub_text`). The copy's keys
+    and the strings that are not secrets are passed through ``share``, which may answer an
+    equal string already held (the inventory's one copy of each value); a secret never is.
     """
-    scrubbed = _scrub(dict(record))
+    scrubbed = _scrub(dict(record), share)
     for identity in ("id", "name"):
         # An id (a template's unresolved name, a hostile export) keeps its shape: only the
         # secret inside it is replaced, so parents, scopes and reports still line up.
         if isinstance(record.get(identity), str):
-            scrubbed[identity] = scrub_text(record[identity])
+            scrubbed[identity] = share(scrub_text(record[identity]))
     if env_path:
         *parents, last = env_path
         original: Any = record

@@ -332,3 +332,42 @@ def test_the_cli_exits_2_naming_a_loop(tmp_path: Path, run_cli: Any) -> None:
     assert result.code == 2
     assert f"{folder / 'loop'}: a symbolic link back" in result.err
     assert "Traceback" not in result.err
+
+
+def test_equal_values_from_different_files_are_one_object(tmp_path: Path) -> None:
+    """The inventory holds one copy of each repeated string (a third of its memory at scale):
+    values, keys, subscriptions and a child's link to its parent, across files."""
+    role = f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/r1"
+
+    def assignment(name: str) -> dict[str, object]:
+        return {
+            "id": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments/{name}",
+            "type": "Microsoft.Authorization/roleAssignments",
+            "name": name,
+            "properties": {
+                "roleDefinitionId": role,
+                "principalId": "p1",
+                "principalType": "ServicePrincipal",
+                "scope": f"/subscriptions/{SUB}",
+            },
+        }
+
+    parent = account("a1")
+    deployment = {
+        "id": f"{parent['id']}/deployments/d1",
+        "type": "Microsoft.CognitiveServices/accounts/deployments",
+        "name": "d1",
+        "properties": {},
+    }
+    write_json(tmp_path / "one.json", [assignment("x1"), parent])
+    write_json(tmp_path / "two.json", [assignment("x2"), deployment])
+    inventory = load(tmp_path).build()
+    first, second = sorted(inventory.of_type(arm.ROLE_ASSIGNMENT), key=lambda r: r.name)
+    assert first.data == assignment("x1") and second.data == assignment("x2")
+    for field in ("roleDefinitionId", "principalId", "principalType", "scope"):
+        assert first.data["properties"][field] is second.data["properties"][field], field
+    assert next(iter(first.data)) is next(iter(second.data))  # the key "id"
+    assert first.subscription_id is second.subscription_id
+    [account_read] = inventory.of_type(arm.AI_ACCOUNT)
+    [deployment_read] = inventory.of_type(arm.AI_DEPLOYMENT)
+    assert deployment_read.parent_key is account_read.key
