@@ -23,11 +23,12 @@ unknown rather than pass).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from azure.mgmt.core import ARMPipelineClient
 
-from auditor.collect.live.arm_reads import ChildList, child_list
+from auditor.collect.live.arm_reads import ChildList, child_list, no_children
 
 CS_API_VERSION = "2025-09-01"
 """The account children's lists (CS/stable/2025-09-01/cognitiveservices.json)."""
@@ -110,15 +111,12 @@ class FoundryReads:
                     "list account connections",
                     query=_CONNECTIONS_QUERY,
                 ),
-                child_list(
-                    self._arm,
-                    self._endpoint,
+                self._list(
                     account_id,
                     "projects",
-                    ("ai_projects",),
-                    CS_API_VERSION,
-                    self._of_project,
+                    "ai_projects",
                     "list AI Foundry projects",
+                    children=self._of_project,
                 ),
                 self._capability_hosts(account_id),
             ]
@@ -144,6 +142,7 @@ class FoundryReads:
         kind: str,
         operation: str,
         query: dict[str, str] | None = None,
+        children: Callable[[dict[str, Any]], list[ChildList]] = no_children,
     ) -> ChildList:
         return child_list(
             self._arm,
@@ -152,8 +151,9 @@ class FoundryReads:
             child,
             (kind,),
             CS_API_VERSION,
-            operation=operation,
-            query=query,
+            children,
+            operation,
+            query,
         )
 
     def _capability_hosts(self, parent_id: str) -> ChildList:
