@@ -108,15 +108,17 @@ def generate(size: Size) -> Any:
     workspaces: list[str] = []
     for s, count in enumerate(_spread(size.workspaces, size.subscriptions)):
         for w in range(count):
-            ws_id = f"/subscriptions/{subs[s]}/resourceGroups/rg-{w % 3}/{ML}/ws-{s}-{w}"
+            group = f"/subscriptions/{subs[s]}/resourceGroups/rg-{w % 3}"
+            ws_id = f"{group}/{ML}/ws-{s}-{w}"
             workspaces.append(ws_id)
+            links = _dependencies(estate, group, f"{s}w{w}", registry=w % 2 == 0)
             estate.add(
                 {
                     "id": ws_id,
                     "name": f"ws-{s}-{w}",
                     "type": "Microsoft.MachineLearningServices/workspaces",
                     "location": "eastus",
-                    "properties": {"publicNetworkAccess": "Enabled"},
+                    "properties": {"publicNetworkAccess": "Enabled", **links},
                 }
             )
             for c in range(size.computes_per_workspace):
@@ -213,6 +215,30 @@ def generate(size: Size) -> Any:
                 }
             )
     return estate
+
+
+def _dependencies(estate: Any, group: str, suffix: str, registry: bool) -> dict[str, str]:
+    """A workspace's own storage account and key vault (Azure ML requires both) and, for
+    ``registry``, a container registry: added to ``estate``; the workspace's link properties."""
+    kinds = [
+        ("storageAccount", "Microsoft.Storage/storageAccounts", f"st{suffix}",
+         {"allowBlobPublicAccess": False, "allowSharedKeyAccess": True}),
+        ("keyVault", "Microsoft.KeyVault/vaults", f"kv-{suffix}",
+         {"enablePurgeProtection": True, "enableSoftDelete": True}),
+    ]  # fmt: skip
+    if registry:
+        kinds.append(
+            ("containerRegistry", "Microsoft.ContainerRegistry/registries", f"cr{suffix}",
+             {"adminUserEnabled": False})
+        )  # fmt: skip
+    links: dict[str, str] = {}
+    for link, arm_type, name, properties in kinds:
+        links[link] = f"{group}/providers/{arm_type}/{name}"
+        estate.add(
+            {"id": links[link], "name": name, "type": arm_type, "location": "eastus",
+             "properties": properties}
+        )  # fmt: skip
+    return links
 
 
 MODEL_LISTS = (

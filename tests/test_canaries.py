@@ -20,7 +20,15 @@ import pytest
 
 from tests.canaries import Canary
 from tests.conftest import CliRun, write_json
-from tests.emulator.canary_estate import CANARIES, RG, SUB, build, env_variables, snapshot_files
+from tests.emulator.canary_estate import (
+    CANARIES,
+    RG,
+    ROUNDS,
+    SUB,
+    build,
+    env_variables,
+    snapshot_files,
+)
 from tests.emulator.estate import Estate
 from tests.emulator.server import ArmEmulator, Fault
 
@@ -218,6 +226,11 @@ def test_live_scan_and_saved_snapshot_hold_no_canary(
     assert result.code == 1, result.err
     assert result.report()["errors"] == []
     assert (saved / "manifest.json").is_file()
+    # The workspaces' dependencies came from the Resource Graph query by id, not by GET.
+    [stores] = saved.rglob("storage-accounts.json")
+    assert len(json.loads(stores.read_text("utf-8"))["value"]) == ROUNDS
+    assert any("where id in~" in r.body for r in canary_emulator.log)
+    assert not [r for r in canary_emulator.log if "/storageaccounts/" in r.path.lower()]
     assert_no_leak(texts_of(result.output_dir, saved, streams=result))
     assert_secret_variables_named(result.report(), deployments=12)
 

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from auditor import arm
+from auditor.collect.live import graph
 from tests.emulator import ArmEmulator, dependencies_estate
 from tests.emulator.__main__ import denied
 from tests.emulator.dependencies_estate import REGISTRY, SECRET, STORAGE, TWIN, VAULT, WORKSPACE
-from tests.emulator.fixtures import fixture_estate, serve
+from tests.emulator.fixtures import SUB_B, fixture_estate, serve
 from tests.test_live_collect import collect_inventory
+from tests.test_live_graph import both_ways, findings, of_types, snapshot_records
 from tests.test_live_scan import live_args
 
 RULES = ("AML031", "AML032", "AML033", "AML034", "AML035")
@@ -102,3 +104,108 @@ def test_an_unreadable_dependency_is_unknown_quoting_its_error(
         assert "Microsoft.Storage/storageAccounts/read" in reason
     assert _verdicts(report)[("AML033", "ws-deps")] == "pass"
     assert WORKSPACE in {f["resource_id"] for f in report["findings"]}
+
+
+# -- through Resource Graph (the default collector) --------------------------------------------
+
+
+def _dependency_queries(emulator: ArmEmulator) -> list[str]:
+    return [r.body for r in emulator.log if r.method == "POST" and "where id in~" in r.body]
+
+
+def test_resource_graph_reads_the_dependencies_in_one_query_with_the_same_findings(
+    emulator: ArmEmulator, run_cli: Any, tmp_path: Path
+) -> None:
+    """The three dependencies of both workspaces cost one query naming each id once and no
+    GET, and the scan judges them as the ARM GETs do: the same findings, the same records."""
+    arm_run, graph_run, _, _ = both_ways(emulator, run_cli, tmp_path)
+    assert graph_run.code == arm_run.code == 1
+    [query] = _dependency_queries(emulator)
+    for dependency in (STORAGE, REGISTRY, VAULT):
+        assert query.count(f"'{dependency.lower()}'") == 1
+        assert len(emulator.requests_for(dependency)) == 1  # the ARM run's GET only
+    assert findings(graph_run.report()) == findings(arm_run.report())
+    wanted = frozenset({arm.STORAGE_ACCOUNT, arm.CONTAINER_REGISTRY, arm.KEY_VAULT})
+    arm_records = of_types(snapshot_records(tmp_path / "arm" / "snapshot"), wanted)
+    assert len(arm_records) == 3
+    assert of_types(snapshot_records(tmp_path / "graph" / "snapshot"), wanted) == arm_records
+
+
+def test_a_dependency_resource_graph_does_not_answer_is_read_by_get(
+    emulator: ArmEmulator, run_cli: Any
+) -> None:
+    """A storage account the caller may not read has no row: its GET is sent and its 403 is
+    the error entry the ARM path gives, the other two dependencies still come from the query."""
+    emulator.graph.hidden.add(STORAGE.lower())
+    emulator.fail_always(STORAGE, denied(STORAGE))
+    result = run_cli(
+        live_args(emulator, "--include-passed", "--fail-on", "none", collector="graph")
+    )
+    assert result.code == 3
+    [error] = [e for e in result.report()["errors"] if e["scope"] == STORAGE]
+    assert error["status_code"] == 403 and error["data_kinds"] == []
+    assert len(emulator.requests_for(STORAGE)) == 1
+    assert not emulator.requests_for(REGISTRY) and not emulator.requests_for(VAULT)
+    assert _verdicts(result.report())[("AML033", "ws-deps")] == "pass"
+
+
+def test_a_refused_dependency_query_falls_back_to_the_gets(
+    emulator: ArmEmulator, run_cli: Any
+) -> None:
+    """Resource Graph refusing the query by ids (a 400, as a length limit would) costs the
+    GETs, not the dependencies: the verdicts are the ARM path's and no error is reported."""
+    emulator.graph.refuse_by_id = True
+    result = run_cli(live_args(emulator, "--include-passed", collector="graph"))
+    assert result.code == 1
+    assert len(_dependency_queries(emulator)) == 1
+    for dependency in (STORAGE, REGISTRY, VAULT):
+        assert len(emulator.requests_for(dependency)) == 1
+    assert not [e for e in result.report()["errors"] if "deps" in e["scope"]]
+    assert _verdicts(result.report())[("AML031", "ws-deps")] == "fail"
+    assert _verdicts(result.report())[("AML033", "ws-deps")] == "pass"
+
+
+@pytest.mark.parametrize(
+    "resource_id",
+    [
+        f"{STORAGE}') | project secret='x",
+        f"{STORAGE}\\",
+        STORAGE.replace("stdeps", "st deps"),
+        "/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/s",
+    ],
+)
+def test_an_id_that_cannot_be_quoted_never_reaches_the_query(resource_id: str) -> None:
+    """Ids come from the workspace's own record: one that could end the KQL string literal is
+    not quotable, and building a query of it is refused."""
+    assert graph.quotable(STORAGE)
+    assert not graph.quotable(resource_id)
+    with pytest.raises(ValueError):
+        graph.dependencies([STORAGE, resource_id])
+
+
+def test_a_dependency_outside_the_scanned_subscriptions_is_read_by_get(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Any
+) -> None:
+    """A workspace naming a storage account in a subscription the scan does not read: that id
+    stays out of the query (which names only scanned subscriptions) and is read by its GET."""
+    other = STORAGE.replace(dependencies_estate.SUB, SUB_B).replace("stdeps", "stother")
+    records = dependencies_estate.records()
+    for record in records:
+        if record["id"] == TWIN:
+            record["properties"]["storageAccount"] = other
+        if record["id"] == STORAGE:
+            records.append({**record, "id": other, "name": "stother"})
+            break  # the records after STORAGE are not workspaces
+    estate = fixture_estate()
+    estate.add_all(records)
+    for server in serve(estate, tmp_path, monkeypatch):
+        args = live_args(server, "--subscription", dependencies_estate.SUB, collector="graph")
+        result = run_cli([*args, "--fail-on", "none"])
+        assert result.code == 3, result.err  # unknown results of the fixture estate
+        [query] = _dependency_queries(server)
+        assert STORAGE.lower() in query and "stother" not in query
+        assert len(server.requests_for(other)) == 1
+        assert not server.requests_for(STORAGE)
+        assert not [
+            e for e in result.report()["errors"] if "deps" in e["scope"] or "stother" in e["scope"]
+        ]

@@ -3,7 +3,8 @@
 One subscription, ``ROUNDS`` workspaces, and per workspace one compute of each type, an online
 endpoint with a deployment, a v1 service, three connections (key-like credentials, CustomKeys,
 the older ``value``), a serverless endpoint, plus AI Services accounts (an AI Foundry one per
-round with an account connection and a project with a connection) and custom roles. Single-valued fields take
+round with an account connection and a project with a connection), custom roles, and the
+storage account, registry and key vault each workspace names. Single-valued fields take
 the canaries in turn, so each canary sits in several fields; maps (environment variables,
 tags, connection ``credentials.keys``) hold every canary. Canaries no detector can recognise
 (plain passwords) go only where the field or the name says "secret".
@@ -79,6 +80,12 @@ SLOTS: tuple[tuple[str, str, bool], ...] = (
     ("account", "properties.apiProperties.qnaRuntimeEndpoint", False),
     ("role", "properties.description", False),
     ("assignment", "properties.description", False),
+    # The dependencies a workspace names, as a service answering a GET or a Resource Graph row
+    # with its listKeys / listCredentials shapes (neither is ever called) might.
+    ("storage", "properties.keys.0.value", True),
+    ("storage", "properties.primaryEndpoints.blob", False),
+    ("registry", "properties.passwords.0.value", True),
+    ("vault", "properties.accessPolicies.0.note", False),
 )
 
 _SECRET_NAMES = ("DB_PASSWORD", "API_KEY", "CLIENT_SECRET", "ACCESS_TOKEN", "CONNECTION_STRING")
@@ -151,6 +158,11 @@ def _records(dealer: _Dealer) -> Iterator[dict[str, Any]]:
     }
     for r in range(ROUNDS):
         ws = f"{WS}/ws-canary-{r}"
+        links = {
+            "storageAccount": f"{RG}/providers/Microsoft.Storage/storageAccounts/stcanary{r}",
+            "containerRegistry": f"{RG}/providers/Microsoft.ContainerRegistry/registries/cr{r}",
+            "keyVault": f"{RG}/providers/Microsoft.KeyVault/vaults/kv-canary-{r}",
+        }
         built: dict[str, dict[str, Any]] = {
             "workspace": {
                 "id": ws,
@@ -158,7 +170,22 @@ def _records(dealer: _Dealer) -> Iterator[dict[str, Any]]:
                 "type": "Microsoft.MachineLearningServices/workspaces",
                 "location": "eastus",
                 "tags": tags(CANARIES),
-                "properties": {"publicNetworkAccess": "Disabled"},
+                "properties": {"publicNetworkAccess": "Disabled", **links},
+            },
+            **{
+                kind: {
+                    "id": links[link],
+                    "name": links[link].rsplit("/", 1)[-1],
+                    "type": type_from_id(links[link]),
+                    "location": "eastus",
+                    "tags": tags(CANARIES),
+                    "properties": {"publicNetworkAccess": "Disabled"},
+                }
+                for kind, link in (
+                    ("storage", "storageAccount"),
+                    ("registry", "containerRegistry"),
+                    ("vault", "keyVault"),
+                )
             },
             "aml": _child(
                 ws, "computes", f"cpu-{r}", {"computeType": "AmlCompute", "disableLocalAuth": True}
@@ -316,6 +343,9 @@ FILES = {
     "Microsoft.MachineLearningServices/workspaces/serverlessEndpoints": "serverless-endpoints.json",
     "Microsoft.Authorization/roleDefinitions": "role-definitions.json",
     "Microsoft.Authorization/roleAssignments": "role-assignments.json",
+    "Microsoft.Storage/storageAccounts": "storage-accounts.json",
+    "Microsoft.ContainerRegistry/registries": "container-registries.json",
+    "Microsoft.KeyVault/vaults": "key-vaults.json",
 }
 """Snapshot file per type, as ``auditor collect`` names them."""
 

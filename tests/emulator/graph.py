@@ -1,8 +1,8 @@
 """The emulator's Azure Resource Graph: ``POST /providers/Microsoft.ResourceGraph/resources``.
 
 It answers the fixed queries the auditor sends (see ``auditor/collect/live/graph.py``):
-``<table> | where type in~ ('<type>', ...)[ | where properties.type =~ '<X>'] | order by id
-asc``. It recognises that shape; it does not interpret KQL (anything else is Resource Graph's
+``<table> | where type in~ ('<type>', ...)[ | where properties.type =~ '<X>'][ | where id in~
+('<id>', ...)] | order by id asc``. It recognises that shape; it does not interpret KQL (anything else is Resource Graph's
 400 ``InvalidQuery``). The rows come from the same :class:`Estate` the ARM lists serve, in
 Resource Graph's shape (lower-case ``type``, ``subscriptionId``, ``resourceGroup``,
 ``tenantId``, ``kind``/``managedBy`` as ``""`` and ``sku``/``plan``/``identity``/``zones``/
@@ -27,7 +27,8 @@ from tests.emulator.estate import Estate
 
 QUERY_RE = re.compile(
     r"^(?P<table>\w+) \| where type in~ \((?P<types>'[^']+'(?:, '[^']+')*)\)"
-    r"(?: \| where properties\.type =~ '(?P<role_type>\w+)')? \| order by id asc$"
+    r"(?: \| where properties\.type =~ '(?P<role_type>\w+)')?"
+    r"(?: \| where id in~ \((?P<ids>'[^']+'(?:, '[^']+')*)\))? \| order by id asc$"
 )
 API_VERSIONS = frozenset({"2021-03-01", "2022-10-01", "2024-04-01"})
 _TABLES = frozenset({"resources", "securityresources", "authorizationresources"})
@@ -54,6 +55,11 @@ class GraphEmulator:
         self._by_id: dict[str, dict[str, Any]] | None = None
         self.throttled = 0
         """Queries answered 429 because the quota was spent (a pacing failure)."""
+        self.refuse_by_id = False
+        """Answer every query by id list with 400 ``InvalidQuery`` (as a length limit would)."""
+        self.hidden: set[str] = set()
+        """Lower-case ids left out of every answer, as Resource Graph leaves out what the
+        caller may not read (pair it with a 403 on the ARM GET)."""
 
     # -- quota ----------------------------------------------------------------------------------
 
@@ -91,6 +97,8 @@ class GraphEmulator:
             return 400, _error(
                 "InvalidQuery", "Query is invalid. Please refer to the documentation"
             )
+        if match["ids"] and self.refuse_by_id:
+            return 400, _error("InvalidQuery", "Query is too long.")
         subscriptions = [str(s).lower() for s in body.get("subscriptions") or []]
         if not subscriptions or len(subscriptions) > 1000:
             return 400, _error("BadRequest", "Give from 1 to 1000 subscriptions.")
@@ -119,6 +127,10 @@ class GraphEmulator:
             return self._authorization(types, subscriptions, match["role_type"])
         index = self._by_type_and_subscription()
         found = [r for t in types for s in subscriptions for r in index.get((t, s), [])]
+        if match["ids"]:
+            ids = {i.strip("'") for i in match["ids"].split(", ")}
+            found = [r for r in found if str(r["id"]).lower() in ids]
+        found = [r for r in found if str(r["id"]).lower() not in self.hidden]
         return sorted((_row(r) for r in found), key=lambda r: str(r["id"]).lower())
 
     def _by_type_and_subscription(self) -> dict[tuple[str, str], list[dict[str, Any]]]:

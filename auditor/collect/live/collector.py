@@ -113,6 +113,7 @@ class LiveCollector:
         self._subscription_total = 0
         self._by_graph = self._settings.collector == "graph"
         self._activity_read: set[tuple[str, str]] = set()
+        self._scanned: frozenset[str] = frozenset()
 
     def _scope_done(self, key: str) -> None:
         if not key.startswith(WORKSPACE_PREFIX):
@@ -134,6 +135,7 @@ class LiveCollector:
         """Collect everything. Raises CollectionFailure when no subscription is reachable."""
         subscriptions, tenant, in_scope, excluded = self._discover()
         self._subscription_total = len(subscriptions)
+        self._scanned = frozenset(s.lower() for s in subscriptions)
 
         def start() -> None:
             self._pool.submit((), self._role_definitions_builtin, subscriptions)
@@ -316,15 +318,22 @@ class LiveCollector:
             self._add(workspace)
             self._workspace_children(sub, workspace)
 
-    def _workspace_children(self, sub: str, workspace: dict[str, Any]) -> None:
+    def _workspace_children(
+        self, sub: str, workspace: dict[str, Any], by_query: list[str] | None = None
+    ) -> None:
+        """Queue the workspace's lists and its dependencies' GETs; with ``by_query``, the ids
+        of its new dependencies are added to it instead, for one Resource Graph query."""
         self._pool.add_workspaces(1)
         ws_id = str(workspace["id"])
         keys = (sub, f"{WORKSPACE_PREFIX}{arm.normalise_id(ws_id)}")
+        if by_query is None:
+            dependencies = self._dependencies.of_workspace(workspace)
+        else:
+            dependencies = [self._dependencies.datastores(workspace)]
+            by_query.extend(self._dependencies.new_ids(workspace))
         with self._pool.holding(keys):
             for child in (
-                self._workspace_lists(ws_id)
-                + self._guards.of_workspace(workspace)
-                + self._dependencies.of_workspace(workspace)
+                self._workspace_lists(ws_id) + self._guards.of_workspace(workspace) + dependencies
             ):
                 self._pool.submit(keys, self._child_list, keys, child)
 
@@ -416,18 +425,49 @@ class LiveCollector:
     def _graph_query(self, batch: list[str], query: GraphQuery) -> None:
         rows = self._graph_rows(batch, query)
         held: set[tuple[str, str]] = set()
+        dependencies: list[str] = []
         for row in rows or ():
             record = graph.to_record(row)
             self._add(record)
             sub = graph.subscription_of_row(record) or ""
             held.add((sub, str(record.get("type") or "").split("/")[0].lower()))
             if record.get("type") == arm.WORKSPACE:
-                self._workspace_children(sub, record)
+                self._workspace_children(sub, record, dependencies)
             elif record.get("type") == arm.AI_ACCOUNT:
                 self._account_children(sub, record)
         if rows is None:  # what the batch holds is not known: read its logs as the ARM path does
             held = {(sub, p.lower()) for sub in batch for p in ACTIVITY_PROVIDERS}
         self._activity_logs(held)
+        keys = tuple(batch)
+        for start in range(0, len(dependencies), graph.IDS_PER_QUERY):
+            chunk = dependencies[start : start + graph.IDS_PER_QUERY]
+            self._pool.submit(keys, self._graph_dependencies, keys, chunk)
+
+    def _graph_dependencies(self, keys: tuple[str, ...], ids: list[str]) -> None:
+        """Workspace dependencies by one query; an id without a row is read with its GET.
+
+        Only ids in the scan's subscriptions are queried (a query naming another subscription
+        may be refused whole); the rest, and all of them when the query fails, are GETs, which
+        say what is not readable as they always did. A failed query is no error entry: the
+        GETs are the answer."""
+        queried = [i for i in ids if graph.quotable(i) and arm.subscription_of(i) in self._scanned]
+        rows: dict[str, dict[str, Any]] = {}
+        if queried and not self._factory.deadline.expired():
+            subscriptions = sorted({arm.subscription_of(i) or "" for i in queried})
+            query = graph.dependencies(queried)
+            try:
+                for row in graph.rows(self._ml, self._factory.endpoint, query, subscriptions):
+                    record = graph.to_record(row)
+                    rows[str(record.get("id") or "").lower()] = record
+            except (AzureError, GraphReadError) as exc:
+                self._progress.log(f"{query.name} read by GET: {error_text(exc)}")
+                rows = {}
+        for resource_id in ids:
+            answered = rows.get(resource_id.lower())
+            if answered is not None:
+                self._add(answered)
+            else:
+                self._pool.submit(keys, self._child_list, keys, self._dependencies.get(resource_id))
 
     def _activity_logs(self, held: set[tuple[str, str]]) -> None:
         """The Activity Log of each provider a subscription holds resources of, once: its key

@@ -62,28 +62,36 @@ class DependencyReads:
 
     def of_workspace(self, workspace: dict[str, Any]) -> list[ChildList]:
         """The workspace's datastore list and a GET of each dependency not yet planned."""
+        return [self.datastores(workspace)] + [self.get(i) for i in self.new_ids(workspace)]
+
+    def datastores(self, workspace: dict[str, Any]) -> ChildList:
+        """The workspace's datastore list."""
         ws_id = str(workspace.get("id") or "")
-        reads = [
-            child_list(
-                self._arm, self._endpoint, ws_id, "datastores", ("datastores",), ML_API_VERSION
-            )
-        ]
+        return child_list(
+            self._arm, self._endpoint, ws_id, "datastores", ("datastores",), ML_API_VERSION
+        )
+
+    def new_ids(self, workspace: dict[str, Any]) -> list[str]:
+        """The ids of the dependencies the workspace names that no earlier call returned: from
+        here on they are planned (one read each, however many workspaces name them)."""
         properties = workspace.get("properties")
         if not isinstance(properties, dict):
-            return reads
+            return []
+        found: list[str] = []
         for link in _LINKS:
             dependency = properties.get(link)
-            if not isinstance(dependency, str):
-                continue
-            version = API_VERSIONS.get(_arm_type(dependency) or "")
-            if version is None:
-                continue  # not an id of the type the workspace property names: nothing to GET
+            if not isinstance(dependency, str) or _arm_type(dependency) not in API_VERSIONS:
+                continue  # not an id of the type the workspace property names: nothing to read
             with self._lock:
                 if dependency.lower() in self._planned:
                     continue
                 self._planned.add(dependency.lower())
-            reads.append(self._get(dependency, version))
-        return reads
+            found.append(dependency)
+        return found
+
+    def get(self, resource_id: str) -> ChildList:
+        """One planned dependency's ARM GET."""
+        return self._get(resource_id, API_VERSIONS[_arm_type(resource_id) or ""])
 
     def _get(self, resource_id: str, version: str) -> ChildList:
         def fetch() -> Iterator[dict[str, Any]]:

@@ -17,6 +17,7 @@ subscription of the batch (exit 3), never into fewer resources.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,6 +144,40 @@ SUBSCRIPTION_CHAIN = GraphQuery(
 """Each subscription's ``properties.managementGroupAncestorsChain``: which management-group
 role assignments it inherits (an ARM list per subscription shows them; a query over many
 subscriptions does not say for which)."""
+
+
+DEPENDENCY_TYPES = (arm.STORAGE_ACCOUNT, arm.CONTAINER_REGISTRY, arm.KEY_VAULT)
+"""What a workspace names by id (``storageAccount``, ``containerRegistry``, ``keyVault``)."""
+IDS_PER_QUERY = 200
+"""Ids in one dependency query (about 36 KB of KQL). Microsoft documents no limit on a query's
+length; a query the service refuses costs only its GETs (see :func:`dependencies`)."""
+_QUOTABLE_ID = re.compile(
+    r"/subscriptions/[0-9a-f-]{36}/resourcegroups/[a-z0-9_.()-]+/providers/[a-z0-9.]+/[a-z]+/"
+    r"[a-z0-9-]+",
+    re.ASCII | re.IGNORECASE,
+)
+"""An id that can stand between quotes in KQL as it is: no quote, backslash or space can reach
+the query text (anything else is read with its ARM GET)."""
+
+
+def quotable(resource_id: str) -> bool:
+    """Whether ``resource_id`` may be named in :func:`dependencies`' query."""
+    return _QUOTABLE_ID.fullmatch(resource_id) is not None
+
+
+def dependencies(resource_ids: Sequence[str]) -> GraphQuery:
+    """The query for the storage accounts, registries and vaults with these (quotable) ids.
+
+    A resource without a row (absent, not readable by the caller, or not indexed yet) is read
+    with its ARM GET, whose 404 or 403 is the error entry it always was; so is every id of a
+    query that fails.
+    """
+    if not all(quotable(i) for i in resource_ids):
+        raise ValueError("an id that cannot be quoted in KQL")
+    ids = ", ".join(f"'{i.lower()}'" for i in resource_ids)
+    return GraphQuery(
+        "workspace dependencies", "resources", DEPENDENCY_TYPES, (), f"id in~ ({ids})"
+    )
 
 
 def subscription_chains(rows: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
