@@ -33,7 +33,7 @@ from auditor.errors import InputError, RuleError
 from auditor.fields import AUDITED_TYPES
 from auditor.history.settings import check_history_settings, history_settings
 from auditor.inventory import Inventory, InventoryBuilder
-from auditor.model import CollectionError, Resource, Rule
+from auditor.model import CollectionError, Resource, Rule, release_data
 from auditor.report.baseline import load_report, mark_results
 from auditor.report.build import build_report
 from auditor.report.formats import check_report_folder, render, write_reports
@@ -297,6 +297,7 @@ def scan_report(config: ScanConfig) -> tuple[ScanOutcome, Report]:
     their lifecycle and the scan is recorded in the store (the CLI and the API both come here)."""
     if config.history is None:  # SQLAlchemy is imported only for a scan that keeps history
         outcome = scan(config)
+        release_data(r.resource for r in outcome.results)  # before the findings are made
         return outcome, build_report(outcome, include_passed=config.include_passed)
     from auditor.history import recording
 
@@ -304,6 +305,7 @@ def scan_report(config: ScanConfig) -> tuple[ScanOutcome, Report]:
     try:
         scan_id = recording.new_scan_id()
         outcome = scan(config, store, scan_id)
+        release_data(r.resource for r in outcome.results)
         report = build_report(outcome, include_passed=config.include_passed)
         outcome, report = recording.record(store, outcome, report, scan_id, config.include_passed)
     finally:
