@@ -180,8 +180,22 @@ def test_equal_evidence_is_shared_but_never_across_types() -> None:
     number = shared.evidence({"x": 1})
     assert flag is not number and number == {"x": 1} and number["x"] is not True
     assert shared.evidence({"x": 1.0})["x"].__class__ is float
-    nested = {"roles": ["Owner"]}
-    assert shared.evidence(nested) is nested  # not hashable: kept as it is
+    nested = {"roles": [{"name": "Owner", "count": 2}], "scope": None}
+    assert shared.evidence({"roles": [{"name": "Owner", "count": 2}], "scope": None}) is (
+        shared.evidence(nested)
+    )
+    for other in (
+        {"roles": [{"name": "Owner", "count": 2.0}], "scope": None},  # a float is not an int
+        {"roles": [{"name": "Owner", "count": True}], "scope": None},
+        {"roles": [{"count": 2, "name": "Owner"}], "scope": None},  # key order is shown
+        {"roles": [{"name": "Owner", "count": 2}, {"name": "Owner", "count": 2}], "scope": None},
+        {"roles": [{"name": "Owner", "count": 2}], "scope": ""},
+    ):
+        assert shared.evidence(dict(other)) is not nested, other
+    assert shared.evidence({"x": -0.0}) is not shared.evidence({"x": 0.0})
+    assert shared.evidence({"x": [float("nan")]}) is shared.evidence({"x": [float("nan")]})
+    for odd in ({"at": [object()]}, {"at": {"at": 1j}}):
+        assert shared.evidence(odd) is odd  # not JSON: kept as it is
     assert shared.text("field(s) missing: kind") is shared.text("field(s) missing: " + "kind")
 
 
