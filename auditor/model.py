@@ -131,7 +131,7 @@ def release_data(resources: Iterable[Resource]) -> None:
     """Let each resource's JSON go, keeping its identity (id, type, name, scope, source).
 
     The results of a scan hold their resources until the report is built from them, and the
-    report needs only the identity; the JSON (a tenth of a million-resource scan's peak
+    report needs only the identity; the JSON (13 % of a million-resource scan's peak
     memory) is read by the engine, the snapshot writer and the scan's notes, all done by
     then. The one write to a frozen resource in the code: callers are
     :func:`auditor.audit.scan_report` (whose outcome leaves the package only as a report)

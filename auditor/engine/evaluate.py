@@ -167,8 +167,8 @@ def judgments(
 
 _TRIALS = 256
 """Nested evidence a rule's results try to share before giving up when under one in eight
-could be (each try is a JSON dump: role assignments' evidence lists every resource reached,
-different for each result, and dumping it cost a fifth of rule evaluation's CPU)."""
+could be: each try is a JSON dump, and a role assignment's evidence (every resource it
+reaches) differs from result to result, so dumping it would be all cost."""
 
 
 class _Shared:
