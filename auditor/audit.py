@@ -105,7 +105,9 @@ def scan(config: ScanConfig, history: HistoryStore | None = None, scan_id: str =
             horizon_from=max(started.date(), as_of.date()),
             max_days=config.max_suppression_days,
         )
-    results = evaluate(rules, inventory, as_of, used, jobs=config.jobs)
+    # A shard lists the passing results of resources of no subscription (see build_report).
+    keep = config.include_passed or config.shard is not None
+    results = evaluate(rules, inventory, as_of, used, jobs=config.jobs, passed_evidence=keep)
     if config.shard is not None:  # another shard's role definitions are there to look up
         results = [r for r in results if _in_shard(config.shard, r.resource)]
     results, warnings = apply_suppressions(results, suppressions, as_of)

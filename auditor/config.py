@@ -60,6 +60,8 @@ class ScanConfig:
     rule_set: str | None = None
     """Gate on the rules of this release only (``--rule-set 0.1.0``); None gates on all."""
     include_passed: bool = False
+    """List passing and not-applicable results in the report too; without it passing results
+    carry no evidence (:func:`auditor.engine.evaluate.evaluate`), as no report shows it."""
     key_max_age_days: int | None = None
     """``--key-max-age-days``: sets ``key_max_age_days`` of every rule that declares it
     (AIS002, AML002) over ``parameters``; None leaves it to them or the rules' defaults."""
