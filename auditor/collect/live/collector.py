@@ -118,8 +118,7 @@ class LiveCollector:
         def start() -> None:
             self._pool.submit((), self._role_definitions_builtin, subscriptions)
             if self._by_graph:
-                for batch in graph.batches(subscriptions):
-                    walk.batch(batch)
+                walk.start(graph.batches(subscriptions))
             for sub in subscriptions:
                 self._subscription(sub)
 

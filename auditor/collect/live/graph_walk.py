@@ -22,6 +22,9 @@ from auditor.collect.live.progress import Progress
 from auditor.collect.live.tree import ACTIVITY_PROVIDERS, Tree
 from auditor.intake import get_path
 
+LEADING = frozenset({arm.WORKSPACE, arm.AI_ACCOUNT})
+"""The types whose rows lead to ARM lists (their children, their dependencies)."""
+
 
 class GraphWalk:
     """Reads batches of subscriptions through Resource Graph into the ledger."""
@@ -43,14 +46,19 @@ class GraphWalk:
         """The scan's subscriptions (lower case): a query names no other."""
         self._progress = progress
 
-    def batch(self, batch: list[str]) -> None:
-        """Queue every query of one batch."""
-        keys = tuple(batch)
+    def start(self, batches: list[list[str]]) -> None:
+        """Queue every query of every batch on the pool's paced workers: first, across all
+        batches, the queries whose rows lead to ARM lists (workspaces, AI Services accounts),
+        so those lists run while the other queries wait for quota, not after them."""
         pool = self._ledger.pool
-        with pool.holding(keys):
-            for query in graph.QUERIES:
-                pool.submit(keys, self._query, batch, query)
-            pool.submit(keys, self._role_assignments, batch)
+        leading = [q for q in graph.QUERIES if LEADING.intersection(q.types)]
+        rest = [q for q in graph.QUERIES if q not in leading]
+        with pool.holding(tuple(sub for batch in batches for sub in batch)):
+            for query in leading + rest:
+                for batch in batches:
+                    pool.submit_paced(tuple(batch), self._query, batch, query)
+            for batch in batches:
+                pool.submit_paced(tuple(batch), self._role_assignments, batch)
 
     def _rows(self, batch: list[str], query: GraphQuery) -> list[dict[str, Any]] | None:
         """Every row of ``query`` over ``batch``; None (and an error per subscription) when
@@ -65,7 +73,12 @@ class GraphWalk:
         return found if self._ledger.guard(scopes, operation, query.kinds, read) else None
 
     def _query(self, batch: list[str], query: GraphQuery) -> None:
+        """The query on a paced worker; its rows are taken on the others (a batch's thousand
+        workspace rows are seconds of CPU that would hold a worker the quota needs)."""
         rows = self._rows(batch, query)
+        self._ledger.pool.submit(tuple(batch), self._take, batch, rows)
+
+    def _take(self, batch: list[str], rows: list[dict[str, Any]] | None) -> None:
         held: set[tuple[str, str]] = set()
         dependencies: list[str] = []
         for row in rows or ():
@@ -83,7 +96,7 @@ class GraphWalk:
         keys = tuple(batch)
         for start in range(0, len(dependencies), graph.IDS_PER_QUERY):
             chunk = dependencies[start : start + graph.IDS_PER_QUERY]
-            self._ledger.pool.submit(keys, self._dependencies, keys, chunk)
+            self._ledger.pool.submit_paced(keys, self._dependencies, keys, chunk)
 
     def _dependencies(self, keys: tuple[str, ...], ids: list[str]) -> None:
         """Workspace dependencies by one query; an id without a row is read with its GET.
