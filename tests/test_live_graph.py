@@ -378,8 +378,8 @@ def test_before_any_answer_only_the_documented_quota_is_sent() -> None:
     ("workers", "latency"), [(1_000, 0.02), (1_000, 1.5), (8, 0.02), (8, 1.5), (4, 0.3), (1, 0.02)]
 )
 def test_each_window_is_used_whole_and_never_overrun(workers: int, latency: float) -> None:
-    """Ninety queries, six windows' worth, from 1 to 1,000 workers at one-way latencies up to
-    0.75 s: none is throttled and every window counts its 15. (Keeping the lowest of each
+    """Ninety queries, six windows' worth, from 1 to 1,000 workers at average round trips of
+    20 ms to 1.5 s: none is throttled and every window counts its 15. (Keeping the lowest of each
     answer's count less the queries then in flight counted twice every query that had
     overtaken another, and a query that found none left slept to the reset: at 10,000
     subscriptions 2-4 of each window's 15 went unsent.)"""
