@@ -125,10 +125,13 @@ class GraphWalk:
                 self._ledger.submit(keys, self._tree.dependencies.get(resource_id))
 
     def _role_assignments(self, batch: list[str]) -> None:
+        """The two queries on a paced worker; their rows are taken on the others."""
         chains = self._rows(batch, graph.SUBSCRIPTION_CHAIN)
         found = None if chains is None else self._rows(batch, graph.ROLE_ASSIGNMENTS)
-        if chains is None or found is None:
-            return
+        if chains is not None and found is not None:
+            self._ledger.pool.submit(tuple(batch), self._take_assignments, chains, found)
+
+    def _take_assignments(self, chains: list[dict[str, Any]], found: list[dict[str, Any]]) -> None:
         below: dict[str, list[str]] = {}
         for sub, groups in graph.subscription_chains(chains).items():
             for group in groups:
