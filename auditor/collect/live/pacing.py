@@ -149,8 +149,8 @@ class QuotaPacer:
             # Every answered query reached the service before the one that reported the
             # lowest count (each arrival lowers it), so only the unanswered ones may be
             # uncounted. Taking instead the lowest of each answer's count less the queries
-            # sent after it counted twice every query that overtook another, and left 2-4 of
-            # each window's 15 unsent at 10,000 subscriptions.
+            # then in flight counted twice every query that had overtaken another, and left
+            # 2-4 of each window's 15 unsent at 10,000 subscriptions.
             self._graph_left = max(
                 0, self._graph_lowest - (self._graph_sent - self._graph_answered)
             )
