@@ -65,7 +65,7 @@ class Ledger:
             return
         for read in self._logging.of_record(record):  # one diagnostic-settings GET each
             keys = (arm.subscription_of(read.scope) or "",)
-            self.pool.submit(keys, self.child_list, keys, read)
+            self.submit(keys, read)
 
     def note_management_group(self, group: str, sub: str) -> None:
         """``sub`` lies below management group ``group`` (a role assignment there reaches it)."""
@@ -132,7 +132,7 @@ class Ledger:
         for record in found:
             self.add(record)
             for child in read.children(record):
-                self.pool.submit(keys, self.child_list, keys, child)
+                self.submit(keys, child)
 
     def submit(self, keys: tuple[str, ...], read: ChildList) -> None:
         """Queue one list under a resource as part of the scopes ``keys``."""
