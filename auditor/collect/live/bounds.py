@@ -1,6 +1,6 @@
 """Bounds on what a misbehaving ARM can make a live scan do: wait, loop, or swallow data.
 
-Three pieces sit in every client's pipeline (see :meth:`ClientFactory.policies`):
+Two pieces sit in every client's pipeline (see :meth:`ClientFactory.policies`):
 
 - :class:`ListResponseGuard` checks every 200 answer is an ARM list page (``{"value": [objects]}``)
   whose ``nextLink``, if any, is a new URL on the ARM endpoint the guard would let through.
@@ -8,33 +8,28 @@ Three pieces sit in every client's pipeline (see :meth:`ClientFactory.policies`)
 - :class:`BoundedRetryPolicy` is azure-core's ``RetryPolicy`` with ``Retry-After`` capped
   (azure-core sleeps whatever the header says and crashes on ``inf``) and no retry or sleep
   past the scan's deadline.
-- :class:`DeadlineAdapter` gives each request a total time budget, body included: a socket
-  read timeout alone lets a server trickle a body one byte at a time forever.
+
+The third, each request's total time budget with its body, is the transport's
+(:class:`~auditor.collect.live.transport.ArmTransport`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import socket
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import requests
 from azure.core.exceptions import AzureError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 GRAPH_QUERY_PATH = "/providers/microsoft.resourcegraph/resources"
 """The one POST a scan sends: a Resource Graph query, a read by definition (it has no way to
 change a resource and answers only what the caller may read)."""
-MAX_BODY_BYTES = 256 * 1024 * 1024
-"""No ARM list page comes near this; a body past it is a fault, not data to hold in memory."""
 
 
 class Deadline:
@@ -234,88 +229,3 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
         delay = min(delay, self._deadline.remaining())
         if delay > 0:
             transport.sleep(delay)
-
-
-class DeadlineAdapter(HTTPAdapter):
-    """A requests adapter whose every request ends within ``budget`` seconds and the deadline.
-
-    The connect and read timeouts are cut to the time left, and a body is read piece by piece
-    (each piece one socket read) so a trickled body is cut off too. Running out raises
-    requests' ``ReadTimeout``, which azure-core turns into a retryable timeout error.
-    """
-
-    def __init__(self, budget: float, deadline: Deadline, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._budget = budget
-        self._deadline = deadline
-
-    def send(  # type: ignore[override]
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        end = time.monotonic() + min(self._budget, self._deadline.remaining())
-        left = end - time.monotonic()
-        if left <= 0:
-            raise requests.exceptions.ReadTimeout(self._why())
-        connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-        timeout = (_least(connect, left), _least(read, left))
-        try:
-            response = super().send(request, stream=True, timeout=timeout, **kwargs)
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectTimeout) as exc:
-            if time.monotonic() < end - 0.05 or left >= _least(read, math.inf):
-                raise  # the socket's own timeout, not the budget, ran out
-            raise requests.exceptions.ReadTimeout(self._why()) from exc
-        if not stream:
-            _read_body(response, end, read, self._why)
-        return response
-
-    def _why(self) -> str:
-        if self._deadline.expired():
-            return self._deadline.message()
-        return f"the response took longer than {self._budget:g} s (the per-request limit)"
-
-
-def _least(timeout: Any, left: float) -> float:
-    return left if timeout is None else min(float(timeout), left)
-
-
-def _read_body(
-    response: requests.Response, end: float, read_timeout: Any, why: Callable[[], str]
-) -> None:
-    """Read the whole body before ``end`` (monotonic), or close the response and raise."""
-    raw = response.raw
-    sock = getattr(getattr(raw, "connection", None), "sock", None)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise requests.exceptions.ReadTimeout(why())
-            if isinstance(sock, socket.socket):
-                sock.settimeout(_least(read_timeout, left))
-            chunk = raw.read1(64 * 1024)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise requests.exceptions.ContentDecodingError(
-                    f"the response is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
-                )
-            chunks.append(chunk)
-    except (TimeoutError, ReadTimeoutError) as exc:
-        response.close()
-        raise requests.exceptions.ReadTimeout(why()) from exc
-    except ProtocolError as exc:
-        response.close()
-        raise requests.exceptions.ConnectionError(exc) from exc
-    except BaseException:
-        response.close()
-        raise
-    # What requests itself fills in when it reads a body that is not streamed.
-    response._content = b"".join(chunks)
-    response._content_consumed = True
-    raw.release_conn()
