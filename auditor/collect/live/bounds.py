@@ -101,9 +101,17 @@ class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
     would not): a ``nextLink`` it refuses is an error entry now instead of a bug later.
     """
 
-    def __init__(self, pages: PageLog, refusal: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        pages: PageLog,
+        refusal: Callable[[str], str | None],
+        read_json: Callable[[Any], Any] | None = None,
+    ) -> None:
         self._pages = pages
         self._refusal = refusal
+        self._read_json = read_json or (lambda http: strict_json(http.text()))
+        """The answer's JSON (:func:`strict_json`); the transport's answers parse it once for
+        this guard and the reader after it."""
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
         self._pages.add(request.http_request.url)
@@ -119,7 +127,7 @@ class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
             return  # a Resource Graph answer is checked by its reader (graph.rows)
         path = urlsplit(request.http_request.url).path
         try:
-            body = json.loads(http.text(), parse_constant=_no_constants)
+            body = self._read_json(http)
         except ValueError:
             raise InvalidListResponse(f"the answer from {path} is not strict JSON") from None
         if request.context.get(SINGLE_RESOURCE):
@@ -139,6 +147,12 @@ class ListResponseGuard(SansIOHTTPPolicy[Any, Any]):
             raise InvalidListResponse(
                 f"the nextLink from {path} points to a page already read (a paging loop)"
             )
+
+
+def strict_json(text: str) -> Any:
+    """``text`` parsed as JSON is defined: ``NaN`` and ``Infinity``, which Python's parser
+    takes, raise ``ValueError`` like any other text that is not JSON."""
+    return json.loads(text, parse_constant=_no_constants)
 
 
 def _no_constants(name: str) -> Any:

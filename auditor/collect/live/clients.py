@@ -44,7 +44,7 @@ from auditor.collect.live.bounds import (
 )
 from auditor.collect.live.pacing import PacingPolicy, QuotaPacer
 from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
-from auditor.collect.live.transport import ArmTransport, proxy_for
+from auditor.collect.live.transport import ArmTransport, proxy_for, response_json
 from auditor.errors import CollectionFailure, InputError
 from auditor.version import __version__
 
@@ -275,8 +275,11 @@ class ClientFactory:
         self.transport = transport or _transport(self.endpoint, settings, self.deadline)
         self._on_retry = on_retry
 
-    def policies(self) -> list[Any]:
-        """A fresh policy list (policies hold per-client state, so never shared)."""
+    def policies(self, decode: bool = True) -> list[Any]:
+        """A fresh policy list (policies hold per-client state, so never shared).
+
+        ``decode``: parse each answer for the SDK's deserializers (``ContentDecodePolicy``);
+        the bare ARM pipeline's readers parse their answers themselves, once."""
         retry = self.settings.retry
         guard = ReadOnlyGuard(self.endpoint)
         return [
@@ -284,8 +287,8 @@ class ClientFactory:
             HeadersPolicy(),
             UserAgentPolicy(user_agent=f"auditor/{__version__}"),
             _CountRequests(self.stats),
-            ListResponseGuard(self.pages, guard.refusal),
-            ContentDecodePolicy(),
+            ListResponseGuard(self.pages, guard.refusal, response_json),
+            *([ContentDecodePolicy()] if decode else []),
             BoundedRetryPolicy(
                 self.deadline,
                 retry.retry_after_max,
@@ -332,7 +335,7 @@ class ClientFactory:
     def arm(self) -> ARMPipelineClient[Any, Any]:
         """A bare ARM pipeline for the ML GETs no published SDK serves (see :mod:`.ml`)."""
         return ARMPipelineClient(
-            base_url=self.endpoint, policies=self.policies(), transport=self.transport
+            base_url=self.endpoint, policies=self.policies(decode=False), transport=self.transport
         )
 
 

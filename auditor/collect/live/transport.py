@@ -19,7 +19,6 @@ them alike.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import time
 from collections.abc import Iterator, MutableMapping
@@ -51,12 +50,13 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from auditor.collect.live.bounds import Deadline
+from auditor.collect.live.bounds import Deadline, strict_json
 from auditor.errors import InputError
 
 MAX_BODY_BYTES = 256 * 1024 * 1024
 """No ARM list page comes near this; a body past it is a fault, not data to hold in memory."""
 CHUNK_BYTES = 64 * 1024
+_UNREAD = object()
 _DEFAULT_HEADERS = {"Accept-Encoding": "gzip, deflate", "Accept": "*/*"}
 """What ``requests`` sent by default, so the services see the same request as before."""
 
@@ -78,7 +78,7 @@ class BufferedResponse(HttpResponse):
         self._headers = headers
         self._body = body
         self._encoding: str | None = _charset(headers.get("content-type"))
-        self._json: Any = None
+        self._json: Any = _UNREAD
 
     @property
     def request(self) -> HttpRequest:
@@ -130,9 +130,10 @@ class BufferedResponse(HttpResponse):
         return self._body.decode(encoding or self._encoding or "utf-8-sig", errors="replace")
 
     def json(self) -> Any:
-        # Parsed once: the guard, the SDK's deserializer and the reader all ask.
-        if self._json is None:
-            self._json = json.loads(self.text())
+        """The body as strict JSON (:func:`~.bounds.strict_json`), parsed once: the list guard
+        and the reader after it both ask."""
+        if self._json is _UNREAD:
+            self._json = strict_json(self.text())
         return self._json
 
     def raise_for_status(self) -> None:
@@ -182,6 +183,13 @@ class LegacyBufferedResponse(LegacyHttpResponse):
 
     def stream_download(self, pipeline: Any, **kwargs: Any) -> Iterator[bytes]:
         yield self._body
+
+
+def response_json(response: Any) -> Any:
+    """An answer's strict JSON: a :class:`BufferedResponse`'s parsed once, any other's now."""
+    if isinstance(response, BufferedResponse):
+        return response.json()
+    return strict_json(response.text())
 
 
 def _charset(content_type: str | None) -> str | None:
