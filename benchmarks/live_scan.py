@@ -10,6 +10,8 @@ the real Azure SDK clients, and prints:
 - CPU seconds by stage (collection, rule evaluation, writing ``auditor.json`` and
   ``auditor.html``), read where the scan's own progress says a stage starts; evaluation's
   forked workers included;
+- the emulator's CPU while it served, and how busy scanner and emulator kept the cores (on
+  a machine they share, a scan that keeps every core busy is bound by the machine);
 - peak memory (max RSS of the scanning process).
 
 The scan is the CLI's: ``audit.scan_report`` then the JSON and HTML reports written.
@@ -425,6 +427,7 @@ def _serve(
     if scoped and not isinstance(size, Size):
         server.management_groups = tenant_hierarchy(size[0])[0]
     conn.send((server.url, str(server.ca_file), minimum_requests(estate, page_size, diagnostics)))
+    started = _own_cpu()  # the estate's generation is not the emulator's serving
     conn.recv()  # until the parent is done
     kinds: dict[str, int] = {}
     for entry in server.log:
@@ -434,7 +437,8 @@ def _serve(
     read = {
         e.path.lower().split("/")[2] for e in server.log if e.path.startswith("/subscriptions/")
     }
-    conn.send((len(server.log), kinds, graph.quota, graph.window, graph.throttled, read))
+    cpu = _own_cpu() - started
+    conn.send((len(server.log), kinds, graph.quota, graph.window, graph.throttled, read, cpu))
     server.stop()
 
 
@@ -516,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = _cpu() - cpu_before
         stages.cpu = {name: at - cpu_before for name, at in stages.cpu.items()}
         parent.send("done")
-        served, kinds, quota, window, throttled, read = parent.recv()
+        served, kinds, quota, window, throttled, read, emulator_cpu = parent.recv()
         server.join(timeout=10)
 
     [source] = [s for s in outcome.sources if s["kind"] == "live"]
@@ -525,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         _scope_check(args.tenant, outcome, read)
     if args.tenant:
         quotas = (quota, window, throttled)
-        return _tenant_table(args, outcome, source, kinds, wall, (cpu, stages.cpu), quotas, needed)
+        cpus = (cpu, stages.cpu, emulator_cpu)
+        return _tenant_table(args, outcome, source, kinds, wall, cpus, quotas, needed)
     bound = needed * args.latency / args.concurrency
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"estate: {size}")
@@ -545,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     collecting = float(source["seconds"])
     print(f"ratio wall / bound: {wall / bound:.2f} (collection alone: {collecting / bound:.2f})")
     _print_cpu(cpu, stages.cpu, requests)
+    _print_machine(cpu, emulator_cpu, wall)
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
     return 0
 
@@ -580,6 +586,22 @@ def _print_cpu(cpu: float, stages: dict[str, float], requests: int) -> None:
     )
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _print_machine(cpu: float, emulator_cpu: float, wall: float) -> None:
+    """How busy the machine's cores were: the emulator shares them, so a scan whose scanner
+    and emulator together keep every core busy is bound by the machine, not by latency."""
+    cores = os.cpu_count() or 1
+    busy = (cpu + emulator_cpu) / (wall * cores) if wall else float("nan")
+    print(
+        f"emulator CPU (same cores): {emulator_cpu:.1f} s; scanner + emulator kept the "
+        f"{cores} cores {busy:.0%} busy"
+    )
+
+
 def _scope_check(subscriptions: int, outcome: Any, read: set[str]) -> None:
     """Print whether the scoped scan read exactly the subscriptions it should."""
     _, wanted, excluded = tenant_hierarchy(subscriptions)
@@ -605,7 +627,7 @@ def _tenant_table(
     source: dict[str, Any],
     kinds: dict[str, int],
     wall: float,
-    cpus: tuple[float, dict[str, float]],
+    cpus: tuple[float, dict[str, float], float],
     quota: tuple[int, float, int],
     arm_needed: int,
 ) -> int:
@@ -628,7 +650,8 @@ def _tenant_table(
         f"bound: max(requests x latency / concurrency, quota pacing {pacing:.1f} s) = {bound:.1f} s"
     )
     print(f"wall: {wall:.1f} s, {wall / bound if bound else float('nan'):.2f}x the bound")
-    _print_cpu(*cpus, requests)
+    _print_cpu(cpus[0], cpus[1], requests)
+    _print_machine(cpus[0], cpus[2], wall)
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
     return 0
 
