@@ -43,8 +43,9 @@ from auditor.collect.live.bounds import (
     PageLog,
 )
 from auditor.collect.live.pacing import PacingPolicy, QuotaPacer
+from auditor.collect.live.responses import response_json
 from auditor.collect.live.settings import AUTH_CHOICES, LiveSettings
-from auditor.collect.live.transport import ArmTransport, proxy_for, response_json
+from auditor.collect.live.transport import ArmTransport, proxy_for
 from auditor.errors import CollectionFailure, InputError
 from auditor.version import __version__
 
