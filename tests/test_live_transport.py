@@ -38,6 +38,8 @@ ML = "Microsoft.MachineLearningServices"
 COMPUTES = (
     f"/subscriptions/{SUB_A}/resourceGroups/rg-ml/providers/{ML}/workspaces/mlw-fraud/computes"
 )
+PROXY_CANARY = "Pr0xyPassw0rd-canary-7f3a"
+"""A proxy password that must never be printed."""
 PROXY_VARIABLES = ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -93,17 +95,21 @@ def test_a_scan_behind_a_proxy_tunnels_through_it_with_its_credentials(
     assert {t.target for t in proxy.tunnels} == {host}
     assert {t.headers.get("proxy-authorization") for t in proxy.tunnels} == {expected}
     assert len(proxy.tunnels) < len(emulator.log)
+    printed = result.out + result.err + (result.output_dir / "auditor.json").read_text("utf-8")
+    assert password not in printed
+    assert quote(password, safe="") not in printed
 
 
 def test_a_proxy_that_refuses_the_credentials_stops_the_scan(
     emulator: ArmEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A 407 from the proxy is a failed connection: nothing reaches the endpoint, exit 2."""
+    """A 407 from the proxy is a failed connection: nothing reaches the endpoint, exit 2, and
+    the message never quotes the proxy's password."""
     proxy = ConnectProxy(require_auth="Basic c29tZW9uZTplbHNl").start()
     try:
         for name in PROXY_VARIABLES:
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("://", "://scanner:wrong@"))
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("://", f"://scanner:{PROXY_CANARY}@"))
         settings = LiveSettings(
             auth="token", arm_endpoint=emulator.url, retry=RetrySettings(total=0)
         )
@@ -112,6 +118,8 @@ def test_a_proxy_that_refuses_the_credentials_stops_the_scan(
     finally:
         proxy.stop()
     assert caught.value.exit_code == 2
+    assert "407" in str(caught.value)
+    assert PROXY_CANARY not in str(caught.value)
     assert proxy.tunnels
     assert emulator.log == []
 
