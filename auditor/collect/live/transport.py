@@ -155,7 +155,8 @@ class ArmTransport(HttpTransport[HttpRequest, HttpResponse]):
         left = end - time.monotonic()
         if left <= 0:
             raise ServiceResponseTimeoutError(self._why())
-        connect = min(float(kwargs.get("connection_timeout", self._connect)), left)
+        connect_limit = float(kwargs.get("connection_timeout", self._connect))
+        connect = min(connect_limit, left)
         read = float(kwargs.get("read_timeout", self._read))
         headers = {**_DEFAULT_HEADERS, **request.headers}
         try:
@@ -173,7 +174,7 @@ class ArmTransport(HttpTransport[HttpRequest, HttpResponse]):
         except NewConnectionError as exc:  # a ConnectTimeoutError too: caught first
             raise ServiceRequestError(exc, error=exc) from exc
         except ConnectTimeoutError as exc:
-            message = self._timed_out(exc, end, left, self._connect)
+            message = self._timed_out(exc, end, left, connect_limit)
             raise ServiceRequestTimeoutError(message, error=exc) from exc
         except ReadTimeoutError as exc:
             message = self._timed_out(exc, end, left, read)
