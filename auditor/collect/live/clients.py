@@ -313,12 +313,6 @@ class ClientFactory:
             "transport": self.transport,
         }
 
-    def subscriptions(self) -> Any:
-        """``azure-mgmt-resource-subscriptions``: which subscriptions the credential sees."""
-        from azure.mgmt.resource.subscriptions import SubscriptionClient
-
-        return SubscriptionClient(self.credential, **self._common())
-
     def cognitive_services(self, subscription_id: str) -> Any:
         """``azure-mgmt-cognitiveservices``: AI Services accounts."""
         from azure.mgmt.cognitiveservices import CognitiveServicesManagementClient
